@@ -1,0 +1,62 @@
+# prodplan: PGXS build of prodplan.so plus the project's own targets.
+#   make / make install      build and install the extension (needs pg_config of PostgreSQL 15)
+#   make test                fresh set-up, unit tests, every pg_regress suite and integration test
+#   make demo / make stop    a persistent demo cluster with a demo factory loaded / stop it
+#   make bench               the benchmarks of tests/bench
+#   make unit                the PostgreSQL-free core: build and run its GoogleTest suite
+
+EXTENSION    = prodplan
+MODULE_big   = prodplan
+PGFILEDESC   = "prodplan - production planning inside PostgreSQL"
+
+CORE_SRCS   := $(sort $(wildcard src/core/*/*.cpp))
+PG_SRCS     := $(sort $(wildcard src/pg/*.cpp))
+OBJS         = $(CORE_SRCS:.cpp=.o) $(PG_SRCS:.cpp=.o)
+DATA         = $(sort $(wildcard migrations/prodplan--*.sql))
+REGRESS      = $(sort $(basename $(notdir $(wildcard sql/*.sql))))
+REGRESS_OPTS = --inputdir=. --outputdir=build/regress --load-extension=prodplan
+
+PG_CONFIG ?= $(firstword $(wildcard /usr/lib/postgresql/15/bin/pg_config) pg_config)
+
+WARN_CXX   = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
+             -Wno-deprecated-enum-enum-conversion -Wno-register
+# Hidden visibility keeps our C++ symbols from clashing with other extensions';
+# PostgreSQL 15 leaves PGDLLEXPORT empty, so the entry points say "default" here.
+PG_CXXFLAGS += -std=c++20 -Isrc -fvisibility=hidden $(WARN_CXX) $(if $(WERROR),-Werror) \
+               '-DPGDLLEXPORT=__attribute__((visibility("default")))'
+PG_CPPFLAGS += -Isrc
+SHLIB_LINK  += -lxlsxwriter -lzip -lexpat -lz -lstdc++
+
+# No LLVM bitcode: the JIT cannot inline C++, and PGXS would compile our C++20
+# with Debian's clang without our flags. Must precede the include.
+override with_llvm = no
+
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+.PHONY: test demo stop bench unit deps check-core-purity
+
+deps:
+	@tests/harness/deps.sh
+
+unit: deps
+	@tests/harness/unit.sh
+
+test:
+	@tests/harness/test.sh
+
+demo:
+	@tests/harness/demo.sh
+
+stop:
+	@tests/harness/stop.sh
+
+bench:
+	@tests/harness/bench.sh
+
+# The core must stay free of PostgreSQL: no PostgreSQL header may be named there.
+check-core-purity:
+	@! grep -rnE '#\s*include\s*[<"](postgres|fmgr|miscadmin|funcapi|utils/|executor/|access/|catalog/|nodes/|commands/)' src/core \
+	  || (echo "src/core includes PostgreSQL headers (see above)"; exit 1)
+
+all: check-core-purity

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# make demo: deps, build + install, start (or reuse) this checkout's persistent demo cluster
+# (preloaded, fsync on), create the database prodplan_demo if missing, CREATE EXTENSION IF NOT
+# EXISTS prodplan, SELECT prodplan.load_demo() (idempotent), print tests/harness/demo_summary.sql
+# and how to connect. The cluster lives in .prodplan/ of the checkout, or in
+# /var/tmp/prodplan-demo-<hash of the checkout path> when the server user cannot reach the
+# checkout; it keeps its port across runs. `make stop` stops it.
+set -euo pipefail
+# shellcheck source=tests/harness/lib.sh
+source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib.sh"
+pp_clean_make_env
+cd "$PP_ROOT"
+
+DB=prodplan_demo
+
+pp_step "dependencies"
+pp_deps
+pp_step "build and install prodplan.so"
+pp_build
+pp_step "demo cluster"
+pp_demo_start
+DIR=$PP_DEMO_DIR PORT=$PP_DEMO_PORT
+pp_say "demo: cluster in $DIR, port $PORT (log: $DIR/server.log)"
+
+dpsql() { PSQLRC=/dev/null "$PP_PGBIN/psql" -X -v ON_ERROR_STOP=1 -h "$DIR" -p "$PORT" -U postgres "$@"; }
+
+if [ "$(dpsql -d postgres -Atqc "SELECT count(*) FROM pg_database WHERE datname = '$DB'")" = 0 ]; then
+  pp_say "demo: creating database $DB"
+  dpsql -d postgres -qc "CREATE DATABASE $DB"
+fi
+dpsql -d "$DB" -q <<'EOF'
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS prodplan;
+EOF
+# A newer default_version with an update script: move the demo database to it (best effort).
+if ! dpsql -d "$DB" -q -c "SET client_min_messages = warning" -c "ALTER EXTENSION prodplan UPDATE" >/dev/null 2>"$PP_LOGDIR/demo-update.log"; then
+  pp_say "demo: note: ALTER EXTENSION prodplan UPDATE failed ($(head -n 1 "$PP_LOGDIR/demo-update.log"));" \
+    "to start over: psql -h $DIR -p $PORT -U postgres -c 'DROP DATABASE $DB' postgres && make demo"
+fi
+
+pp_step "loading the demo factory: SELECT prodplan.load_demo()"
+t=$SECONDS
+dpsql -d "$DB" -At -c "SELECT jsonb_pretty(to_jsonb(prodplan.load_demo()))"
+pp_say "(load_demo took $((SECONDS - t)) s)"
+
+rc=0
+if [ -f "$PP_HARNESS_DIR/demo_summary.sql" ]; then
+  dpsql -d "$DB" -P pager=off -f "$PP_HARNESS_DIR/demo_summary.sql" || rc=$?
+  [ "$rc" -eq 0 ] || pp_err "tests/harness/demo_summary.sql failed (exit status $rc)"
+fi
+
+cat <<EOF
+
+The demo factory is loaded in database $DB.
+  connect:  psql -h $DIR -p $PORT -U postgres $DB
+  cluster:  $DIR (data: $DIR/data, log: $DIR/server.log), server user $(pp_server_user)
+  stop it:  make stop   ('make demo' again restarts and reuses it, same port)
+EOF
+exit "$rc"

@@ -1,0 +1,32 @@
+-- Printed by `make demo` after load_demo: what the demo factory holds.
+\pset footer off
+\echo
+\echo '== Rows per table (plant DEMO) =='
+SELECT table_name AS "table", row_count AS "rows"
+FROM prodplan.content_checksum('DEMO') ORDER BY row_count DESC, table_name;
+
+\echo '== Time span =='
+SELECT min(created_at)::date AS first_order, max(created_at)::date AS last_order,
+       (SELECT max(coalesce(ended_at, started_at))::date FROM prodplan.operation) AS last_activity
+FROM prodplan.production_order;
+
+\echo '== Orders =='
+SELECT count(*) FILTER (WHERE finished_at IS NOT NULL) AS finished,
+       count(*) FILTER (WHERE finished_at IS NULL) AS open,
+       count(*) FILTER (WHERE finished_at IS NULL AND due_at < (SELECT max(coalesce(ended_at, started_at)) FROM prodplan.operation)) AS open_past_due,
+       round(100.0 * avg((finished_at <= due_at)::int) FILTER (WHERE finished_at IS NOT NULL), 1) AS on_time_pct,
+       round((avg(extract(epoch FROM finished_at - created_at)) FILTER (WHERE finished_at IS NOT NULL) / 86400)::numeric, 1) AS avg_lead_time_days,
+       round(100.0 * avg((p.product_id IS NULL)::int), 1) AS unknown_product_pct
+FROM prodplan.production_order o LEFT JOIN prodplan.product p USING (plant_id, product_id);
+
+\echo '== Busiest work centers (hours of finished operations) =='
+SELECT w.work_center_id AS wc, w.name, w.capacity_units AS units,
+       round((sum(op.duration_minutes) / 60)::numeric) AS hours,
+       count(*) FILTER (WHERE op.is_open) AS open_ops
+FROM prodplan.operation op JOIN prodplan.work_center w USING (plant_id, work_center_id)
+GROUP BY 1, 2, 3 ORDER BY hours DESC NULLS LAST LIMIT 5;
+
+\echo '== Defects by severity =='
+SELECT severity, count(*) AS defects,
+       round(100.0 * count(*) / nullif((SELECT count(*) FROM prodplan.production_order), 0), 1) AS per_100_orders
+FROM prodplan.defect GROUP BY severity ORDER BY severity;

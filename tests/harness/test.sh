@@ -1,0 +1,215 @@
+#!/usr/bin/env bash
+# make test: deps, build + install, unit tests (ctest), then against a throwaway preloaded
+# cluster every pg_regress suite (make installcheck) and every tests/integration/test_*.sh.
+# The cluster is always stopped and deleted (also on failure or Ctrl-C). The last line is
+# "N passed, M failed[, K skipped]" over all of them; the exit status is non-zero if anything
+# failed, including the build.
+set -euo pipefail
+# shellcheck source=tests/harness/lib.sh
+source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib.sh"
+pp_clean_make_env
+cd "$PP_ROOT"
+
+T0=$SECONDS
+CLUSTER=''
+SUITES=()
+declare -A S_PASS=() S_FAIL=() S_SKIP=() S_FAILED_NAMES=() S_SKIPPED_NAMES=()
+
+suite_add() { # suite passed failed skipped failed_names skipped_names
+  local s=$1
+  [ -n "${S_PASS[$s]+x}" ] || { SUITES+=("$s"); S_PASS[$s]=0 S_FAIL[$s]=0 S_SKIP[$s]=0 S_FAILED_NAMES[$s]='' S_SKIPPED_NAMES[$s]=''; }
+  S_PASS[$s]=$((S_PASS[$s] + $2))
+  S_FAIL[$s]=$((S_FAIL[$s] + $3))
+  S_SKIP[$s]=$((S_SKIP[$s] + ${4:-0}))
+  [ -z "${5:-}" ] || S_FAILED_NAMES[$s]="${S_FAILED_NAMES[$s]}${S_FAILED_NAMES[$s]:+ }$5"
+  [ -z "${6:-}" ] || S_SKIPPED_NAMES[$s]="${S_SKIPPED_NAMES[$s]}${S_SKIPPED_NAMES[$s]:+ }$6"
+}
+
+stop_cluster() {
+  if [ -n "$CLUSTER" ]; then
+    local dir=$CLUSTER
+    CLUSTER=''
+    cp "$dir/server.log" "$PP_LOGDIR/test-server.log" 2>/dev/null || true
+    pp_temp_cluster_stop "$dir" >/dev/null 2>&1 || pp_err "could not stop the test cluster in $dir"
+  fi
+}
+trap stop_cluster EXIT
+trap 'echo; pp_err "interrupted"; exit 130' INT
+trap 'pp_err "terminated"; exit 143' TERM
+
+summary() {
+  local s p=0 f=0 k=0 line
+  stop_cluster
+  echo
+  echo "---- summary ($((SECONDS - T0)) s) ----"
+  for s in "${SUITES[@]}"; do
+    line=$(printf '%-14s %4d passed, %d failed' "$s" "${S_PASS[$s]}" "${S_FAIL[$s]}")
+    [ "${S_SKIP[$s]}" -eq 0 ] || line+=", ${S_SKIP[$s]} skipped"
+    [ -z "${S_FAILED_NAMES[$s]}" ] || line+="   failed: ${S_FAILED_NAMES[$s]}"
+    [ -z "${S_SKIPPED_NAMES[$s]}" ] || line+="   skipped: ${S_SKIPPED_NAMES[$s]}"
+    echo "$line"
+    p=$((p + S_PASS[$s])) f=$((f + S_FAIL[$s])) k=$((k + S_SKIP[$s]))
+  done
+  [ "$f" -eq 0 ] || echo "logs: $PP_LOGDIR, build/regress, build/integration"
+  if [ "$k" -gt 0 ]; then echo "$p passed, $f failed, $k skipped"; else echo "$p passed, $f failed"; fi
+  [ "$f" -eq 0 ]
+}
+
+# ---------------------------------------------------------------------------------------------
+pp_step "dependencies"
+if ! pp_deps; then
+  pp_exit_if_interrupted
+  suite_add setup 0 1 0 deps
+  summary || exit 1
+fi
+
+pp_step "build and install prodplan.so"
+if ! pp_build; then
+  pp_exit_if_interrupted
+  suite_add build 0 1 0 prodplan.so
+  summary || exit 1
+fi
+
+pp_step "unit tests"
+if pp_unit; then :; fi
+pp_exit_if_interrupted
+suite_add unit "$PP_UNIT_PASSED" "$PP_UNIT_FAILED" 0 "$PP_UNIT_FAILED_NAMES"
+
+pp_step "throwaway cluster"
+if ! pp_temp_cluster_start; then
+  pp_exit_if_interrupted
+  suite_add cluster 0 1 0 start
+  summary || exit 1
+fi
+CLUSTER=$PP_CLUSTER_DIR
+pp_say "cluster: $CLUSTER, port $PP_PORT, server user $(pp_server_user), shared_preload_libraries = prodplan"
+
+# ---------------------------------------------------------------------------------------------
+run_regress() {
+  local -a suites
+  local log="$PP_LOGDIR/regress.log" rc=0 line name result pass=0 fail=0 skip=0 failed='' aborted=''
+  shopt -s nullglob
+  suites=("$PP_ROOT"/sql/*.sql)
+  shopt -u nullglob
+  if [ ${#suites[@]} -eq 0 ]; then
+    pp_say "pg_regress: no suites in sql/"
+    return 0
+  fi
+  rm -rf "$PP_ROOT/build/regress"
+  mkdir -p "$PP_ROOT/build/regress"
+  pp_say "pg_regress: ${#suites[@]} suite(s), make installcheck (log: $log)"
+  set +e
+  env PGHOST="$CLUSTER" PGPORT="$PP_PORT" PGUSER=postgres PSQLRC=/dev/null \
+    make -C "$PP_ROOT" installcheck PG_CONFIG="$PP_PG_CONFIG" </dev/null 2>&1 |
+    tee "$log" | grep --line-buffered -E '\.\.\. +(ok|FAILED|failed)|^(not )?ok [0-9]+ '
+  rc=${PIPESTATUS[0]}
+  set -e
+  pp_note_rc "$rc"
+  pp_exit_if_interrupted
+  while IFS= read -r line; do
+    if [[ $line =~ ^(test[[:space:]]+|[[:space:]]+)([^[:space:]]+)[[:space:]]+\.\.\.[[:space:]]+(ok|FAILED|failed\ \(ignored\)) ]]; then
+      name=${BASH_REMATCH[2]} result=${BASH_REMATCH[3]}
+    elif [[ $line =~ ^(not\ ok|ok)[[:space:]]+[0-9]+[[:space:]]+[-+][[:space:]]+([^[:space:]]+)(.*) ]]; then
+      name=${BASH_REMATCH[2]} result=${BASH_REMATCH[1]}
+      [[ ${BASH_REMATCH[3]} != *'# SKIP'* ]] || result='failed (ignored)'
+    elif [[ $line =~ ^(test[[:space:]]+|[[:space:]]+)([^[:space:]]+)[[:space:]]+\.\.\.[[:space:]] ]]; then
+      # pg_regress stopped inside this test (e.g. "diff: expected/x.out: No such file").
+      name=${BASH_REMATCH[2]} result=aborted
+    else
+      continue
+    fi
+    case $result in
+      ok) pass=$((pass + 1)) ;;
+      'failed (ignored)') skip=$((skip + 1)) ;;
+      aborted) fail=$((fail + 1)); failed+="${failed:+ }$name(aborted)"; aborted=$name ;;
+      *) fail=$((fail + 1)); failed+="${failed:+ }$name" ;;
+    esac
+  done <"$log"
+  local ran=$((pass + fail + skip))
+  if [ "$rc" -ne 0 ]; then
+    if [ -n "$aborted" ]; then
+      pp_err "pg_regress stopped during test $aborted (the tests after it did not run); end of $log:"
+      tail -n 25 "$log" >&2
+    elif [ "$ran" -eq 0 ]; then
+      pp_err "make installcheck failed before running any test; end of $log:"
+      tail -n 25 "$log" >&2
+    fi
+    # Suites pg_regress never reached count as failed too.
+    local f base
+    for f in "${suites[@]}"; do
+      base=$(basename "$f" .sql)
+      if ! grep -qE "^(test +| +)$base +\.\.\.|^(not )?ok +[0-9]+ +[-+] +$base( |\$)" "$log"; then
+        fail=$((fail + 1)) failed+="${failed:+ }$base(not run)"
+      fi
+    done
+    if [ "$fail" -eq 0 ]; then
+      fail=1 failed='(pg_regress run)'
+      pp_err "make installcheck failed (exit status $rc); end of $log:"
+      tail -n 25 "$log" >&2
+    fi
+  fi
+  suite_add pg_regress "$pass" "$fail" "$skip" "$failed"
+  if [ "$fail" -gt 0 ]; then
+    if [ -s "$PP_ROOT/build/regress/regression.diffs" ]; then
+      echo "---- build/regress/regression.diffs (first 300 lines) ----"
+      head -n 300 "$PP_ROOT/build/regress/regression.diffs"
+    fi
+    echo "---- server log, last 100 lines ($CLUSTER/server.log) ----"
+    tail -n 100 "$CLUSTER/server.log" 2>/dev/null || true
+    echo "---- end of server log ----"
+  fi
+}
+
+run_integration() {
+  local -a scripts
+  local script name log rc t pass=0 fail=0 skip=0 failed='' skipped='' reason
+  shopt -s nullglob
+  scripts=("$PP_ROOT"/tests/integration/test_*.sh)
+  shopt -u nullglob
+  if [ ${#scripts[@]} -eq 0 ]; then
+    pp_say "integration: no tests/integration/test_*.sh"
+    return 0
+  fi
+  rm -rf "$PP_ROOT/build/integration"
+  mkdir -p "$PP_ROOT/build/integration"
+  pp_say "integration: ${#scripts[@]} script(s) (logs: build/integration/)"
+  for script in "${scripts[@]}"; do
+    name=$(basename "$script" .sh)
+    log=$PP_ROOT/build/integration/$name.log
+    t=$SECONDS rc=0
+    pp_run_script "$script" "$CLUSTER" "$log" || rc=$?
+    pp_exit_if_interrupted
+    case $rc in
+      0)
+        pass=$((pass + 1))
+        printf '  %-40s ok       %3d s\n' "$name" "$((SECONDS - t))"
+        ;;
+      77)
+        skip=$((skip + 1)) skipped+="${skipped:+ }$name"
+        reason=$(grep -v '^[[:space:]]*$' "$log" | tail -n 1 || true)
+        printf '  %-40s skipped  %3d s  %s\n' "$name" "$((SECONDS - t))" "$reason"
+        ;;
+      *)
+        fail=$((fail + 1)) failed+="${failed:+ }$name"
+        printf '  %-40s FAILED   %3d s  (exit status %s)\n' "$name" "$((SECONDS - t))" "$rc"
+        echo "---- $name output (last 200 lines of build/integration/$name.log) ----"
+        tail -n 200 "$log"
+        echo "---- end of $name output ----"
+        ;;
+    esac
+    if ! pp_cluster_running "$CLUSTER"; then
+      pp_err "the test server is down after $name; its log ends with:"
+      tail -n 40 "$CLUSTER/server.log" >&2 || true
+      pp_cluster_start "$CLUSTER" || { suite_add integration "$pass" $((fail + 1)) "$skip" "$failed (server restart)" "$skipped"; return 0; }
+      PP_PORT=$(pp_cluster_port "$CLUSTER")
+    fi
+  done
+  suite_add integration "$pass" "$fail" "$skip" "$failed" "$skipped"
+}
+
+pp_step "pg_regress suites"
+run_regress
+pp_step "integration tests"
+run_integration
+
+summary || exit 1
