@@ -7,6 +7,7 @@
 set -euo pipefail
 : "${PGHOST:?}" "${PGPORT:?}"
 export PGUSER=${PGUSER:-postgres}
+export PGOPTIONS="${PGOPTIONS:-} -c client_min_messages=warning"
 scale=${BENCH_SCALE:-1}
 db=pp_bench_demo
 psql -qX -d postgres -c "DROP DATABASE IF EXISTS $db" >/dev/null
