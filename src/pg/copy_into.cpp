@@ -34,8 +34,14 @@ std::size_t copy_into_table(const char* table, const char* const* columns, int n
   if (!OidIsValid(relid))
     ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE),
                     errmsg("relation prodplan.%s does not exist", table)));
+  return copy_into_relation(relid, columns, ncolumns, data, len);
+}
+
+std::size_t copy_into_relation(unsigned int relid_in, const char* const* columns, int ncolumns,
+                               const char* data, std::size_t len) {
+  Oid relid = static_cast<Oid>(relid_in);
   AclResult acl = pg_class_aclcheck(relid, GetUserId(), ACL_INSERT);
-  if (acl != ACLCHECK_OK) aclcheck_error(acl, OBJECT_TABLE, table);
+  if (acl != ACLCHECK_OK) aclcheck_error(acl, OBJECT_TABLE, get_rel_name(relid));
 
   Relation rel = table_open(relid, RowExclusiveLock);
   ParseState* pstate = make_parsestate(NULL);

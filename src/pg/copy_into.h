@@ -14,4 +14,8 @@ namespace pp::pg {
 std::size_t copy_into_table(const char* table, const char* const* columns, int ncolumns,
                             const char* data, std::size_t len);
 
+// The same into any relation by OID (e.g. a temporary staging table).
+std::size_t copy_into_relation(unsigned int relid, const char* const* columns, int ncolumns,
+                               const char* data, std::size_t len);
+
 }  // namespace pp::pg

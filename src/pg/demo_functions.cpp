@@ -7,6 +7,7 @@
 #include "core/xlsx/workbook_writer.h"
 #include "pg/boundary.h"
 #include "pg/copy_into.h"
+#include "pg/ingest_run.h"
 
 #include <cstdio>
 #include <cstdlib>
@@ -71,18 +72,125 @@ int ensure_partitions(pp::model::Time from, pp::model::Time to) {
   return isnull ? 0 : DatumGetInt32(d);
 }
 
+// The tables the reference workbook carries: load_demo(via => 'workbook')
+// loads them through ingestion and everything else directly.
+bool is_workbook_table(const char* table) {
+  static const char* const kWorkbookTables[] = {"work_center", "product", "routing_step", "employee",
+                                                "employee_skill", "production_order", "operation",
+                                                "operation_assignment", "defect"};
+  for (const char* t : kWorkbookTables)
+    if (strcmp(t, table) == 0) return true;
+  return false;
+}
+
+// Writes the demo workbook of `factory` to a new temporary file and returns its
+// path (palloc'd). C++ runs inside pp_call; the path buffer is plain memory.
+char* write_workbook_file(const pp::model::Factory* factory, int32 seed, const pp::CancelToken& cancel) {
+  char* path = (char*)palloc0(MAXPGPATH);
+  pp_call("demo_workbook", [&] {
+    const char* tmp = std::getenv("TMPDIR");
+    std::snprintf(path, MAXPGPATH, "%s/prodplan-workbook-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    int fd = mkstemp(path);
+    if (fd < 0) {
+      path[0] = '\0';
+      throw pp::Error(pp::ErrorKind::Internal, "demo_workbook: cannot create a temporary file");
+    }
+    close(fd);
+    pp::xlsx::WorkbookWriteOptions wopt;
+    wopt.seed = static_cast<std::uint64_t>(static_cast<std::uint32_t>(seed));
+    pp::xlsx::write_reference_workbook(*factory, path, wopt, cancel);
+  });
+  return path;
+}
+
+// Reads a whole file into a palloc'd buffer (huge allocation allowed) and sets *len.
+char* read_whole_file(const char* path, size_t* len) {
+  int fd = open(path, O_RDONLY | PG_BINARY, 0);
+  if (fd < 0) ereport(ERROR, (errcode_for_file_access(), errmsg("could not open \"%s\": %m", path)));
+  struct stat st;
+  if (fstat(fd, &st) != 0) {
+    close(fd);
+    ereport(ERROR, (errcode_for_file_access(), errmsg("could not stat \"%s\": %m", path)));
+  }
+  char* buf = (char*)MemoryContextAllocHuge(CurrentMemoryContext, st.st_size + VARHDRSZ);
+  off_t done = 0;
+  while (done < st.st_size) {
+    ssize_t n = read(fd, buf + VARHDRSZ + done, st.st_size - done);
+    if (n <= 0) {
+      close(fd);
+      ereport(ERROR, (errcode_for_file_access(), errmsg("could not read \"%s\": %m", path)));
+    }
+    done += n;
+  }
+  close(fd);
+  *len = (size_t)st.st_size;
+  return buf;  // data starts at buf + VARHDRSZ, so the caller can make it a bytea
+}
+
+// Columns of the workbook entities that the workbook does not carry (work
+// center capacity and calendar, evaluation flag, product family, hire dates):
+// staged through temporary tables and applied after ingestion.
+void apply_demo_extras(const pp::model::Factory* factory, std::string* buf, const char* plant) {
+  struct Extra {
+    const char* temp_table;
+    const char* create;
+    const char* columns[4];
+    int ncolumns;
+    const char* update;
+  };
+  static const Extra extras[] = {
+      {"pp_demo_wc",
+       "CREATE TEMP TABLE pp_demo_wc (work_center_id text, is_evaluation boolean, capacity_units int, "
+       "calendar_id text) ON COMMIT DROP",
+       {"work_center_id", "is_evaluation", "capacity_units", "calendar_id"}, 4,
+       "UPDATE prodplan.work_center t SET is_evaluation = e.is_evaluation, capacity_units = e.capacity_units, "
+       "calendar_id = e.calendar_id FROM pg_temp.pp_demo_wc e WHERE t.plant_id = $1 AND t.work_center_id = e.work_center_id"},
+      {"pp_demo_product", "CREATE TEMP TABLE pp_demo_product (product_id text, family text) ON COMMIT DROP",
+       {"product_id", "family"}, 2,
+       "UPDATE prodplan.product t SET family = e.family FROM pg_temp.pp_demo_product e "
+       "WHERE t.plant_id = $1 AND t.product_id = e.product_id"},
+      {"pp_demo_employee", "CREATE TEMP TABLE pp_demo_employee (employee_id text, hired_at timestamptz) ON COMMIT DROP",
+       {"employee_id", "hired_at"}, 2,
+       "UPDATE prodplan.employee t SET hired_at = e.hired_at FROM pg_temp.pp_demo_employee e "
+       "WHERE t.plant_id = $1 AND t.employee_id = e.employee_id"},
+  };
+  Oid types[1] = {TEXTOID};
+  Datum values[1] = {CStringGetTextDatum(plant)};
+  for (int k = 0; k < 3; k++) {
+    const Extra& x = extras[k];
+    if (OidIsValid(RelnameGetRelid(x.temp_table))) {
+      char drop[128];
+      snprintf(drop, sizeof drop, "DROP TABLE pg_temp.%s", x.temp_table);
+      SPI_execute(drop, false, 0);
+    }
+    if (SPI_execute(x.create, false, 0) != SPI_OK_UTILITY) elog(ERROR, "load_demo: could not create %s", x.temp_table);
+    pp_call("load_demo", [&] { pp::model::append_demo_extras(*factory, k, *buf); });
+    pp::pg::copy_into_relation(RelnameGetRelid(x.temp_table), x.columns, x.ncolumns, buf->data(), buf->size());
+    if (SPI_execute_with_args(x.update, 1, types, values, NULL, false, 0) != SPI_OK_UPDATE)
+      elog(ERROR, "load_demo: could not apply %s", x.temp_table);
+  }
+}
+
 }  // namespace
 
 Datum prodplan_load_demo(PG_FUNCTION_ARGS) {
   const double scale = PG_GETARG_FLOAT8(0);
   const int32 seed = PG_GETARG_INT32(1);
+  // Version 0.1.0's SQL declares two arguments and has no ingestion: direct.
+  const char* via = PG_NARGS() > 2 ? text_to_cstring(PG_GETARG_TEXT_PP(2)) : "direct";
+  const bool via_workbook = strcmp(via, "workbook") == 0;
+  if (!via_workbook && strcmp(via, "direct") != 0)
+    ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                    errmsg("load_demo: via must be 'workbook' or 'direct', got '%s'", via)));
   const pp::CancelToken cancel = pp::pg::backend_cancel_token();
 
   // volatile: assigned inside PG_TRY and read in PG_FINALLY after a longjmp.
   pp::model::Factory* volatile factory = nullptr;
   std::string* volatile buf = nullptr;
+  char* volatile workbook_path = nullptr;
   std::size_t ntables = 0;
-  std::size_t rows[kMaxTables] = {0};
+  int64 rows[kMaxTables] = {0};
+  int64 ingest_run_id = -1;
   char* json = nullptr;
   instr_time started;
   INSTR_TIME_SET_CURRENT(started);
@@ -106,14 +214,48 @@ Datum prodplan_load_demo(PG_FUNCTION_ARGS) {
     pp_call("load_demo", [&] { std::tie(from, to) = pp::model::partition_time_range(*factory); });
     int created = (from != 0 || to != 0) ? ensure_partitions(from, to) : 0;
 
+    // Everything the workbook lacks (and, via => 'direct', everything).
     for (std::size_t i = 0; i < ntables; ++i) {
+      if (via_workbook && is_workbook_table(specs[i].table)) continue;
       pp_call("load_demo", [&] {
         buf->clear();
         pp::model::append_copy_rows(*factory, i, *buf, cancel);
       });
-      rows[i] = pp::pg::copy_into_table(specs[i].table, specs[i].columns.data(),
-                                        static_cast<int>(specs[i].columns.size()), buf->data(), buf->size());
+      pp::pg::copy_into_table(specs[i].table, specs[i].columns.data(), static_cast<int>(specs[i].columns.size()),
+                              buf->data(), buf->size());
       CHECK_FOR_INTERRUPTS();
+    }
+
+    if (via_workbook) {
+      // The workbook entities go the way a factory's export goes: written as
+      // the reference workbook, then ingested (validation, quarantine, merge).
+      workbook_path = write_workbook_file(factory, seed, cancel);
+      size_t len = 0;
+      char* wb = read_whole_file(workbook_path, &len);
+      unlink(workbook_path);
+      char opts[160];
+      snprintf(opts, sizeof opts, "{\"plant\": \"%s\", \"force\": true}", factory->plant_id.c_str());
+      Jsonb* options = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(opts)));
+      char source[96];
+      snprintf(source, sizeof source, "demo_workbook(%g, %d)", scale, seed);
+      pp::pg::IngestArgs args = {"workbook", source, "prodplan", options, NULL, 0};
+      pp::pg::IngestOutcome outcome = pp::pg::ingest_run(wb + VARHDRSZ, len, args);
+      ingest_run_id = outcome.run_id;
+      pfree(wb);
+      apply_demo_extras(factory, buf, factory->plant_id.c_str());
+    }
+
+    // What the tables now hold for the plant.
+    Oid types[1] = {TEXTOID};
+    Datum values[1] = {CStringGetTextDatum(factory->plant_id.c_str())};
+    for (std::size_t i = 0; i < ntables; ++i) {
+      char sql[160];
+      snprintf(sql, sizeof sql, "SELECT count(*) FROM prodplan.%s WHERE plant_id = $1", specs[i].table);
+      // read_only = false: a fresh snapshot that sees the rows this call wrote.
+      if (SPI_execute_with_args(sql, 1, types, values, NULL, false, 1) != SPI_OK_SELECT)
+        elog(ERROR, "load_demo: could not count prodplan.%s", specs[i].table);
+      bool isnull;
+      rows[i] = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
     }
     SPI_finish();
 
@@ -132,14 +274,17 @@ Datum prodplan_load_demo(PG_FUNCTION_ARGS) {
       j += ", \"scale\": ";
       j += num;
       j += ", \"seed\": " + std::to_string(seed);
+      j += ", \"via\": ";
+      append_json_string(j, via);
+      if (ingest_run_id >= 0) j += ", \"ingest_run_id\": " + std::to_string(ingest_run_id);
       j += ", \"rows\": {";
       for (std::size_t i = 0; i < ntables; ++i) {
         if (i) j += ", ";
         append_json_string(j, specs[i].table);
         j += ": " + std::to_string(rows[i]);
       }
-      // What the workbook carries beyond the canonical rows: load_demo stores a
-      // duplicated row once and leaves invalid rows out (ingestion quarantines them).
+      // What the workbook carries beyond the canonical rows: a duplicated row
+      // is stored once and invalid rows are left out (ingestion quarantines them).
       std::size_t dup[pp::model::kSheetCount] = {0}, bad[pp::model::kSheetCount] = {0};
       for (const auto& d : factory->duplicates) dup[static_cast<int>(d.sheet)]++;
       for (const auto& b : factory->invalid_rows) bad[static_cast<int>(b.sheet)]++;
@@ -167,6 +312,7 @@ Datum prodplan_load_demo(PG_FUNCTION_ARGS) {
   }
   PG_FINALLY();
   {
+    if (workbook_path != nullptr && workbook_path[0]) unlink(workbook_path);
     delete buf;
     delete factory;
   }
@@ -179,7 +325,8 @@ Datum prodplan_demo_workbook(PG_FUNCTION_ARGS) {
   const double scale = PG_GETARG_FLOAT8(0);
   const int32 seed = PG_GETARG_INT32(1);
   const pp::CancelToken cancel = pp::pg::backend_cancel_token();
-  char path[MAXPGPATH] = {0};
+  pp::model::Factory* volatile factory = nullptr;
+  char* volatile path = nullptr;
   bytea* result = nullptr;
 
   PG_TRY();
@@ -188,52 +335,24 @@ Datum prodplan_demo_workbook(PG_FUNCTION_ARGS) {
       pp::demo::DemoOptions opt;
       opt.scale = scale;
       opt.seed = seed;
-      const pp::model::Factory factory = pp::demo::generate_demo(opt, cancel);
-      // A private file in the temp directory; libxlsxwriter needs a path.
-      const char* tmp = std::getenv("TMPDIR");
-      std::snprintf(path, sizeof path, "%s/prodplan-workbook-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-      int fd = mkstemp(path);
-      if (fd < 0) {
-        path[0] = '\0';
-        throw pp::Error(pp::ErrorKind::Internal, "demo_workbook: cannot create a temporary file");
-      }
-      close(fd);
-      pp::xlsx::WorkbookWriteOptions wopt;
-      wopt.seed = static_cast<std::uint64_t>(static_cast<std::uint32_t>(seed));
-      pp::xlsx::write_reference_workbook(factory, path, wopt, cancel);
+      factory = new pp::model::Factory(pp::demo::generate_demo(opt, cancel));
     });
-
-    int fd = open(path, O_RDONLY | PG_BINARY, 0);
-    if (fd < 0) ereport(ERROR, (errcode_for_file_access(), errmsg("could not open \"%s\": %m", path)));
-    struct stat st;
-    if (fstat(fd, &st) != 0) {
-      close(fd);
-      ereport(ERROR, (errcode_for_file_access(), errmsg("could not stat \"%s\": %m", path)));
-    }
-    if (static_cast<uint64>(st.st_size) > MaxAllocSize - VARHDRSZ) {
-      close(fd);
+    path = write_workbook_file(factory, seed, cancel);
+    delete factory;
+    factory = nullptr;
+    size_t len = 0;
+    char* buf = read_whole_file(path, &len);
+    if (len > MaxAllocSize - VARHDRSZ)
       ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-                      errmsg("demo_workbook: the workbook is %lld bytes, over the 1 GB bytea limit",
-                             static_cast<long long>(st.st_size)),
+                      errmsg("demo_workbook: the workbook is %zu bytes, over the 1 GB bytea limit", len),
                       errhint("Use a smaller scale.")));
-    }
-    result = static_cast<bytea*>(palloc(st.st_size + VARHDRSZ));
-    SET_VARSIZE(result, st.st_size + VARHDRSZ);
-    char* dst = VARDATA(result);
-    off_t done = 0;
-    while (done < st.st_size) {
-      ssize_t n = read(fd, dst + done, st.st_size - done);
-      if (n <= 0) {
-        close(fd);
-        ereport(ERROR, (errcode_for_file_access(), errmsg("could not read \"%s\": %m", path)));
-      }
-      done += n;
-    }
-    close(fd);
+    result = reinterpret_cast<bytea*>(buf);
+    SET_VARSIZE(result, len + VARHDRSZ);
   }
   PG_FINALLY();
   {
-    if (path[0]) unlink(path);
+    if (path != nullptr && path[0]) unlink(path);
+    delete factory;
   }
   PG_END_TRY();
 

@@ -1,8 +1,14 @@
-// Module entry: the magic block and _PG_init. Later issues register GUCs,
-// shared memory and background workers here.
+// Module entry: the magic block and _PG_init (GUC prefix, shared memory when
+// preloaded). Later issues register background workers here.
 #include "core/common/version.h"
+#include "pg/gucs.h"
+#include "pg/ingest_progress.h"
 
 #include "pg/pg_includes.h"
+
+extern "C" {
+#include "storage/ipc.h"
+}
 
 extern "C" {
 PG_MODULE_MAGIC;
@@ -12,10 +18,33 @@ PGDLLEXPORT Datum prodplan_version(PG_FUNCTION_ARGS);
 PG_FUNCTION_INFO_V1(prodplan_version);
 }
 
+namespace {
+shmem_request_hook_type prev_shmem_request_hook = nullptr;
+shmem_startup_hook_type prev_shmem_startup_hook = nullptr;
+
+void prodplan_shmem_request() {
+  if (prev_shmem_request_hook) prev_shmem_request_hook();
+  pp::pg::progress_request_shmem();
+}
+
+void prodplan_shmem_startup() {
+  if (prev_shmem_startup_hook) prev_shmem_startup_hook();
+  pp::pg::progress_startup_shmem();
+}
+}  // namespace
+
 void _PG_init(void) {
   // Settings named prodplan.* are ours: reject misspelled ones instead of
   // silently keeping them as placeholders.
+  pp::pg::define_gucs();
   MarkGUCPrefixReserved("prodplan");
+
+  // Shared memory exists only when loaded at server start (CONVENTIONS 23).
+  if (!process_shared_preload_libraries_in_progress) return;
+  prev_shmem_request_hook = shmem_request_hook;
+  shmem_request_hook = prodplan_shmem_request;
+  prev_shmem_startup_hook = shmem_startup_hook;
+  shmem_startup_hook = prodplan_shmem_startup;
 }
 
 Datum prodplan_version(PG_FUNCTION_ARGS) {

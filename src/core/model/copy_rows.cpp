@@ -20,15 +20,7 @@ class RowWriter {
 
   void text(std::string_view v) {
     sep();
-    for (char c : v) {
-      switch (c) {
-        case '\\': out_ += "\\\\"; break;
-        case '\t': out_ += "\\t"; break;
-        case '\n': out_ += "\\n"; break;
-        case '\r': out_ += "\\r"; break;
-        default: out_.push_back(c);
-      }
-    }
+    append_copy_text(out_, v);
   }
   void opt_text(const std::optional<std::string>& v) { v ? text(*v) : null(); }
   void null() {
@@ -108,6 +100,18 @@ std::size_t emit_all(const std::vector<Row>& rows, std::string& out, const Cance
 }
 
 }  // namespace
+
+void append_copy_text(std::string& out, std::string_view v) {
+  for (char c : v) {
+    switch (c) {
+      case '\\': out += "\\\\"; break;
+      case '\t': out += "\\t"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      default: out.push_back(c);
+    }
+  }
+}
 
 const std::vector<CopyTableSpec>& canonical_copy_tables() {
   static const std::vector<CopyTableSpec> specs = {
@@ -303,6 +307,35 @@ std::size_t append_copy_rows(const Factory& f, std::size_t table_index, std::str
       });
     default:
       throw Error(ErrorKind::Internal, "append_copy_rows: no table " + std::to_string(table_index));
+  }
+}
+
+void append_demo_extras(const Factory& f, int kind, std::string& out) {
+  out.clear();
+  RowWriter w(out);
+  switch (kind) {
+    case 0:
+      for (const auto& r : f.work_centers) {
+        w.text(r.work_center_id); w.boolean(r.is_evaluation); w.integer(r.capacity_units);
+        r.calendar_id.empty() ? w.null() : w.text(r.calendar_id);
+        w.end_row();
+      }
+      return;
+    case 1:
+      for (const auto& r : f.products) {
+        w.text(r.product_id);
+        r.family.empty() ? w.null() : w.text(r.family);
+        w.end_row();
+      }
+      return;
+    case 2:
+      for (const auto& r : f.employees) {
+        w.text(r.employee_id); w.time(r.hired_at);
+        w.end_row();
+      }
+      return;
+    default:
+      throw Error(ErrorKind::Internal, "append_demo_extras: no kind " + std::to_string(kind));
   }
 }
 

@@ -30,6 +30,15 @@ const std::vector<CopyTableSpec>& canonical_copy_tables();
 std::size_t append_copy_rows(const Factory& f, std::size_t table_index, std::string& out,
                              const CancelToken& cancel = {});
 
+// Appends v as one COPY text field (backslash, tab, newline and CR escaped).
+void append_copy_text(std::string& out, std::string_view v);
+
+// The columns of workbook entities that the reference workbook does not carry,
+// as COPY text: kind 0 = work_center (work_center_id, is_evaluation,
+// capacity_units, calendar_id), 1 = product (product_id, family),
+// 2 = employee (employee_id, hired_at). Replaces out's contents.
+void append_demo_extras(const Factory& f, int kind, std::string& out);
+
 // Number of rows append_copy_rows would write for the table.
 std::size_t copy_row_count(const Factory& f, std::size_t table_index);
 

@@ -1,0 +1,120 @@
+-- Workbook ingestion: profiles, the demo workbook into a fresh plant, quarantine,
+-- reconciliation, skipped and forced re-runs, failures recorded across the rollback.
+SET client_min_messages = notice;
+
+-- Profiles and the columns ingestion accepts come from the parser's own tables.
+SELECT profile, count(*) AS sheets FROM prodplan.sheet_aliases GROUP BY 1 ORDER BY 1;
+SELECT entity, count(*) AS columns, count(*) FILTER (WHERE required) AS required,
+       string_agg(column_name, ',' ORDER BY column_name) FILTER (WHERE is_key) AS key
+FROM prodplan.ingest_columns() GROUP BY 1 ORDER BY 1;
+
+-- The demo workbook of seed 42 into plant W1.
+CREATE TEMP TABLE wb AS SELECT prodplan.demo_workbook(0.01, 42) AS b;
+CREATE TEMP TABLE r1 AS
+SELECT * FROM prodplan.ingest_workbook((SELECT b FROM wb), 'prodplan', '{"plant": "W1"}');
+SELECT sheet, entity, rows_read, inserted, updated, unchanged, quarantined FROM r1 ORDER BY sheet;
+SELECT status, rows_read, inserted, updated, unchanged, quarantined, duplicates,
+       rows_read = inserted + updated + unchanged + quarantined + duplicates AS reconciles,
+       round((report #>> '{sheets,OrdensFabrico,references,product_id -> product,match_rate}')::numeric, 2)
+         AS order_product_match_rate,
+       round((report #>> '{sheets,FuncionariosFaseOrdemFabrico,references,operation_id -> operation,match_rate}')::numeric, 2)
+         AS assignment_operation_match_rate
+FROM prodplan.ingest_runs WHERE plant_id = 'W1' ORDER BY run_id;
+-- Duplicates per sheet (the last occurrence of a key wins).
+SELECT key AS sheet, (value ->> 'duplicates')::int AS duplicates
+FROM prodplan.ingest_runs, jsonb_each(report -> 'sheets') WHERE plant_id = 'W1' ORDER BY 1;
+SELECT q.sheet, q.reason_code, count(*)
+FROM prodplan.ingest_quarantine q JOIN prodplan.ingest_runs r USING (run_id)
+WHERE r.plant_id = 'W1' GROUP BY 1, 2 ORDER BY 1, 2;
+SELECT raw_row ? 'FaseOf_Id' AS raw_row_has_headers, reason_detail <> '' AS has_detail
+FROM prodplan.ingest_quarantine q JOIN prodplan.ingest_runs r USING (run_id)
+WHERE r.plant_id = 'W1' LIMIT 1;
+
+-- Ingested rows equal the generator's rows loaded directly (plant DEMO, seed 42).
+SELECT prodplan.load_demo(0.01, 42, via => 'direct') ->> 'via' AS demo_via;
+SELECT 'operation' AS entity, count(*) AS rows_differing FROM (
+  (SELECT to_jsonb(t) - 'plant_id' FROM prodplan.operation t WHERE plant_id = 'W1'
+   EXCEPT SELECT to_jsonb(t) - 'plant_id' FROM prodplan.operation t WHERE plant_id = 'DEMO')
+  UNION ALL
+  (SELECT to_jsonb(t) - 'plant_id' FROM prodplan.operation t WHERE plant_id = 'DEMO'
+   EXCEPT SELECT to_jsonb(t) - 'plant_id' FROM prodplan.operation t WHERE plant_id = 'W1')) d
+UNION ALL
+SELECT 'production_order', count(*) FROM (
+  (SELECT to_jsonb(t) - 'plant_id' FROM prodplan.production_order t WHERE plant_id = 'W1'
+   EXCEPT SELECT to_jsonb(t) - 'plant_id' FROM prodplan.production_order t WHERE plant_id = 'DEMO')
+  UNION ALL
+  (SELECT to_jsonb(t) - 'plant_id' FROM prodplan.production_order t WHERE plant_id = 'DEMO'
+   EXCEPT SELECT to_jsonb(t) - 'plant_id' FROM prodplan.production_order t WHERE plant_id = 'W1')) d
+UNION ALL
+SELECT 'defect', count(*) FROM (
+  (SELECT to_jsonb(t) - 'plant_id' FROM prodplan.defect t WHERE plant_id = 'W1'
+   EXCEPT SELECT to_jsonb(t) - 'plant_id' FROM prodplan.defect t WHERE plant_id = 'DEMO')
+  UNION ALL
+  (SELECT to_jsonb(t) - 'plant_id' FROM prodplan.defect t WHERE plant_id = 'DEMO'
+   EXCEPT SELECT to_jsonb(t) - 'plant_id' FROM prodplan.defect t WHERE plant_id = 'W1')) d
+UNION ALL
+SELECT 'operation_assignment', count(*) FROM (
+  (SELECT to_jsonb(t) - 'plant_id' FROM prodplan.operation_assignment t WHERE plant_id = 'W1'
+   EXCEPT SELECT to_jsonb(t) - 'plant_id' FROM prodplan.operation_assignment t WHERE plant_id = 'DEMO')
+  UNION ALL
+  (SELECT to_jsonb(t) - 'plant_id' FROM prodplan.operation_assignment t WHERE plant_id = 'DEMO'
+   EXCEPT SELECT to_jsonb(t) - 'plant_id' FROM prodplan.operation_assignment t WHERE plant_id = 'W1')) d;
+
+-- The same workbook again: skipped, nothing read or written.
+CREATE TEMP TABLE sums_w1 AS SELECT * FROM prodplan.content_checksum('W1');
+SELECT count(*) AS rows_returned FROM prodplan.ingest_workbook((SELECT b FROM wb), 'prodplan', '{"plant": "W1"}');
+SELECT status, count(*) FROM prodplan.ingest_runs WHERE plant_id = 'W1' GROUP BY 1 ORDER BY 1;
+-- Forced: every row unchanged, nothing rewritten.
+SELECT sheet, inserted, updated, unchanged FROM prodplan.ingest_workbook((SELECT b FROM wb), 'prodplan',
+  '{"plant": "W1", "force": true}') ORDER BY sheet;
+SELECT count(*) AS tables_changed
+FROM prodplan.content_checksum('W1') s JOIN sums_w1 o USING (table_name) WHERE s.checksum <> o.checksum;
+
+-- Bad input: a clear error, the tables as they were, and the failed run recorded
+-- (by a background worker, so the record survives the rollback).
+SELECT prodplan.ingest_workbook('\x00010203'::bytea, 'prodplan', '{"plant": "W2"}');
+SELECT prodplan.ingest_workbook((SELECT b FROM wb), 'no_such_profile', '{"plant": "W2"}');
+SELECT count(*) AS w2_rows FROM prodplan.production_order WHERE plant_id = 'W2';
+SELECT status, source, error FROM prodplan.ingest_runs WHERE plant_id = 'W2' ORDER BY run_id;
+-- Inside the caller's transaction the failure still rolls back only the run.
+BEGIN;
+SELECT count(*) FROM prodplan.ingest_workbook(substr((SELECT b FROM wb), 1, 5000), 'prodplan', '{"plant": "W3"}');
+ROLLBACK;
+SELECT status, error IS NOT NULL AS has_error FROM prodplan.ingest_runs WHERE plant_id = 'W3';
+
+-- The CSV path: rows a client loaded with COPY into any table go through the
+-- same validation, quarantine, dedup and merge (canonical column names).
+SET TimeZone = 'UTC';
+CREATE TABLE csv_orders (order_id text, product_id text, created_at text, due_at text, colour text);
+COPY csv_orders FROM STDIN WITH (FORMAT csv);
+A-1,P-9,2026-01-05 08:00:00,2026-02-01,red
+A-2,P-9,05/01/2026 09:30,NULL,blue
+A-3,,2026-01-06 10:00:00,2026-02-03,green
+A-4,P-7,2026-02-30 10:00:00,,green
+A-1,P-8,2026-01-05 08:00:00,2026-02-01,red
+\.
+SELECT sheet, entity, rows_read, inserted, updated, unchanged, quarantined
+FROM prodplan.ingest_table('production_order', 'csv_orders', '{"plant": "C1"}');
+SELECT order_id, product_id, created_at, due_at FROM prodplan.production_order WHERE plant_id = 'C1' ORDER BY 1;
+SELECT q.row_number, q.column_name, q.reason_code, q.reason_detail
+FROM prodplan.ingest_quarantine q JOIN prodplan.ingest_runs r USING (run_id) WHERE r.plant_id = 'C1' ORDER BY 1;
+SELECT source, source_name, status, duplicates, report #> '{sheets,public.csv_orders,unknown_headers}' IS NOT NULL AS reported
+FROM prodplan.ingest_runs WHERE plant_id = 'C1';
+-- Again, with one row changed: one update, the rest unchanged.
+UPDATE csv_orders SET due_at = '2026-03-01' WHERE order_id = 'A-2';
+SELECT rows_read, inserted, updated, unchanged, quarantined
+FROM prodplan.ingest_table('production_order', 'csv_orders', '{"plant": "C1"}');
+SELECT prodplan.ingest_table('no_such_entity', 'csv_orders');
+DROP TABLE csv_orders;
+RESET TimeZone;
+
+-- ingest_file needs pg_read_server_files.
+CREATE ROLE regress_pp_ingest_planner LOGIN IN ROLE prodplan_planner;
+SET ROLE regress_pp_ingest_planner;
+SELECT * FROM prodplan.ingest_file('/etc/passwd');
+RESET ROLE;
+DROP ROLE regress_pp_ingest_planner;
+SELECT * FROM prodplan.ingest_file('/nonexistent/workbook.xlsx');
+
+-- The progress view exists (runs in progress show there from other sessions).
+SELECT count(*) AS runs_in_progress FROM prodplan.ingest_progress;

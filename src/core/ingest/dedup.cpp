@@ -1,0 +1,121 @@
+// Key dedup of staged rows (staging_detail.h). The last occurrence of a key
+// wins and takes the place of the key's first occurrence, so that the staged
+// order is the sheet order of first occurrences (for a sheet without
+// duplicates: the sheet order). Rows are COPY lines in one buffer; keys live in
+// an arena indexed by an open-addressing hash table: no allocation per row.
+#include <cstring>
+#include <limits>
+
+#include "core/common/errors.h"
+#include "core/ingest/staging_detail.h"
+
+namespace pp::ingest::detail {
+
+namespace {
+
+std::uint64_t mix(std::uint64_t h) {
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdull;
+  h ^= h >> 33;
+  h *= 0xc4ceb9fe1a85ec53ull;
+  h ^= h >> 33;
+  return h;
+}
+
+std::uint64_t hash_bytes(std::string_view s) {
+  std::uint64_t h = 0x9e3779b97f4a7c15ull ^ (s.size() * 0x100000001b3ull);
+  const char* p = s.data();
+  std::size_t n = s.size();
+  while (n >= 8) {
+    std::uint64_t k;
+    std::memcpy(&k, p, 8);
+    h = (h ^ mix(k)) * 0xbf58476d1ce4e5b9ull;
+    p += 8;
+    n -= 8;
+  }
+  std::uint64_t k = 0;
+  std::memcpy(&k, p, n);
+  h = (h ^ mix(k ^ (static_cast<std::uint64_t>(n) << 56))) * 0x94d049bb133111ebull;
+  return mix(h);
+}
+
+constexpr std::uint32_t kNoSlot = std::numeric_limits<std::uint32_t>::max();
+
+}  // namespace
+
+StagedRows::StagedRows() { table_.assign(1024, 0); }
+
+// A table cell: 0 = empty, else the entry index + 1 in the low 32 bits and
+// the hash's high 32 bits above, so probes rarely touch the entries.
+void StagedRows::grow() {
+  std::vector<std::uint64_t> t(table_.size() * 2, 0);
+  const std::size_t mask = t.size() - 1;
+  for (std::size_t e = 0; e < entries_.size(); ++e) {
+    std::size_t i = entries_[e].hash & mask;
+    while (t[i] != 0) i = (i + 1) & mask;
+    t[i] = (entries_[e].hash & 0xffffffff00000000ull) | static_cast<std::uint64_t>(e + 1);
+  }
+  table_.swap(t);
+}
+
+// Returns the slot recorded for `key`, or kNoSlot after inserting the key
+// with `slot`.
+std::uint32_t StagedRows::find_or_insert(std::string_view key, std::uint64_t hash, std::uint32_t slot) {
+  const std::size_t mask = table_.size() - 1;
+  const std::uint64_t hi = hash & 0xffffffff00000000ull;
+  std::size_t i = hash & mask;
+  while (table_[i] != 0) {
+    if ((table_[i] & 0xffffffff00000000ull) == hi) {
+      const Entry& e = entries_[(table_[i] & 0xffffffffull) - 1];
+      if (e.hash == hash && e.key_length == key.size() &&
+          std::memcmp(key_arena_.data() + e.key_offset, key.data(), key.size()) == 0)
+        return e.slot;
+    }
+    i = (i + 1) & mask;
+  }
+  if (entries_.size() >= std::numeric_limits<std::uint32_t>::max() - 1 ||
+      key.size() > std::numeric_limits<std::uint32_t>::max())
+    throw Error(ErrorKind::ProgramLimit, "too many staged rows in one sheet");
+  entries_.push_back({hash, key_arena_.size(), static_cast<std::uint32_t>(key.size()), slot});
+  key_arena_.append(key);
+  table_[i] = hi | static_cast<std::uint64_t>(entries_.size());
+  if (entries_.size() * 2 > table_.size()) grow();
+  return kNoSlot;
+}
+
+bool StagedRows::commit(std::size_t line_start, std::string_view key) {
+  const Slot line{line_start, lines_.size() - line_start};
+  const std::uint32_t next = static_cast<std::uint32_t>(slots_.size());
+  const std::uint32_t old = find_or_insert(key, hash_bytes(key), next);
+  if (old == kNoSlot) {
+    slots_.push_back(line);
+    return false;
+  }
+  // The key's slot keeps its place and takes the new line.
+  slots_[old] = line;
+  ++duplicates_;
+  reordered_ = true;
+  return true;
+}
+
+std::string StagedRows::take_copy_text() {
+  std::string out;
+  if (!reordered_) {
+    out.swap(lines_);
+  } else {
+    std::size_t total = 0;
+    for (const Slot& s : slots_) total += s.length;
+    out.reserve(total);
+    for (const Slot& s : slots_) out.append(lines_, s.offset, s.length);
+    std::string().swap(lines_);
+  }
+  slots_.clear();
+  entries_.clear();
+  std::string().swap(key_arena_);
+  table_.assign(1024, 0);
+  duplicates_ = 0;
+  reordered_ = false;
+  return out;
+}
+
+}  // namespace pp::ingest::detail

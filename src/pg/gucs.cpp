@@ -1,0 +1,35 @@
+#include "pg/gucs.h"
+
+#include "pg/pg_includes.h"
+
+namespace pp::pg {
+
+int guc_xlsx_max_uncompressed_mb = 4096;
+double guc_xlsx_max_ratio = 200.0;
+int guc_xlsx_max_shared_strings_mb = 512;
+int guc_xlsx_parse_threads = 2;
+
+void define_gucs() {
+  DefineCustomIntVariable(
+      "prodplan.xlsx_max_uncompressed_mb",
+      "Largest total uncompressed size of a workbook prodplan will read, in MB.",
+      "Guards against zip bombs: a workbook whose entries inflate past this is refused before it is read.",
+      &guc_xlsx_max_uncompressed_mb, 4096, 1, 1024 * 1024, PGC_SUSET, GUC_UNIT_MB, NULL, NULL, NULL);
+  DefineCustomRealVariable(
+      "prodplan.xlsx_max_ratio",
+      "Largest compression ratio of a workbook entry over 1 MB.",
+      "Real sheets compress 5-30x; a zip bomb compresses thousands of times.",
+      &guc_xlsx_max_ratio, 200.0, 2.0, 1e6, PGC_SUSET, 0, NULL, NULL, NULL);
+  DefineCustomIntVariable(
+      "prodplan.xlsx_max_shared_strings_mb",
+      "Largest shared-strings table of a workbook prodplan will hold in memory, in MB.",
+      "The reader's memory is this table plus a constant, whatever the row count.",
+      &guc_xlsx_max_shared_strings_mb, 512, 1, 1024 * 1024, PGC_SUSET, GUC_UNIT_MB, NULL, NULL, NULL);
+  DefineCustomIntVariable(
+      "prodplan.xlsx_parse_threads",
+      "Threads that parse a large sheet's XML in parallel (1 = the backend alone).",
+      "Worker threads block every signal and never call into PostgreSQL; rows are handed out in order.",
+      &guc_xlsx_parse_threads, 2, 1, 16, PGC_USERSET, 0, NULL, NULL, NULL);
+}
+
+}  // namespace pp::pg

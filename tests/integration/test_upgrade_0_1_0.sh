@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# An installation of 0.1.0 with data updates to the current version: data
+# kept, new objects documented, the update path equals a fresh install.
+set -euo pipefail
+: "${PGHOST:?}" "${PGPORT:?}"
+export PGUSER=${PGUSER:-postgres}
+dbs=(pp_upgrade_old pp_upgrade_new)
+cleanup() { for d in "${dbs[@]}"; do psql -qX -d postgres -c "DROP DATABASE IF EXISTS $d" >/dev/null 2>&1 || true; done; }
+trap cleanup EXIT
+cleanup
+for d in "${dbs[@]}"; do psql -qX -d postgres -c "CREATE DATABASE $d" >/dev/null; done
+q() { local d=$1; shift; psql -qX -d "$d" -v ON_ERROR_STOP=1 -At "$@"; }
+fail=0
+q pp_upgrade_old -c "CREATE EXTENSION prodplan VERSION '0.1.0'"
+q pp_upgrade_old -c "SELECT prodplan.load_demo(0.005, 9)" >/dev/null
+before=$(q pp_upgrade_old -c "SELECT string_agg(table_name || ':' || checksum, ' ' ORDER BY 1) FROM prodplan.content_checksum('DEMO')")
+q pp_upgrade_old -c "ALTER EXTENSION prodplan UPDATE"
+version=$(q pp_upgrade_old -c "SELECT extversion FROM pg_extension WHERE extname = 'prodplan'")
+lib=$(q pp_upgrade_old -c "SELECT prodplan.version()")
+[ "$version" = "$lib" ] && echo "ok: updated to $version" || { echo "FAIL: extension $version, library $lib"; fail=1; }
+after=$(q pp_upgrade_old -c "SELECT string_agg(table_name || ':' || checksum, ' ' ORDER BY 1) FROM prodplan.content_checksum('DEMO')")
+[ "$before" = "$after" ] && echo "ok: data unchanged by the update" || { echo "FAIL: data changed by the update"; fail=1; }
+q pp_upgrade_new -c "CREATE EXTENSION prodplan"
+objects="SELECT string_agg(x, ' ' ORDER BY x) FROM (
+  SELECT c.relname || '/' || c.relkind::text AS x FROM pg_class c WHERE c.relnamespace = 'prodplan'::regnamespace AND NOT c.relispartition
+  UNION ALL SELECT p.oid::regprocedure::text FROM pg_proc p WHERE p.pronamespace = 'prodplan'::regnamespace
+  UNION ALL SELECT 'undocumented:' || c.relname FROM pg_class c WHERE c.relnamespace = 'prodplan'::regnamespace
+     AND c.relkind IN ('r','p','v') AND obj_description(c.oid, 'pg_class') IS NULL
+  UNION ALL SELECT 'undocumented:' || p.proname FROM pg_proc p WHERE p.pronamespace = 'prodplan'::regnamespace
+     AND obj_description(p.oid, 'pg_proc') IS NULL) o"
+o=$(q pp_upgrade_old -c "$objects")
+n=$(q pp_upgrade_new -c "$objects")
+if [ "$o" = "$n" ]; then echo "ok: updated objects = fresh install objects"; else
+  echo "FAIL: updated and fresh installs differ:"; diff <(tr ' ' '\n' <<<"$o") <(tr ' ' '\n' <<<"$n") || true; fail=1; fi
+case $o in *undocumented:*) echo "FAIL: undocumented objects after update"; fail=1;; esac
+rows=$(q pp_upgrade_old -c "SELECT prodplan.load_demo(0.005, 9) -> 'rows' ->> 'operation'")
+[ "$rows" -gt 0 ] && echo "ok: load_demo through ingestion works after the update ($rows operations)" || fail=1
+exit $fail
