@@ -315,92 +315,128 @@ SheetCounts merge_entity(const pp::ingest::EntitySpec& spec, const char* sheet, 
     spi_exec(sql.data, 0, NULL, NULL, SPI_OK_SELECT);
   }
 
-  // A plant's first load of this entity: nothing to update or to anti-join.
+  // A plant's first load of this entity: every row is new.
   resetStringInfo(&sql);
   appendStringInfo(&sql, "SELECT count(*) FROM (SELECT 1 FROM prodplan.%.*s WHERE plant_id = $1 LIMIT 1) x",
                    (int)spec.entity.size(), spec.entity.data());
   const bool target_empty = spi_scalar_int8(sql.data, 1, types, values) == 0;
 
-  // UPDATE rows whose key exists and whose values differ.
-  resetStringInfo(&sql);
-  appendStringInfo(&sql, "UPDATE prodplan.%.*s t SET ", (int)spec.entity.size(), spec.entity.data());
-  bool first = true;
-  for (const auto& c : spec.columns) {
-    if (c.key) continue;
-    if (!first) appendStringInfoString(&sql, ", ");
-    first = false;
-    append_name(&sql, c.name);
-    appendStringInfoString(&sql, " = ");
-    append_value(&sql, defaults, c.name, "t.");
-  }
-  if (derived) appendStringInfo(&sql, "%s%s = %s", first ? "" : ", ", derived, dvalue);
-  bool has_values = !first || derived;
-  appendStringInfo(&sql, " FROM pg_temp.%s s WHERE ", stage);
-  append_key_match(&sql, spec);
-  appendStringInfoString(&sql, " AND (");
-  first = true;
-  for (const auto& c : spec.columns) {
-    if (c.key) continue;
-    if (!first) appendStringInfoString(&sql, ", ");
-    first = false;
-    appendStringInfoString(&sql, "t.");
-    append_name(&sql, c.name);
-  }
-  if (derived) appendStringInfo(&sql, "%st.%s", first ? "" : ", ", derived);
-  appendStringInfoString(&sql, ", NULL) IS DISTINCT FROM (");
-  first = true;
-  for (const auto& c : spec.columns) {
-    if (c.key) continue;
-    if (!first) appendStringInfoString(&sql, ", ");
-    first = false;
-    append_value(&sql, defaults, c.name, "t.");
-  }
-  if (derived) appendStringInfo(&sql, "%s%s", first ? "" : ", ", dvalue);
-  appendStringInfoString(&sql, ", NULL)");
-  if (has_values && !target_empty) counts.updated = spi_exec(sql.data, 1, types, values, SPI_OK_UPDATE);
-
-  // INSERT new keys.
-  resetStringInfo(&sql);
-  appendStringInfo(&sql, "INSERT INTO prodplan.%.*s (plant_id", (int)spec.entity.size(), spec.entity.data());
-  for (const auto& c : spec.columns) {
-    appendStringInfoString(&sql, ", ");
-    append_name(&sql, c.name);
-  }
-  if (derived) appendStringInfo(&sql, ", %s", derived);
-  appendStringInfoString(&sql, ") SELECT $1");
-  for (const auto& c : spec.columns) {
-    appendStringInfoString(&sql, ", ");
-    append_value(&sql, defaults, c.name, NULL);
-  }
-  if (derived) appendStringInfo(&sql, ", %s", dvalue);
-  appendStringInfo(&sql, " FROM pg_temp.%s s", stage);
+  // Classify every staged row in one join: 'n' new key, 'c' key exists with
+  // other values, 'u' unchanged. The class table drives the writes, and its
+  // counts are checked against what the writes report.
+  const int64 remaining = staged_rows - counts.sql_quarantined;
+  int64 n_new = remaining, n_changed = 0, n_unchanged = 0;
+  char cls[NAMEDATALEN];
+  snprintf(cls, sizeof cls, "pp_class_%.*s", (int)spec.entity.size(), spec.entity.data());
   if (!target_empty) {
-    appendStringInfo(&sql, " WHERE NOT EXISTS (SELECT 1 FROM prodplan.%.*s t WHERE ", (int)spec.entity.size(),
-                     spec.entity.data());
+    if (OidIsValid(RelnameGetRelid(cls))) {
+      resetStringInfo(&sql);
+      appendStringInfo(&sql, "DROP TABLE pg_temp.%s", cls);
+      spi_exec(sql.data, 0, NULL, NULL, SPI_OK_UTILITY);
+    }
+    resetStringInfo(&sql);
+    appendStringInfo(&sql, "CREATE TEMP TABLE %s ON COMMIT DROP AS SELECT s.source_row, CASE WHEN t.plant_id IS NULL "
+                     "THEN 'n' WHEN (", cls);
+    bool first = true;
+    for (const auto& c : spec.columns) {
+      if (c.key) continue;
+      if (!first) appendStringInfoString(&sql, ", ");
+      first = false;
+      appendStringInfoString(&sql, "t.");
+      append_name(&sql, c.name);
+    }
+    if (derived) appendStringInfo(&sql, "%st.%s", first ? "" : ", ", derived);
+    appendStringInfoString(&sql, ", NULL) IS DISTINCT FROM (");
+    first = true;
+    for (const auto& c : spec.columns) {
+      if (c.key) continue;
+      if (!first) appendStringInfoString(&sql, ", ");
+      first = false;
+      append_value(&sql, defaults, c.name, "t.");
+    }
+    if (derived) appendStringInfo(&sql, "%s%s", first ? "" : ", ", dvalue);
+    appendStringInfo(&sql, ", NULL) THEN 'c' ELSE 'u' END AS k FROM pg_temp.%s s LEFT JOIN prodplan.%.*s t ON ",
+                     stage, (int)spec.entity.size(), spec.entity.data());
     append_key_match(&sql, spec);
-    appendStringInfoString(&sql, ")");
+    spi_exec(sql.data, 1, types, values, SPI_OK_UTILITY);  // CREATE TABLE AS reports UTILITY in PG 15
+    resetStringInfo(&sql);
+    appendStringInfo(&sql,
+                     "SELECT count(*) FILTER (WHERE k = 'n'), count(*) FILTER (WHERE k = 'c'), "
+                     "count(*) FILTER (WHERE k = 'u'), count(*), count(DISTINCT source_row) FROM pg_temp.%s", cls);
+    if (SPI_execute(sql.data, false, 1) != SPI_OK_SELECT) elog(ERROR, "prodplan ingestion: could not classify");
+    bool isnull;
+    HeapTuple tup = SPI_tuptable->vals[0];
+    TupleDesc desc = SPI_tuptable->tupdesc;
+    n_new = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
+    n_changed = DatumGetInt64(SPI_getbinval(tup, desc, 2, &isnull));
+    n_unchanged = DatumGetInt64(SPI_getbinval(tup, desc, 3, &isnull));
+    int64 classified = DatumGetInt64(SPI_getbinval(tup, desc, 4, &isnull));
+    int64 distinct_rows = DatumGetInt64(SPI_getbinval(tup, desc, 5, &isnull));
+    // One class per staged row: a key stored twice in the canonical table
+    // (or a join that lost rows) shows here.
+    if (classified != remaining || distinct_rows != remaining)
+      ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION),
+                      errmsg("prodplan ingestion: counts of sheet \"%s\" (%.*s) do not reconcile", sheet,
+                             (int)spec.entity.size(), spec.entity.data()),
+                      errdetail("staged " INT64_FORMAT " rows but classified " INT64_FORMAT " (" INT64_FORMAT
+                                " distinct) against prodplan.%.*s: a key is stored more than once there.",
+                                remaining, classified, distinct_rows, (int)spec.entity.size(),
+                                spec.entity.data())));
+    if (n_new + n_changed > 0) {
+      resetStringInfo(&sql);
+      appendStringInfo(&sql, "ANALYZE pg_temp.%s", cls);
+      spi_exec(sql.data, 0, NULL, NULL, SPI_OK_UTILITY);
+    }
   }
-  counts.inserted = spi_exec(sql.data, 1, types, values, SPI_OK_INSERT);
 
-  int64 remaining = staged_rows - counts.sql_quarantined;
-  counts.unchanged = remaining - counts.inserted - counts.updated;
+  // UPDATE the changed rows.
+  if (n_changed > 0) {
+    resetStringInfo(&sql);
+    appendStringInfo(&sql, "UPDATE prodplan.%.*s t SET ", (int)spec.entity.size(), spec.entity.data());
+    bool first = true;
+    for (const auto& c : spec.columns) {
+      if (c.key) continue;
+      if (!first) appendStringInfoString(&sql, ", ");
+      first = false;
+      append_name(&sql, c.name);
+      appendStringInfoString(&sql, " = ");
+      append_value(&sql, defaults, c.name, "t.");
+    }
+    if (derived) appendStringInfo(&sql, "%s%s = %s", first ? "" : ", ", derived, dvalue);
+    appendStringInfo(&sql, " FROM pg_temp.%s s JOIN pg_temp.%s k USING (source_row) WHERE k.k = 'c' AND ", stage, cls);
+    append_key_match(&sql, spec);
+    counts.updated = spi_exec(sql.data, 1, types, values, SPI_OK_UPDATE);
+  }
 
-  // Reconcile independently of the counters: every remaining staged row is
-  // now in the canonical table under its key, with its values.
-  resetStringInfo(&sql);
-  appendStringInfo(&sql, "SELECT count(*) FROM pg_temp.%s s WHERE EXISTS (SELECT 1 FROM prodplan.%.*s t WHERE ",
-                   stage, (int)spec.entity.size(), spec.entity.data());
-  append_key_match(&sql, spec);
-  appendStringInfoString(&sql, ")");
-  int64 found = spi_scalar_int8(sql.data, 1, types, values);
-  if (found != remaining || counts.unchanged < 0)
+  // INSERT the new keys.
+  if (n_new > 0) {
+    resetStringInfo(&sql);
+    appendStringInfo(&sql, "INSERT INTO prodplan.%.*s (plant_id", (int)spec.entity.size(), spec.entity.data());
+    for (const auto& c : spec.columns) {
+      appendStringInfoString(&sql, ", ");
+      append_name(&sql, c.name);
+    }
+    if (derived) appendStringInfo(&sql, ", %s", derived);
+    appendStringInfoString(&sql, ") SELECT $1");
+    for (const auto& c : spec.columns) {
+      appendStringInfoString(&sql, ", ");
+      append_value(&sql, defaults, c.name, NULL);
+    }
+    if (derived) appendStringInfo(&sql, ", %s", dvalue);
+    appendStringInfo(&sql, " FROM pg_temp.%s s", stage);
+    if (!target_empty) appendStringInfo(&sql, " JOIN pg_temp.%s k USING (source_row) WHERE k.k = 'n'", cls);
+    counts.inserted = spi_exec(sql.data, 1, types, values, SPI_OK_INSERT);
+  }
+  counts.unchanged = n_unchanged;
+
+  // Reconcile: the writes did exactly what the classification says.
+  if (counts.inserted != n_new || counts.updated != n_changed)
     ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION),
                     errmsg("prodplan ingestion: counts of sheet \"%s\" (%.*s) do not reconcile", sheet,
                            (int)spec.entity.size(), spec.entity.data()),
-                    errdetail("staged " INT64_FORMAT ", quarantined while merging " INT64_FORMAT
-                              ", found after merge " INT64_FORMAT ", inserted " INT64_FORMAT
-                              ", updated " INT64_FORMAT ".",
-                              staged_rows, counts.sql_quarantined, found, counts.inserted, counts.updated)));
+                    errdetail("classified " INT64_FORMAT " new and " INT64_FORMAT " changed rows, but inserted "
+                              INT64_FORMAT " and updated " INT64_FORMAT ".",
+                              n_new, n_changed, counts.inserted, counts.updated)));
 
   // Match rates of the references this entity's rows make.
   StringInfoData refs;
