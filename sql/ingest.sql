@@ -32,41 +32,38 @@ WHERE r.plant_id = 'W1' LIMIT 1;
 
 -- Ingested rows equal the generator's rows loaded directly (plant DEMO, seed 42).
 SELECT prodplan.load_demo(0.01, 42, via => 'direct') ->> 'via' AS demo_via;
-SELECT 'operation' AS entity, count(*) AS rows_differing FROM (
-  (SELECT to_jsonb(t) - 'plant_id' FROM prodplan.operation t WHERE plant_id = 'W1'
-   EXCEPT SELECT to_jsonb(t) - 'plant_id' FROM prodplan.operation t WHERE plant_id = 'DEMO')
-  UNION ALL
-  (SELECT to_jsonb(t) - 'plant_id' FROM prodplan.operation t WHERE plant_id = 'DEMO'
-   EXCEPT SELECT to_jsonb(t) - 'plant_id' FROM prodplan.operation t WHERE plant_id = 'W1')) d
-UNION ALL
-SELECT 'production_order', count(*) FROM (
-  (SELECT to_jsonb(t) - 'plant_id' FROM prodplan.production_order t WHERE plant_id = 'W1'
-   EXCEPT SELECT to_jsonb(t) - 'plant_id' FROM prodplan.production_order t WHERE plant_id = 'DEMO')
-  UNION ALL
-  (SELECT to_jsonb(t) - 'plant_id' FROM prodplan.production_order t WHERE plant_id = 'DEMO'
-   EXCEPT SELECT to_jsonb(t) - 'plant_id' FROM prodplan.production_order t WHERE plant_id = 'W1')) d
-UNION ALL
-SELECT 'defect', count(*) FROM (
-  (SELECT to_jsonb(t) - 'plant_id' FROM prodplan.defect t WHERE plant_id = 'W1'
-   EXCEPT SELECT to_jsonb(t) - 'plant_id' FROM prodplan.defect t WHERE plant_id = 'DEMO')
-  UNION ALL
-  (SELECT to_jsonb(t) - 'plant_id' FROM prodplan.defect t WHERE plant_id = 'DEMO'
-   EXCEPT SELECT to_jsonb(t) - 'plant_id' FROM prodplan.defect t WHERE plant_id = 'W1')) d
-UNION ALL
-SELECT 'operation_assignment', count(*) FROM (
-  (SELECT to_jsonb(t) - 'plant_id' FROM prodplan.operation_assignment t WHERE plant_id = 'W1'
-   EXCEPT SELECT to_jsonb(t) - 'plant_id' FROM prodplan.operation_assignment t WHERE plant_id = 'DEMO')
-  UNION ALL
-  (SELECT to_jsonb(t) - 'plant_id' FROM prodplan.operation_assignment t WHERE plant_id = 'DEMO'
-   EXCEPT SELECT to_jsonb(t) - 'plant_id' FROM prodplan.operation_assignment t WHERE plant_id = 'W1')) d;
+CREATE FUNCTION pg_temp.rows_differing(entity text, a text, b text) RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE n bigint;
+BEGIN
+  EXECUTE format('SELECT count(*) FROM ('
+    '(SELECT to_jsonb(t) - ''plant_id'' FROM prodplan.%1$I t WHERE plant_id = $1 '
+    ' EXCEPT SELECT to_jsonb(t) - ''plant_id'' FROM prodplan.%1$I t WHERE plant_id = $2) UNION ALL '
+    '(SELECT to_jsonb(t) - ''plant_id'' FROM prodplan.%1$I t WHERE plant_id = $2 '
+    ' EXCEPT SELECT to_jsonb(t) - ''plant_id'' FROM prodplan.%1$I t WHERE plant_id = $1)) d', entity)
+    INTO n USING a, b;
+  RETURN n;
+END $$;
+SELECT e AS entity, pg_temp.rows_differing(e, 'W1', 'DEMO') AS rows_differing
+FROM unnest(ARRAY['production_order', 'operation', 'operation_assignment', 'defect', 'routing_step',
+                  'employee_skill']) e;
 
 -- The same workbook again: skipped, nothing read or written.
 CREATE TEMP TABLE sums_w1 AS SELECT * FROM prodplan.content_checksum('W1');
 SELECT count(*) AS rows_returned FROM prodplan.ingest_workbook((SELECT b FROM wb), 'prodplan', '{"plant": "W1"}');
 SELECT status, count(*) FROM prodplan.ingest_runs WHERE plant_id = 'W1' GROUP BY 1 ORDER BY 1;
--- Forced: every row unchanged, nothing rewritten.
+-- Forced: every row unchanged, nothing rewritten (no row gets a new version).
+CREATE TEMP TABLE versions AS
+SELECT tableoid::regclass::text AS rel, ctid::text AS tid, xmin::text AS x FROM prodplan.operation WHERE plant_id = 'W1'
+UNION ALL SELECT tableoid::regclass::text, ctid::text, xmin::text FROM prodplan.operation_assignment WHERE plant_id = 'W1'
+UNION ALL SELECT tableoid::regclass::text, ctid::text, xmin::text FROM prodplan.defect WHERE plant_id = 'W1';
 SELECT sheet, inserted, updated, unchanged FROM prodplan.ingest_workbook((SELECT b FROM wb), 'prodplan',
   '{"plant": "W1", "force": true}') ORDER BY sheet;
+SELECT count(*) AS rows_rewritten FROM (
+  SELECT tableoid::regclass::text, ctid::text, xmin::text FROM prodplan.operation WHERE plant_id = 'W1'
+  UNION ALL SELECT tableoid::regclass::text, ctid::text, xmin::text FROM prodplan.operation_assignment WHERE plant_id = 'W1'
+  UNION ALL SELECT tableoid::regclass::text, ctid::text, xmin::text FROM prodplan.defect WHERE plant_id = 'W1'
+  EXCEPT SELECT * FROM versions) v;
 SELECT count(*) AS tables_changed
 FROM prodplan.content_checksum('W1') s JOIN sums_w1 o USING (table_name) WHERE s.checksum <> o.checksum;
 
@@ -76,6 +73,14 @@ SELECT prodplan.ingest_workbook('\x00010203'::bytea, 'prodplan', '{"plant": "W2"
 SELECT prodplan.ingest_workbook((SELECT b FROM wb), 'no_such_profile', '{"plant": "W2"}');
 SELECT count(*) AS w2_rows FROM prodplan.production_order WHERE plant_id = 'W2';
 SELECT status, source, error FROM prodplan.ingest_runs WHERE plant_id = 'W2' ORDER BY run_id;
+-- A cancel (here a statement timeout) in the middle of a run: nothing stays,
+-- and the run is recorded as failed with the reason.
+CREATE TEMP TABLE wb_big AS SELECT prodplan.demo_workbook(0.2, 8) AS b;
+SET statement_timeout = '300ms';
+SELECT count(*) FROM prodplan.ingest_workbook((SELECT b FROM wb_big), 'prodplan', '{"plant": "W4"}');
+RESET statement_timeout;
+SELECT count(*) AS w4_operations FROM prodplan.operation WHERE plant_id = 'W4';
+SELECT status, error FROM prodplan.ingest_runs WHERE plant_id = 'W4';
 -- Inside the caller's transaction the failure still rolls back only the run.
 BEGIN;
 SELECT count(*) FROM prodplan.ingest_workbook(substr((SELECT b FROM wb), 1, 5000), 'prodplan', '{"plant": "W3"}');

@@ -4,6 +4,8 @@
 // duplicates and invalid rows accounted for, and a workbook written by
 // openpyxl (other column and sheet order, dates as text and serials, 1900 and
 // 1904 date systems, error cells) stages to the same rows.
+#include "support/test_files.h"
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 #include <xlsxwriter.h>
@@ -46,29 +48,12 @@ namespace {
 
 // ---- helpers ------------------------------------------------------------------------
 
-class StagingTempDir {
+class StagingTempDir : public pp::test::TempDir {
  public:
-  StagingTempDir() {
-    dir_ = fs::temp_directory_path() / ("pp_ingest_test_" + std::to_string(::getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  ~StagingTempDir() {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-  std::string file(const std::string& name) const { return (dir_ / name).string(); }
-  std::string path() const { return dir_.string(); }
-
- private:
-  fs::path dir_;
+  StagingTempDir() : pp::test::TempDir("pp_ingest_test") {}
 };
 
-std::string read_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
+using pp::test::read_bytes;
 
 xlsx::UnixTime utc(int y, int mo, int d, int h = 0, int mi = 0, int s = 0) {
   auto t = xlsx::checked_unix_from_civil({y, mo, d, h, mi, s});

@@ -8,6 +8,8 @@
 #include "core/xlsx/excel_dates.h"
 #include "core/xlsx/workbook_writer.h"
 
+#include "support/test_files.h"
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 #include <zip.h>
@@ -202,10 +204,7 @@ std::string zip_entry(const std::string& path, const std::string& name) {
   return out;
 }
 
-std::string read_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
+using pp::test::read_bytes;
 
 std::size_t count_of(const std::string& hay, const std::string& needle) {
   std::size_t n = 0;
@@ -423,24 +422,9 @@ model::Factory tiny_factory() {
   return f;
 }
 
-class TempDir {
+class TempDir : public pp::test::TempDir {
  public:
-  TempDir() {
-    dir_ = fs::temp_directory_path() /
-           ("pp_wb_test_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-  std::string file(const std::string& name) const { return (dir_ / name).string(); }
-  std::string path() const { return dir_.string(); }
-
- private:
-  fs::path dir_;
+  TempDir() : pp::test::TempDir("pp_wb_test") {}
 };
 
 std::string sheet_xml(const std::string& path, int index) {

@@ -29,6 +29,8 @@
 #include "core/xlsx/workbook_writer.h"
 #include "core/xlsx/zip_archive.h"
 
+#include "support/test_files.h"
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 #include <zip.h>
@@ -269,29 +271,12 @@ std::string expect_error(F&& f, ErrorKind kind, const std::vector<std::string>& 
 
 void read_all_sheets(const std::string& bytes, ReaderLimits lim = {}) { (void)read_book(bytes, lim); }
 
-class TempDir {
+class TempDir : public pp::test::TempDir {
  public:
-  TempDir() {
-    dir_ = fs::temp_directory_path() / ("pp_xlsx_reader_" + std::to_string(::getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-  std::string file(const std::string& name) const { return (dir_ / name).string(); }
-  std::string path() const { return dir_.string(); }
-
- private:
-  fs::path dir_;
+  TempDir() : pp::test::TempDir("pp_xlsx_reader") {}
 };
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
+std::string read_file(const std::string& path) { return pp::test::read_bytes(path); }
 
 void write_file(const std::string& path, const std::string& data) {
   std::ofstream out(path, std::ios::binary);
