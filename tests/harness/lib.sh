@@ -254,6 +254,10 @@ shared_preload_libraries = '$preload'
 fsync = $fsync
 synchronous_commit = $fsync
 full_page_writes = $fsync
+# Bulk loads (load_demo, ingestion, benchmarks) write a few GB of WAL: with the
+# 1 GB default, checkpoints land mid-run and make timings swing by seconds.
+max_wal_size = '8GB'
+checkpoint_timeout = '30min'
 timezone = 'UTC'
 log_timezone = 'UTC'
 lc_messages = 'C'
