@@ -545,6 +545,24 @@ void stage_table_rows(IngestState* state, Oid relid, const pp::CancelToken& canc
   MemoryContextDelete(batch_cxt);
 }
 
+// Records a run as it starts ('running') or as a skipped re-run (finished at
+// once, all counts zero). sha is "" for sources without bytes (tables).
+void insert_run_row(int64 run_id, Datum plant, const pp::pg::IngestArgs& args, const char* sha, Jsonb* options,
+                    bool skipped) {
+  Oid t[8] = {INT8OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, JSONBOID, BOOLOID};
+  Datum v[8] = {Int64GetDatum(run_id), plant, CStringGetTextDatum(args.source),
+                CStringGetTextDatum(args.source_name ? args.source_name : ""), CStringGetTextDatum(sha),
+                CStringGetTextDatum(args.profile), PointerGetDatum(options), BoolGetDatum(skipped)};
+  spi_exec("INSERT INTO prodplan.ingest_runs (run_id, plant_id, source, source_name, workbook_sha256, profile, "
+           "options, status, started_at, finished_at, run_by, rows_read, inserted, updated, unchanged, "
+           "quarantined, duplicates) VALUES ($1, $2, $3, nullif($4, ''), nullif($5, ''), $6, $7, "
+           "CASE WHEN $8 THEN 'skipped' ELSE 'running' END, pg_catalog.clock_timestamp(), "
+           "CASE WHEN $8 THEN pg_catalog.clock_timestamp() END, current_user, CASE WHEN $8 THEN 0 END, "
+           "CASE WHEN $8 THEN 0 END, CASE WHEN $8 THEN 0 END, CASE WHEN $8 THEN 0 END, CASE WHEN $8 THEN 0 END, "
+           "CASE WHEN $8 THEN 0 END)",
+           8, t, v, SPI_OK_INSERT);
+}
+
 }  // namespace
 
 namespace pp::pg {
@@ -593,15 +611,7 @@ IngestOutcome ingest_run(const char* data, size_t len, const IngestArgs& args) {
         "AND plant_id = $3 AND status = 'succeeded'",
         3, t, v);
     if (previous >= 0 && !force && args.table_relid == 0) {
-      Oid ti[7] = {INT8OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, JSONBOID};
-      Datum vi[7] = {Int64GetDatum(run_id), plant_d, CStringGetTextDatum(args.source),
-                     CStringGetTextDatum(args.source_name ? args.source_name : ""), CStringGetTextDatum(sha),
-                     CStringGetTextDatum(args.profile), PointerGetDatum(options)};
-      spi_exec("INSERT INTO prodplan.ingest_runs (run_id, plant_id, source, source_name, workbook_sha256, profile, "
-               "options, status, started_at, finished_at, run_by, rows_read, inserted, updated, unchanged, "
-               "quarantined, duplicates) VALUES ($1, $2, $3, nullif($4, ''), $5, $6, $7, 'skipped', "
-               "pg_catalog.clock_timestamp(), pg_catalog.clock_timestamp(), current_user, 0, 0, 0, 0, 0, 0)",
-               7, ti, vi, SPI_OK_INSERT);
+      insert_run_row(run_id, plant_d, args, sha, options, true);
       ereport(NOTICE, (errmsg("prodplan: workbook already ingested by run " INT64_FORMAT "; run " INT64_FORMAT
                               " skipped it", previous, run_id),
                        errhint("Pass options => '{\"force\": true}' to ingest it again.")));
@@ -623,16 +633,7 @@ IngestOutcome ingest_run(const char* data, size_t len, const IngestArgs& args) {
   MemoryContextSwitchTo(outer_cxt);
   PG_TRY();
   {
-    {
-      Oid t[7] = {INT8OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, JSONBOID};
-      Datum v[7] = {Int64GetDatum(run_id), plant_d, CStringGetTextDatum(args.source),
-                    CStringGetTextDatum(args.source_name ? args.source_name : ""), CStringGetTextDatum(sha),
-                    CStringGetTextDatum(args.profile), PointerGetDatum(options)};
-      spi_exec("INSERT INTO prodplan.ingest_runs (run_id, plant_id, source, source_name, workbook_sha256, profile, "
-               "options, status, started_at, run_by) VALUES ($1, $2, $3, nullif($4, ''), nullif($5, ''), $6, $7, 'running', "
-               "pg_catalog.clock_timestamp(), current_user)",
-               7, t, v, SPI_OK_INSERT);
-    }
+    insert_run_row(run_id, plant_d, args, sha, options, false);
     pp::pg::progress_begin(run_id);
     spi_exec("INSERT INTO prodplan.plant (plant_id, name) VALUES ($1, $1) ON CONFLICT DO NOTHING", 1, t1, v1,
              SPI_OK_INSERT);

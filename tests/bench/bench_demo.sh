@@ -10,10 +10,9 @@ export PGUSER=${PGUSER:-postgres}
 export PGOPTIONS="${PGOPTIONS:-} -c client_min_messages=warning"
 scale=${BENCH_SCALE:-1}
 db=pp_bench_demo
-psql -qX -d postgres -c "DROP DATABASE IF EXISTS $db" >/dev/null
-psql -qX -d postgres -c "CREATE DATABASE $db" >/dev/null
-trap 'psql -qX -d postgres -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true' EXIT
-psql -qX -d "$db" -c "CREATE EXTENSION prodplan" >/dev/null
+# shellcheck source=../integration/db_helpers.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../integration/db_helpers.sh"
+pp_fresh_databases "$db"
 
 # Peak resident memory of the backend that ran the call (VmHWM of /proc/PID/status,
 # which includes the shared buffers it touched), read from the same session.

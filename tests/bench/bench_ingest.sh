@@ -13,11 +13,9 @@ export PGOPTIONS="${PGOPTIONS:-} -c client_min_messages=warning"
 scale=${BENCH_SCALE:-1}
 scratch=${PRODPLAN_SCRATCH:-$(mktemp -d)}
 chmod a+rwx "$scratch" 2>/dev/null || true
-dbs=(pp_bench_ours pp_bench_ref)
-cleanup() { for d in "${dbs[@]}"; do psql -qX -d postgres -c "DROP DATABASE IF EXISTS $d" >/dev/null 2>&1 || true; done; }
-trap cleanup EXIT
-cleanup
-for d in "${dbs[@]}"; do psql -qX -d postgres -c "CREATE DATABASE $d" >/dev/null; psql -qX -d "$d" -c "CREATE EXTENSION prodplan" >/dev/null; done
+# shellcheck source=../integration/db_helpers.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../integration/db_helpers.sh"
+pp_fresh_databases pp_bench_ours pp_bench_ref
 q() { local d=$1; shift; psql -qX -d "$d" -v ON_ERROR_STOP=1 -At "$@"; }
 now() { date +%s.%N; }
 secs() { echo "$1 $2" | awk '{printf "%.2f", $2 - $1}'; }

@@ -5,15 +5,12 @@ set -euo pipefail
 : "${PGHOST:?}" "${PGPORT:?}"
 export PGUSER=${PGUSER:-postgres}
 
-dbs=(pp_det_a pp_det_b pp_det_c)
-cleanup() { for d in "${dbs[@]}"; do psql -qX -d postgres -c "DROP DATABASE IF EXISTS $d" >/dev/null 2>&1 || true; done; }
-trap cleanup EXIT
-cleanup
+# shellcheck source=db_helpers.sh
+source "$(dirname "${BASH_SOURCE[0]}")/db_helpers.sh"
+pp_fresh_databases pp_det_a pp_det_b pp_det_c
 
 sums() {  # db scale seed -> one line per table: name rows checksum
   local db=$1
-  psql -qX -d postgres -c "CREATE DATABASE $db" >/dev/null
-  psql -qX -d "$db" -v ON_ERROR_STOP=1 -c "CREATE EXTENSION prodplan" >/dev/null
   psql -qX -d "$db" -v ON_ERROR_STOP=1 -Atc "SELECT prodplan.load_demo($2, $3)" >/dev/null
   psql -qX -d "$db" -v ON_ERROR_STOP=1 -AtF' ' -c "SELECT table_name, row_count, checksum FROM prodplan.content_checksum() ORDER BY 1"
 }

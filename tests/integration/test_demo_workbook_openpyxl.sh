@@ -9,11 +9,10 @@ export PGUSER=${PGUSER:-postgres}
 PYTHON=${PYTHON:-/usr/bin/python3}
 scratch=${PRODPLAN_SCRATCH:-$(mktemp -d)}
 db=pp_workbook_openpyxl
-trap 'psql -qX -d postgres -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true' EXIT
-psql -qX -d postgres -c "DROP DATABASE IF EXISTS $db" >/dev/null
-psql -qX -d postgres -c "CREATE DATABASE $db" >/dev/null
+# shellcheck source=db_helpers.sh
+source "$(dirname "${BASH_SOURCE[0]}")/db_helpers.sh"
+pp_fresh_databases "$db"
 q() { psql -qX -d "$db" -v ON_ERROR_STOP=1 -At "$@"; }
-q -c "CREATE EXTENSION prodplan"
 
 # The workbook travels as base64 text: psql has no binary output mode.
 q -c "SELECT encode(prodplan.demo_workbook(0.05, 7), 'base64')" | base64 -d > "$scratch/demo_0.05_7.xlsx"

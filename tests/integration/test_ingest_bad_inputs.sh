@@ -8,11 +8,10 @@ export PGUSER=${PGUSER:-postgres}
 PYTHON=${PYTHON:-/usr/bin/python3}
 dir=$PRODPLAN_SCRATCH
 db=pp_bad_inputs
-trap 'psql -qX -d postgres -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true' EXIT
-psql -qX -d postgres -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1
-psql -qX -d postgres -c "CREATE DATABASE $db" >/dev/null
+# shellcheck source=db_helpers.sh
+source "$(dirname "${BASH_SOURCE[0]}")/db_helpers.sh"
+pp_fresh_databases "$db"
 q() { psql -qX -d "$db" -v ON_ERROR_STOP=1 -At "$@"; }
-q -c "CREATE EXTENSION prodplan"
 q -c "SELECT encode(prodplan.demo_workbook(0.002, 3), 'base64')" | base64 -d > "$dir/good.xlsx"
 q -c "SELECT count(*) FROM prodplan.ingest_file('$dir/good.xlsx', 'prodplan', '{\"plant\": \"BAD\"}')" >/dev/null
 "$PYTHON" "$PRODPLAN_ROOT/tests/integration/make_bad_workbooks.py" "$dir/good.xlsx" "$dir"

@@ -5,14 +5,9 @@
 set -euo pipefail
 : "${PGHOST:?}" "${PGPORT:?}"
 export PGUSER=${PGUSER:-postgres}
-dbs=(pp_match_direct pp_match_workbook)
-cleanup() { for d in "${dbs[@]}"; do psql -qX -d postgres -c "DROP DATABASE IF EXISTS $d" >/dev/null 2>&1 || true; done; }
-trap cleanup EXIT
-cleanup
-for d in "${dbs[@]}"; do
-  psql -qX -d postgres -c "CREATE DATABASE $d" >/dev/null
-  psql -qX -d "$d" -c "CREATE EXTENSION prodplan" >/dev/null
-done
+# shellcheck source=db_helpers.sh
+source "$(dirname "${BASH_SOURCE[0]}")/db_helpers.sh"
+pp_fresh_databases pp_match_direct pp_match_workbook
 q() { local d=$1; shift; psql -qX -d "$d" -v ON_ERROR_STOP=1 -At "$@"; }
 fail=0
 for scale in 0.01 0.1; do

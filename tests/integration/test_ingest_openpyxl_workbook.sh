@@ -7,11 +7,9 @@ set -euo pipefail
 export PGUSER=${PGUSER:-postgres}
 PYTHON=${PYTHON:-/usr/bin/python3}
 "$PYTHON" -c 'import openpyxl' 2>/dev/null || { echo "skipped: $PYTHON has no openpyxl"; exit 77; }
-dbs=(pp_openpyxl_src pp_openpyxl_dst)
-cleanup() { for d in "${dbs[@]}"; do psql -qX -d postgres -c "DROP DATABASE IF EXISTS $d" >/dev/null 2>&1 || true; done; }
-trap cleanup EXIT
-cleanup
-for d in "${dbs[@]}"; do psql -qX -d postgres -c "CREATE DATABASE $d" >/dev/null; psql -qX -d "$d" -c "CREATE EXTENSION prodplan" >/dev/null; done
+# shellcheck source=db_helpers.sh
+source "$(dirname "${BASH_SOURCE[0]}")/db_helpers.sh"
+pp_fresh_databases pp_openpyxl_src pp_openpyxl_dst
 q() { local d=$1; shift; psql -qX -d "$d" -v ON_ERROR_STOP=1 -At "$@"; }
 q pp_openpyxl_src -c "SELECT prodplan.load_demo(0.01, 11, via => 'direct')" >/dev/null
 

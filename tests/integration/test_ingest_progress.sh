@@ -5,11 +5,10 @@ set -euo pipefail
 : "${PGHOST:?}" "${PGPORT:?}"
 export PGUSER=${PGUSER:-postgres}
 db=pp_progress
-trap 'psql -qX -d postgres -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true' EXIT
-psql -qX -d postgres -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1
-psql -qX -d postgres -c "CREATE DATABASE $db" >/dev/null
+# shellcheck source=db_helpers.sh
+source "$(dirname "${BASH_SOURCE[0]}")/db_helpers.sh"
+pp_fresh_databases "$db"
 q() { psql -qX -d "$db" -v ON_ERROR_STOP=1 -At "$@"; }
-q -c "CREATE EXTENSION prodplan"
 q -c "CREATE TABLE wb AS SELECT prodplan.demo_workbook(0.3, 5) AS b"
 q -c "SELECT count(*) FROM prodplan.ingest_workbook((SELECT b FROM wb), 'prodplan', '{\"plant\": \"PG\"}')" >/dev/null &
 loader=$!

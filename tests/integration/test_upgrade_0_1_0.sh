@@ -4,11 +4,9 @@
 set -euo pipefail
 : "${PGHOST:?}" "${PGPORT:?}"
 export PGUSER=${PGUSER:-postgres}
-dbs=(pp_upgrade_old pp_upgrade_new)
-cleanup() { for d in "${dbs[@]}"; do psql -qX -d postgres -c "DROP DATABASE IF EXISTS $d" >/dev/null 2>&1 || true; done; }
-trap cleanup EXIT
-cleanup
-for d in "${dbs[@]}"; do psql -qX -d postgres -c "CREATE DATABASE $d" >/dev/null; done
+# shellcheck source=db_helpers.sh
+source "$(dirname "${BASH_SOURCE[0]}")/db_helpers.sh"
+pp_fresh_databases --bare pp_upgrade_old pp_upgrade_new
 q() { local d=$1; shift; psql -qX -d "$d" -v ON_ERROR_STOP=1 -At "$@"; }
 fail=0
 q pp_upgrade_old -c "CREATE EXTENSION prodplan VERSION '0.1.0'"
