@@ -8,6 +8,8 @@ int guc_xlsx_max_uncompressed_mb = 4096;
 double guc_xlsx_max_ratio = 200.0;
 int guc_xlsx_max_shared_strings_mb = 512;
 int guc_xlsx_parse_threads = 2;
+int guc_ingest_work_mem_mb = 128;
+int guc_ingest_chunk_kb = 4096;
 
 void define_gucs() {
   DefineCustomIntVariable(
@@ -30,6 +32,17 @@ void define_gucs() {
       "Threads that parse a large sheet's XML in parallel (1 = the backend alone).",
       "Worker threads block every signal and never call into PostgreSQL; rows are handed out in order.",
       &guc_xlsx_parse_threads, 2, 1, 16, PGC_USERSET, 0, NULL, NULL, NULL);
+  DefineCustomIntVariable(
+      "prodplan.ingest_work_mem",
+      "work_mem of an ingestion run's own statements, in MB.",
+      "A run compares or joins a whole sheet at once; at the session's work_mem those hash joins spill to "
+      "disk in batches. The session's setting is restored when the run ends.",
+      &guc_ingest_work_mem_mb, 128, 4, 4096, PGC_USERSET, GUC_UNIT_MB, NULL, NULL, NULL);
+  DefineCustomIntVariable(
+      "prodplan.ingest_chunk_size",
+      "Size of the parts in which a workbook sheet's staged rows are loaded while it is parsed.",
+      "Larger parts mean fewer COPY calls; smaller parts start loading sooner and hold less memory.",
+      &guc_ingest_chunk_kb, 4096, 64, 1024 * 1024, PGC_USERSET, GUC_UNIT_KB, NULL, NULL, NULL);
 }
 
 }  // namespace pp::pg

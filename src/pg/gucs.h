@@ -13,4 +13,9 @@ extern double guc_xlsx_max_ratio;
 extern int guc_xlsx_max_shared_strings_mb;
 extern int guc_xlsx_parse_threads;
 
+// work_mem of an ingestion run's statements, in MB (set for the run only).
+extern int guc_ingest_work_mem_mb;
+// Size of the staged-row parts loaded while a sheet is parsed, in kB.
+extern int guc_ingest_chunk_kb;
+
 }  // namespace pp::pg

@@ -1,10 +1,15 @@
 // prodplan.ingest_workbook / prodplan.ingest_file: the SQL side of ingestion.
 //
-// 1. The core (pp::ingest::stage_workbook) streams the workbook and returns,
-//    per entity, validated rows with unique keys as COPY text, plus the
-//    quarantine records. No PostgreSQL call happens while C++ runs.
-// 2. Each entity's rows are COPYed into a temporary staging table, derived
-//    columns (event times) are computed, rows without one are quarantined.
+// 1. The core (pp::ingest::StagingPipeline) parses the workbook on a worker
+//    thread and hands out, per entity and in parts while the sheet is read,
+//    validated rows with unique keys as COPY text, plus the quarantine
+//    records. This thread never runs PostgreSQL code inside C++ frames.
+// 2. Each part is COPYed into a temporary staging table as it arrives (the
+//    partitions its event times need are created then). When the plant
+//    already has rows of the entity, the stored rows are indexed in memory
+//    first and rows stored exactly as staged are kept back and counted
+//    unchanged (core/ingest/unchanged_filter.h). Derived columns (event
+//    times) are computed, rows without one are quarantined.
 // 3. Merge: UPDATE the canonical rows whose key exists and whose values
 //    differ (a changed event time moves the row to its new partition), INSERT
 //    the new keys; unchanged rows are not touched.
@@ -16,14 +21,17 @@
 // transaction, and the error is re-raised.
 #include "core/ingest/staging.h"
 #include "core/ingest/staging_pipeline.h"
+#include "core/ingest/unchanged_filter.h"
 #include "core/model/copy_rows.h"
 #include "pg/boundary.h"
 #include "pg/copy_into.h"
 #include "pg/gucs.h"
 #include "pg/ingest_progress.h"
 #include "pg/ingest_run.h"
+#include "pg/ingest_unchanged.h"
 #include "pg/run_recorder.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 #include <optional>
@@ -70,12 +78,48 @@ struct IngestState {
   pp::ingest::WorkbookPlan plan;
   std::vector<pp::ingest::StagedEntity> staged;
   std::vector<pp::ingest::SheetReport> staged_reports;  // parallel to staged
+  pp::ingest::StagedEntity chunk;  // the part of an entity being loaded while its sheet is parsed
+  // Compare mode (LoadMode): the plant's stored rows of the entity being
+  // loaded, the source rows kept back as unchanged, and what is left of a part.
+  std::unique_ptr<pp::ingest::UnchangedFilter> filter;
+  std::vector<std::uint32_t> kept;
+  pp::ingest::StagedEntity remaining;
   std::string buf;
 };
+
+
 
 struct SheetCounts {
   int64 inserted, updated, unchanged, sql_quarantined;
   char* references_json;  // {"column -> target": {"rows": n, "matched": m, "match_rate": r}, ...}
+  char* steps_json;       // {"step": seconds, ...}: where the merge of this sheet spent its time
+};
+
+// Seconds per merge step of one entity, reported in ingest_runs.report so a
+// slow load can be explained from SQL.
+struct StepClock {
+  StringInfoData json;
+  instr_time last;
+  void start() {
+    initStringInfo(&json);
+    appendStringInfoChar(&json, '{');
+    INSTR_TIME_SET_CURRENT(last);
+  }
+  void record(const char* step, double seconds) {
+    appendStringInfo(&json, "%s\"%s\": %.3f", json.len > 1 ? ", " : "", step, seconds);
+  }
+  void lap(const char* step) {
+    instr_time now;
+    INSTR_TIME_SET_CURRENT(now);
+    instr_time d = now;
+    INSTR_TIME_SUBTRACT(d, last);
+    record(step, INSTR_TIME_GET_DOUBLE(d));
+    last = now;
+  }
+  char* finish() {
+    appendStringInfoChar(&json, '}');
+    return json.data;
+  }
 };
 
 constexpr int kMaxEntities = 16;
@@ -246,21 +290,19 @@ void append_value(StringInfo sql, const NotNullDefaults& d, std::string_view col
   appendStringInfoChar(sql, ')');
 }
 
-// Loads one staged entity into its staging table, derives, quarantines rows
-// without a derived time, merges, and reconciles. Returns the counts.
-SheetCounts merge_entity(const pp::ingest::EntitySpec& spec, const char* sheet, int64 run_id, Datum plant,
-                         const char* copy_text, size_t copy_len, int64 staged_rows) {
-  SheetCounts counts = {0, 0, 0, 0, NULL};
+void stage_name(char* out, std::string_view entity) {
+  snprintf(out, NAMEDATALEN, "pp_stage_%.*s", (int)entity.size(), entity.data());
+}
+
+// Creates the entity's staging table: source_row, the spec's columns, the
+// derived column. A second run in the same transaction finds the first
+// run's table and replaces it.
+void create_stage(const pp::ingest::EntitySpec& spec) {
+  char stage[NAMEDATALEN];
+  stage_name(stage, spec.entity);
   const char* derived = derived_column(spec.entity);
-  const char* dvalue = derived_value(spec.entity);
-  const NotNullDefaults defaults = not_null_defaults(spec.entity);
   StringInfoData sql;
   initStringInfo(&sql);
-  char stage[NAMEDATALEN];
-  snprintf(stage, sizeof stage, "pp_stage_%.*s", (int)spec.entity.size(), spec.entity.data());
-
-  // Staging table: source_row, the spec's columns, the derived column.
-  // A second run in the same transaction finds the first run's table.
   if (OidIsValid(RelnameGetRelid(stage))) {
     appendStringInfo(&sql, "DROP TABLE pg_temp.%s", stage);
     spi_exec(sql.data, 0, NULL, NULL, SPI_OK_UTILITY);
@@ -275,19 +317,114 @@ SheetCounts merge_entity(const pp::ingest::EntitySpec& spec, const char* sheet, 
   if (derived) appendStringInfo(&sql, ", %s timestamptz", derived);
   appendStringInfoString(&sql, ") ON COMMIT DROP");
   spi_exec(sql.data, 0, NULL, NULL, SPI_OK_UTILITY);
+  pfree(sql.data);
+}
 
-  // COPY the staged rows (columns: source_row + spec columns).
+// COPYs staged rows (source_row + the spec's columns) into the staging table.
+void load_stage(const pp::ingest::EntitySpec& spec, const char* copy_text, size_t copy_len) {
+  if (copy_len == 0) return;
+  char stage[NAMEDATALEN];
+  stage_name(stage, spec.entity);
   const char* cols[64];
   int ncols = 0;
   cols[ncols++] = "source_row";
   for (const auto& c : spec.columns) cols[ncols++] = pnstrdup(c.name.data(), c.name.size());
-  Oid stage_oid = RelnameGetRelid(stage);
-  pp::pg::copy_into_relation(stage_oid, cols, ncols, copy_text, copy_len);
-  // Statistics for the joins below: without them the planner guesses a few
-  // rows and probes every partition's index once per staged row.
+  pp::pg::copy_into_relation(RelnameGetRelid(stage), cols, ncols, copy_text, copy_len);
+}
+
+// Rows of earlier chunks that a later row of the same key replaced (the
+// last occurrence wins): deleted from the staging table.
+void delete_superseded(const pp::ingest::EntitySpec& spec, const std::uint32_t* rows, size_t n) {
+  if (n == 0) return;
+  char stage[NAMEDATALEN];
+  stage_name(stage, spec.entity);
+  Datum* elems = (Datum*)palloc(sizeof(Datum) * n);
+  for (size_t i = 0; i < n; i++) elems[i] = Int32GetDatum((int32)rows[i]);
+  ArrayType* arr = construct_array(elems, (int)n, INT4OID, sizeof(int32), true, TYPALIGN_INT);
+  char sql[NAMEDATALEN + 96];
+  snprintf(sql, sizeof sql, "DELETE FROM pg_temp.%s WHERE source_row = ANY ($1)", stage);
+  Oid t[1] = {INT4ARRAYOID};
+  Datum v[1] = {PointerGetDatum(arr)};
+  const int64 deleted = spi_exec(sql, 1, t, v, SPI_OK_DELETE);
+  if (deleted != (int64)n)
+    ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
+                    errmsg("prodplan ingestion: %zu superseded rows of %.*s, but %lld deleted", n,
+                           (int)spec.entity.size(), spec.entity.data(), (long long)deleted)));
+}
+
+// Appends ", column" for each column of the entity a run's statements join
+// on (keys, references, the order): the columns whose statistics matter.
+void append_join_columns(StringInfo sql, const pp::ingest::EntitySpec& spec) {
+  for (const auto& c : spec.columns) {
+    bool joined = c.key || c.name == "order_id" || c.name == "evaluation_operation_id";
+    for (const Reference& r : kReferences) joined = joined || (spec.entity == r.entity && c.name == r.column);
+    for (const Reference& r : kReferences) joined = joined || (spec.entity == r.target && c.name == r.target_column);
+    if (!joined) continue;
+    appendStringInfoString(sql, ", ");
+    append_name(sql, c.name);
+  }
+}
+
+bool is_prodplan_table_owner(std::string_view entity) {
+  char name[NAMEDATALEN];
+  snprintf(name, sizeof name, "%.*s", (int)entity.size(), entity.data());
+  const Oid relid = get_relname_relid(name, get_namespace_oid("prodplan", false));
+  return OidIsValid(relid) && pg_class_ownercheck(relid, GetUserId());
+}
+
+// How an entity's staged rows reach the SQL merge.
+enum class LoadMode {
+  Stream,   // every row into the staging table, in chunks while the sheet is parsed
+  Compare,  // the same, less the rows stored unchanged (ingest_unchanged.h), which are
+            // kept back chunk by chunk
+};
+
+// Compare when the plant already has rows of the entity (a re-run or an
+// update repeats most of them); Stream on a first load, where every row is
+// new. Defects always stream: their derived time comes from the operations.
+LoadMode choose_mode(const pp::ingest::EntitySpec& spec, Datum plant) {
+  if (spec.entity == "defect") return LoadMode::Stream;
+  char sql[160];
+  snprintf(sql, sizeof sql, "SELECT count(*) FROM (SELECT 1 FROM prodplan.%.*s WHERE plant_id = $1 LIMIT 1) x",
+           (int)spec.entity.size(), spec.entity.data());
+  Oid t[1] = {TEXTOID};
+  Datum v[1] = {plant};
+  return spi_scalar_int8(sql, 1, t, v) == 0 ? LoadMode::Stream : LoadMode::Compare;
+}
+
+// Completes one staged entity's staging table (created by begin_entity and
+// loaded with its earlier parts) with its last part, derives, quarantines
+// rows without a derived time, merges, and reconciles. Rows the Compare mode
+// kept back count as unchanged. Returns the counts.
+SheetCounts merge_entity(const pp::ingest::EntitySpec& spec, const char* sheet, int64 run_id, Datum plant,
+                         const pp::ingest::StagedEntity& part, double chunk_seconds, int64 unchanged_in_memory,
+                         double compare_seconds) {
+  SheetCounts counts = {0, 0, 0, 0, NULL, NULL};
+  StepClock clock;
+  clock.start();
+  const int64 staged_rows = (int64)part.rows;
+  const char* derived = derived_column(spec.entity);
+  const char* dvalue = derived_value(spec.entity);
+  const NotNullDefaults defaults = not_null_defaults(spec.entity);
+  StringInfoData sql;
+  initStringInfo(&sql);
+  char stage[NAMEDATALEN];
+  stage_name(stage, spec.entity);
+
+  load_stage(spec, part.copy_text.data(), part.copy_text.size());
+  delete_superseded(spec, part.superseded_rows.data(), part.superseded_rows.size());
+  clock.record("stage_copy_while_parsing", chunk_seconds);
+  if (compare_seconds > 0) clock.record("compare_with_stored", compare_seconds);
+  clock.lap("stage_copy");
+  // Statistics for the joins below (key, reference and order columns):
+  // without them the planner guesses a few rows and probes every
+  // partition's index once per staged row. Other columns need none.
   resetStringInfo(&sql);
-  appendStringInfo(&sql, "ANALYZE pg_temp.%s", stage);
+  appendStringInfo(&sql, "ANALYZE pg_temp.%s (source_row", stage);
+  append_join_columns(&sql, spec);
+  appendStringInfoChar(&sql, ')');
   spi_exec(sql.data, 0, NULL, NULL, SPI_OK_UTILITY);
+  clock.lap("stage_analyze");
 
   Oid types[3] = {TEXTOID, INT8OID, TEXTOID};
   Datum values[3] = {plant, Int64GetDatum(run_id), CStringGetTextDatum(sheet)};
@@ -300,6 +437,7 @@ SheetCounts merge_entity(const pp::ingest::EntitySpec& spec, const char* sheet, 
       appendStringInfo(&sql, step, stage);
       spi_exec(sql.data, 1, types, values, SPI_OK_UPDATE);
     }
+    clock.lap("derive");
     // Rows with no time at all cannot be placed in a partition.
     resetStringInfo(&sql);
     appendStringInfo(&sql,
@@ -315,6 +453,7 @@ SheetCounts merge_entity(const pp::ingest::EntitySpec& spec, const char* sheet, 
                      "SELECT prodplan.ensure_partitions(min(%s), max(%s)) FROM pg_temp.%s s HAVING count(*) > 0",
                      dvalue, dvalue, stage);
     spi_exec(sql.data, 0, NULL, NULL, SPI_OK_SELECT);
+    clock.lap("partitions");
   }
 
   // A plant's first load of this entity: every row is new.
@@ -336,9 +475,15 @@ SheetCounts merge_entity(const pp::ingest::EntitySpec& spec, const char* sheet, 
       appendStringInfo(&sql, "DROP TABLE pg_temp.%s", cls);
       spi_exec(sql.data, 0, NULL, NULL, SPI_OK_UTILITY);
     }
+    // Only new and changed rows are written to the class table: after an
+    // identical re-run it stays empty. The classification itself is held in
+    // memory for the counts.
     resetStringInfo(&sql);
-    appendStringInfo(&sql, "CREATE TEMP TABLE %s ON COMMIT DROP AS SELECT s.source_row, CASE WHEN t.plant_id IS NULL "
-                     "THEN 'n' WHEN (", cls);
+    appendStringInfo(&sql, "CREATE TEMP TABLE %s (source_row int, k \"char\") ON COMMIT DROP", cls);
+    spi_exec(sql.data, 0, NULL, NULL, SPI_OK_UTILITY);
+    resetStringInfo(&sql);
+    appendStringInfoString(&sql, "WITH c AS MATERIALIZED (SELECT s.source_row, CASE WHEN t.plant_id IS NULL "
+                           "THEN 'n'::\"char\" WHEN (");
     bool first = true;
     for (const auto& c : spec.columns) {
       if (c.key) continue;
@@ -357,15 +502,17 @@ SheetCounts merge_entity(const pp::ingest::EntitySpec& spec, const char* sheet, 
       append_value(&sql, defaults, c.name, "t.");
     }
     if (derived) appendStringInfo(&sql, "%s%s", first ? "" : ", ", dvalue);
-    appendStringInfo(&sql, ", NULL) THEN 'c' ELSE 'u' END AS k FROM pg_temp.%s s LEFT JOIN prodplan.%.*s t ON ",
+    appendStringInfo(&sql, ", NULL) THEN 'c'::\"char\" ELSE 'u'::\"char\" END AS k FROM pg_temp.%s s "
+                     "LEFT JOIN prodplan.%.*s t ON ",
                      stage, (int)spec.entity.size(), spec.entity.data());
     append_key_match(&sql, spec);
-    spi_exec(sql.data, 1, types, values, SPI_OK_UTILITY);  // CREATE TABLE AS reports UTILITY in PG 15
-    resetStringInfo(&sql);
     appendStringInfo(&sql,
+                     "), w AS (INSERT INTO pg_temp.%s SELECT source_row, k FROM c WHERE k <> 'u') "
                      "SELECT count(*) FILTER (WHERE k = 'n'), count(*) FILTER (WHERE k = 'c'), "
-                     "count(*) FILTER (WHERE k = 'u'), count(*), count(DISTINCT source_row) FROM pg_temp.%s", cls);
-    if (SPI_execute(sql.data, false, 1) != SPI_OK_SELECT) elog(ERROR, "prodplan ingestion: could not classify");
+                     "count(*) FILTER (WHERE k = 'u'), count(*) FROM c",
+                     cls);
+    if (SPI_execute_with_args(sql.data, 1, types, values, NULL, false, 1) != SPI_OK_SELECT)
+      elog(ERROR, "prodplan ingestion: could not classify");
     bool isnull;
     HeapTuple tup = SPI_tuptable->vals[0];
     TupleDesc desc = SPI_tuptable->tupdesc;
@@ -373,23 +520,23 @@ SheetCounts merge_entity(const pp::ingest::EntitySpec& spec, const char* sheet, 
     n_changed = DatumGetInt64(SPI_getbinval(tup, desc, 2, &isnull));
     n_unchanged = DatumGetInt64(SPI_getbinval(tup, desc, 3, &isnull));
     int64 classified = DatumGetInt64(SPI_getbinval(tup, desc, 4, &isnull));
-    int64 distinct_rows = DatumGetInt64(SPI_getbinval(tup, desc, 5, &isnull));
-    // One class per staged row: a key stored twice in the canonical table
-    // (or a join that lost rows) shows here.
-    if (classified != remaining || distinct_rows != remaining)
+    // One class per staged row: the LEFT JOIN gives each staged row (unique
+    // source_row) at least one row, so more rows than staged means a key is
+    // stored twice in the canonical table.
+    if (classified != remaining)
       ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION),
                       errmsg("prodplan ingestion: counts of sheet \"%s\" (%.*s) do not reconcile", sheet,
                              (int)spec.entity.size(), spec.entity.data()),
-                      errdetail("staged " INT64_FORMAT " rows but classified " INT64_FORMAT " (" INT64_FORMAT
-                                " distinct) against prodplan.%.*s: a key is stored more than once there.",
-                                remaining, classified, distinct_rows, (int)spec.entity.size(),
-                                spec.entity.data())));
+                      errdetail("staged " INT64_FORMAT " rows but classified " INT64_FORMAT
+                                " against prodplan.%.*s: a key is stored more than once there.",
+                                remaining, classified, (int)spec.entity.size(), spec.entity.data())));
     if (n_new + n_changed > 0) {
       resetStringInfo(&sql);
       appendStringInfo(&sql, "ANALYZE pg_temp.%s", cls);
       spi_exec(sql.data, 0, NULL, NULL, SPI_OK_UTILITY);
     }
   }
+  clock.lap("classify");
 
   // UPDATE the changed rows.
   if (n_changed > 0) {
@@ -408,6 +555,7 @@ SheetCounts merge_entity(const pp::ingest::EntitySpec& spec, const char* sheet, 
     appendStringInfo(&sql, " FROM pg_temp.%s s JOIN pg_temp.%s k USING (source_row) WHERE k.k = 'c' AND ", stage, cls);
     append_key_match(&sql, spec);
     counts.updated = spi_exec(sql.data, 1, types, values, SPI_OK_UPDATE);
+    clock.lap("update");
   }
 
   // INSERT the new keys.
@@ -428,8 +576,9 @@ SheetCounts merge_entity(const pp::ingest::EntitySpec& spec, const char* sheet, 
     appendStringInfo(&sql, " FROM pg_temp.%s s", stage);
     if (!target_empty) appendStringInfo(&sql, " JOIN pg_temp.%s k USING (source_row) WHERE k.k = 'n'", cls);
     counts.inserted = spi_exec(sql.data, 1, types, values, SPI_OK_INSERT);
+    clock.lap("insert");
   }
-  counts.unchanged = n_unchanged;
+  counts.unchanged = n_unchanged + unchanged_in_memory;
 
   // Reconcile: the writes did exactly what the classification says.
   if (counts.inserted != n_new || counts.updated != n_changed)
@@ -440,6 +589,20 @@ SheetCounts merge_entity(const pp::ingest::EntitySpec& spec, const char* sheet, 
                               INT64_FORMAT " and updated " INT64_FORMAT ".",
                               n_new, n_changed, counts.inserted, counts.updated)));
 
+  // Fresh statistics for the columns later statements join on: a bulk load
+  // leaves a table unanalyzed (autovacuum never analyzes a partitioned
+  // parent), and on a table the planner believes nearly empty the reference
+  // counts below and the next run's joins pick nested loops over every row.
+  // (Only the tables' owner may analyze them; other callers leave it to autovacuum.)
+  if (counts.inserted + counts.updated > 0 && is_prodplan_table_owner(spec.entity)) {
+    resetStringInfo(&sql);
+    appendStringInfo(&sql, "ANALYZE prodplan.%.*s (plant_id", (int)spec.entity.size(), spec.entity.data());
+    append_join_columns(&sql, spec);
+    appendStringInfoChar(&sql, ')');
+    spi_exec(sql.data, 0, NULL, NULL, SPI_OK_UTILITY);
+    clock.lap("analyze");
+  }
+
   // Match rates of the references this entity's rows make.
   StringInfoData refs;
   initStringInfo(&refs);
@@ -448,10 +611,14 @@ SheetCounts merge_entity(const pp::ingest::EntitySpec& spec, const char* sheet, 
   for (const Reference& r : kReferences) {
     if (spec.entity != r.entity) continue;
     resetStringInfo(&sql);
+    // Over the plant's rows of the entity once merged (this workbook's rows,
+    // changed or not, and earlier ones it does not repeat). Total minus the
+    // rows no target matches: an anti-join needs no DISTINCT over the target.
     appendStringInfo(&sql,
-                     "SELECT count(s.%s), count(m.x) FROM pg_temp.%s s LEFT JOIN (SELECT DISTINCT %s AS x "
-                     "FROM prodplan.%s WHERE plant_id = $1) m ON m.x = s.%s",
-                     r.column, stage, r.target_column, r.target, r.column);
+                     "SELECT t.n, t.n - u.n FROM (SELECT count(%1$s) AS n FROM prodplan.%2$.*3$s WHERE plant_id = $1) t, "
+                     "(SELECT count(*) AS n FROM prodplan.%2$.*3$s s WHERE s.plant_id = $1 AND s.%1$s IS NOT NULL "
+                     "AND NOT EXISTS (SELECT 1 FROM prodplan.%4$s m WHERE m.plant_id = $1 AND m.%5$s = s.%1$s)) u",
+                     r.column, spec.entity.data(), (int)spec.entity.size(), r.target, r.target_column);
     if (SPI_execute_with_args(sql.data, 1, types, values, NULL, false, 1) != SPI_OK_SELECT)
       elog(ERROR, "prodplan ingestion: could not count references of %s", stage);
     bool isnull;
@@ -465,8 +632,57 @@ SheetCounts merge_entity(const pp::ingest::EntitySpec& spec, const char* sheet, 
   }
   appendStringInfoChar(&refs, '}');
   counts.references_json = refs.data;
+  clock.lap("references");
+  counts.steps_json = clock.finish();
   pfree(sql.data);
   return counts;
+}
+
+// The first part of an entity arrived: choose how it loads, create its
+// staging table, and in Compare mode index the plant's stored rows.
+// `seconds` gets the time spent reading them.
+LoadMode begin_entity(IngestState* state, const pp::ingest::EntitySpec& spec, Datum plant, const char* label,
+                      double* seconds) {
+  *seconds = 0;
+  create_stage(spec);
+  const LoadMode mode = choose_mode(spec, plant);
+  if (mode != LoadMode::Compare) return mode;
+  instr_time t0, t1;
+  INSTR_TIME_SET_CURRENT(t0);
+  const NotNullDefaults defaults = not_null_defaults(spec.entity);
+  bool keeps[64] = {false};
+  for (size_t k = 0; k < spec.columns.size() && k < 64; k++) keeps[k] = default_of(defaults, spec.columns[k].name) != NULL;
+  const char* derived = derived_column(spec.entity);
+  pp_call(label, [&] {
+    pp::ingest::UnchangedRules rules;
+    rules.null_keeps_stored.assign(keeps, keeps + spec.columns.size());
+    // The derived value (derived_value()) of a row that has one of its own.
+    if (derived != NULL)
+      for (const char* from : {"ended_at", "started_at", "planned_at"})
+        for (size_t k = 0; k < spec.columns.size(); k++)
+          if (spec.columns[k].name == from) rules.derived_from.push_back(k);
+    state->filter = std::make_unique<pp::ingest::UnchangedFilter>(spec, std::move(rules));
+    state->kept.clear();
+  });
+  pp::pg::read_stored_rows(spec, derived, plant, state->filter.get());
+  INSTR_TIME_SET_CURRENT(t1);
+  INSTR_TIME_SUBTRACT(t1, t0);
+  *seconds = INSTR_TIME_GET_DOUBLE(t1);
+  return mode;
+}
+
+// Creates the partitions a part's event times need as soon as the part
+// arrives (while the rest of the sheet is parsed), rather than after the
+// whole sheet. [*lo, *hi] is the range already ensured during this run.
+void ensure_part_partitions(const pp::ingest::StagedEntity& part, int64* lo, int64* hi) {
+  if (part.min_event_time > part.max_event_time) return;
+  if (part.min_event_time >= *lo && part.max_event_time <= *hi) return;
+  *lo = Min(*lo, (int64)part.min_event_time);
+  *hi = Max(*hi, (int64)part.max_event_time);
+  Oid t[2] = {FLOAT8OID, FLOAT8OID};
+  Datum v[2] = {Float8GetDatum((double)*lo), Float8GetDatum((double)*hi)};
+  spi_exec("SELECT prodplan.ensure_partitions(pg_catalog.to_timestamp($1), pg_catalog.to_timestamp($2))", 2, t, v,
+           SPI_OK_SELECT);
 }
 
 char* sha256_hex(const char* data, size_t len) {
@@ -628,11 +844,22 @@ IngestOutcome ingest_run(const char* data, size_t len, const IngestArgs& args) {
   int nresults = 0;
   IngestSheetResult* results = (IngestSheetResult*)palloc0(sizeof(IngestSheetResult) * kMaxEntities);
   char* references[kMaxEntities] = {NULL};
+  char* steps[kMaxEntities] = {NULL};
 
   BeginInternalSubTransaction(NULL);
   MemoryContextSwitchTo(outer_cxt);
   PG_TRY();
   {
+    // Settings for the run's own bulk statements, restored when it ends (as a
+    // function's SET clause would): JIT compiles each large join and insert
+    // for longer than it saves on these simple expressions, and a
+    // classification join hashes a whole sheet, which at the default
+    // work_mem spills to disk in batches.
+    const int guc_level = NewGUCNestLevel();
+    char work_mem[32];
+    snprintf(work_mem, sizeof work_mem, "%d", pp::pg::guc_ingest_work_mem_mb * 1024);
+    (void)set_config_option("jit", "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+    (void)set_config_option("work_mem", work_mem, PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
     insert_run_row(run_id, plant_d, args, sha, options, false);
     pp::pg::progress_begin(run_id);
     spi_exec("INSERT INTO prodplan.plant (plant_id, name) VALUES ($1, $1) ON CONFLICT DO NOTHING", 1, t1, v1,
@@ -682,6 +909,9 @@ IngestOutcome ingest_run(const char* data, size_t len, const IngestArgs& args) {
       opt.limits.max_ratio = pp::pg::guc_xlsx_max_ratio;
       opt.limits.max_shared_strings_bytes = (std::uint64_t)pp::pg::guc_xlsx_max_shared_strings_mb << 20;
       opt.limits.parse_threads = (std::uint32_t)pp::pg::guc_xlsx_parse_threads;
+      // Staged rows come in parts while a sheet is parsed, so loading them
+      // overlaps parsing and no sheet's text is held whole.
+      if (args.table_relid == 0) opt.chunk_bytes = (std::size_t)pp::pg::guc_ingest_chunk_kb << 10;
       pp::ingest::IngestCallbacks& cb = state->callbacks;
       IngestState* st = state;
       cb.on_entity = [st](pp::ingest::StagedEntity& e, const pp::ingest::SheetReport& r) {
@@ -711,18 +941,33 @@ IngestOutcome ingest_run(const char* data, size_t len, const IngestArgs& args) {
     INSTR_TIME_SUBTRACT(t1, t0);
     if (args.table_relid != 0) parse_seconds = INSTR_TIME_GET_DOUBLE(t1);
 
-    // Merge entity by entity, in dependency order, as the stager hands them out.
+    // Merge entity by entity, in dependency order, as the stager hands them
+    // out; an entity's chunks go into its staging table while it is parsed.
+    const pp::ingest::EntitySpec* started = nullptr;  // entity whose parts are arriving
+    LoadMode mode = LoadMode::Stream;
+    double compare_seconds = 0;
+    int64 ensured_lo = PG_INT64_MAX, ensured_hi = PG_INT64_MIN;
+    double chunk_seconds = 0;
+    int chunks = 0;
+    int chunk_counts[kMaxEntities] = {0};
+    int superseded_counts[kMaxEntities] = {0};
     for (size_t i = 0;; i++) {
       if (state->pipeline) {
-        int status = 0;  // 0 pending, 1 ready, 2 done
+        int status = 0;  // 0 pending, 1 ready, 2 done, 3 a chunk
         char sheet_now[64] = {0};
         size_t rows_now = 0;
-        while (status == 0) {
+        while (status == 0 || status == 3) {
+          status = 0;
+          const pp::ingest::EntitySpec* chunk_spec = nullptr;
           pp_call(label, [&] {
             pp::ingest::StagedEntity entity;
             pp::ingest::SheetReport report;
             const auto n = state->pipeline->next(entity, report, 100);
-            if (n == pp::ingest::StagingPipeline::Next::Ready) {
+            if (n == pp::ingest::StagingPipeline::Next::Ready && !entity.complete) {
+              chunk_spec = pp::ingest::find_entity(entity.entity);
+              state->chunk = std::move(entity);
+              status = 3;
+            } else if (n == pp::ingest::StagingPipeline::Next::Ready) {
               state->staged.push_back(std::move(entity));
               state->staged_reports.push_back(std::move(report));
               status = 1;
@@ -735,7 +980,26 @@ IngestOutcome ingest_run(const char* data, size_t len, const IngestArgs& args) {
             state->pipeline->progress(sheet, rows_now);
             pp::pg::copy_text(sheet_now, sizeof sheet_now, sheet.c_str());
           });
-          if (status == 0 && sheet_now[0]) pp::pg::progress_sheet(sheet_now, (int64)rows_now, -1);
+          if (status == 3) {
+            if (chunk_spec == nullptr) elog(ERROR, "prodplan ingestion: a chunk of an unknown entity");
+            instr_time c0, c1;
+            INSTR_TIME_SET_CURRENT(c0);
+            if (started != chunk_spec) {
+              started = chunk_spec;
+              mode = begin_entity(state, *chunk_spec, plant_d, label, &compare_seconds);
+            }
+            ensure_part_partitions(state->chunk, &ensured_lo, &ensured_hi);
+            if (mode == LoadMode::Compare)
+              pp_call(label, [&] { state->chunk.copy_text = state->filter->filter(state->chunk.copy_text, state->kept); });
+            load_stage(*chunk_spec, state->chunk.copy_text.data(), state->chunk.copy_text.size());
+            pp_call(label, [&] { std::string().swap(state->chunk.copy_text); });
+            INSTR_TIME_SET_CURRENT(c1);
+            INSTR_TIME_SUBTRACT(c1, c0);
+            chunk_seconds += INSTR_TIME_GET_DOUBLE(c1);
+            chunks++;
+            merge_seconds += INSTR_TIME_GET_DOUBLE(c1);
+          }
+          if (status != 1 && sheet_now[0]) pp::pg::progress_sheet(sheet_now, (int64)rows_now, -1);
           CHECK_FOR_INTERRUPTS();
         }
         if (status == 2) break;
@@ -750,8 +1014,45 @@ IngestOutcome ingest_run(const char* data, size_t len, const IngestArgs& args) {
       instr_time m0, m1;
       INSTR_TIME_SET_CURRENT(m0);
       pp::pg::progress_sheet(r.sheet.c_str(), (int64)r.rows_read, (int64)r.rows_read);
-      SheetCounts c = merge_entity(*spec, r.sheet.c_str(), run_id, plant_d, e.copy_text.data(), e.copy_text.size(),
-                                   (int64)e.rows);
+      if (started != spec) {
+        started = spec;
+        chunk_seconds = 0;
+        mode = begin_entity(state, *spec, plant_d, label, &compare_seconds);
+      }
+      ensure_part_partitions(e, &ensured_lo, &ensured_hi);
+      SheetCounts c;
+      if (mode == LoadMode::Compare) {
+        // The last part, less its unchanged rows. A superseded row (an
+        // earlier part's row whose key came again) that was kept back is no
+        // longer a live row; one that was loaded is deleted from the stage.
+        int64 kept_live = 0;
+        pp_call(label, [&] {
+          state->remaining.entity = e.entity;
+          state->remaining.copy_text = state->filter->filter(e.copy_text, state->kept);
+          std::string().swap(state->staged[i].copy_text);
+          std::sort(state->kept.begin(), state->kept.end());
+          state->remaining.superseded_rows.clear();
+          size_t superseded_kept = 0;
+          for (std::uint32_t row : e.superseded_rows) {
+            if (std::binary_search(state->kept.begin(), state->kept.end(), row)) superseded_kept++;
+            else state->remaining.superseded_rows.push_back(row);
+          }
+          kept_live = (int64)(state->kept.size() - superseded_kept);
+          state->remaining.rows = e.rows - (size_t)kept_live;
+          state->filter.reset();
+          state->kept.clear();
+        });
+        c = merge_entity(*spec, r.sheet.c_str(), run_id, plant_d, state->remaining, chunk_seconds, kept_live,
+                         compare_seconds);
+        pp_call(label, [&] { std::string().swap(state->remaining.copy_text); });
+      } else {
+        c = merge_entity(*spec, r.sheet.c_str(), run_id, plant_d, e, chunk_seconds, 0, 0);
+      }
+      started = nullptr;
+      chunk_seconds = 0;
+      chunk_counts[nresults] = chunks;
+      superseded_counts[nresults] = (int)e.superseded_rows.size();
+      chunks = 0;
       INSTR_TIME_SET_CURRENT(m1);
       INSTR_TIME_SUBTRACT(m1, m0);
       merge_seconds += INSTR_TIME_GET_DOUBLE(m1);
@@ -759,6 +1060,7 @@ IngestOutcome ingest_run(const char* data, size_t len, const IngestArgs& args) {
       // while the next sheets are parsed (bounds the peak to about one sheet).
       pp_call(label, [&] { std::string().swap(state->staged[i].copy_text); });
       references[nresults] = c.references_json;
+      steps[nresults] = c.steps_json;
       IngestSheetResult& res = results[nresults++];
       res.sheet = pstrdup(r.sheet.c_str());
       res.entity = pstrdup(e.entity.c_str());
@@ -826,8 +1128,10 @@ IngestOutcome ingest_run(const char* data, size_t len, const IngestArgs& args) {
       if (i) appendStringInfoString(&report, ", ");
       escape_json(&report, r.sheet.c_str());
       appendStringInfo(&report, ": {\"entity\": \"%s\", \"duplicates\": %zu, \"error_cells\": %zu, "
-                       "\"references\": %s, \"unknown_headers\": [",
-                       results[i].entity, r.duplicates, r.error_cells, references[i]);
+                       "\"references\": %s, \"merge_seconds\": %s, \"chunks\": %d, \"superseded_in_chunks\": %d, "
+                       "\"unknown_headers\": [",
+                       results[i].entity, r.duplicates, r.error_cells, references[i], steps[i], chunk_counts[i],
+                       superseded_counts[i]);
       for (size_t k = 0; k < r.unknown_headers.size(); k++) {
         if (k) appendStringInfoString(&report, ", ");
         escape_json(&report, r.unknown_headers[k].c_str());
@@ -859,6 +1163,7 @@ IngestOutcome ingest_run(const char* data, size_t len, const IngestArgs& args) {
                9, t, v, SPI_OK_UPDATE);
     }
 
+    AtEOXact_GUC(true, guc_level);
     ReleaseCurrentSubTransaction();
     MemoryContextSwitchTo(outer_cxt);
     CurrentResourceOwner = outer_owner;

@@ -715,7 +715,7 @@ TEST(IngestDedup, LastOccurrenceWinsAtFirstPosition) {
     const std::size_t start = rows.buffer().size();
     rows.buffer().append(line);
     rows.buffer().push_back('\n');
-    return rows.commit(start, key);
+    return rows.commit(start, key, static_cast<std::uint32_t>(line[1] - '0'));
   };
   EXPECT_FALSE(add("a", "a1"));
   EXPECT_FALSE(add("b", "b1"));
@@ -734,17 +734,48 @@ TEST(IngestDedup, LastOccurrenceWinsAtFirstPosition) {
     const std::size_t start = many.buffer().size();
     many.buffer() += k + "\n";
     expect += k + "\n";
-    EXPECT_FALSE(many.commit(start, k));
+    EXPECT_FALSE(many.commit(start, k, static_cast<std::uint32_t>(i)));
   }
   for (int i = 0; i < 50000; i += 7) {
     const std::string k = std::to_string(i);
     const std::size_t start = many.buffer().size();
     many.buffer() += k + "\n";
-    ASSERT_TRUE(many.commit(start, k));
+    ASSERT_TRUE(many.commit(start, k, static_cast<std::uint32_t>(i)));
   }
   EXPECT_EQ(many.rows(), 50000u);
   EXPECT_EQ(many.duplicates(), 7143u);
   EXPECT_EQ(many.take_copy_text(), expect);
+}
+
+// Rows handed out in chunks: a later occurrence of a handed-out key becomes a
+// new row and the handed-out one is listed as superseded; pending rows are
+// still replaced in place.
+TEST(IngestDedup, ChunksListSupersededRows) {
+  detail::StagedRows rows;
+  auto add = [&](std::string_view key, std::uint32_t source_row) {
+    const std::size_t start = rows.buffer().size();
+    rows.buffer() += std::to_string(source_row) + "\t" + std::string(key) + "\n";
+    return rows.commit(start, key, source_row);
+  };
+  EXPECT_FALSE(add("a", 2));
+  EXPECT_FALSE(add("b", 3));
+  EXPECT_EQ(rows.pending_bytes(), 8u);
+  EXPECT_EQ(rows.take_chunk(), "2\ta\n3\tb\n");
+  EXPECT_EQ(rows.pending_bytes(), 0u);
+  EXPECT_FALSE(add("c", 4));
+  EXPECT_TRUE(add("a", 5));  // replaces row 2, already handed out
+  EXPECT_TRUE(add("c", 6));  // replaces row 4 in place (pending)
+  EXPECT_TRUE(add("a", 7));  // replaces row 5 in place (pending)
+  EXPECT_EQ(rows.rows(), 3u);
+  EXPECT_EQ(rows.duplicates(), 3u);
+  EXPECT_EQ(rows.superseded(), std::vector<std::uint32_t>{2});
+  EXPECT_EQ(rows.take_chunk(), "6\tc\n7\ta\n");
+  EXPECT_TRUE(add("b", 8));
+  EXPECT_EQ(rows.superseded(), (std::vector<std::uint32_t>{2, 3}));
+  EXPECT_EQ(rows.rows(), 3u);
+  EXPECT_EQ(rows.take_copy_text(), "8\tb\n");
+  EXPECT_TRUE(rows.superseded().empty());
+  EXPECT_EQ(rows.rows(), 0u);
 }
 
 TEST(IngestQuarantineJson, EscapesAnyText) {

@@ -83,38 +83,73 @@ std::uint32_t StagedRows::find_or_insert(std::string_view key, std::uint64_t has
   return kNoSlot;
 }
 
-bool StagedRows::commit(std::size_t line_start, std::string_view key) {
-  const Slot line{line_start, lines_.size() - line_start};
+// Points the (existing) entry of `key` at `slot`.
+void StagedRows::set_slot(std::string_view key, std::uint64_t hash, std::uint32_t slot) {
+  const std::size_t mask = table_.size() - 1;
+  const std::uint64_t hi = hash & 0xffffffff00000000ull;
+  for (std::size_t i = hash & mask; table_[i] != 0; i = (i + 1) & mask) {
+    if ((table_[i] & 0xffffffff00000000ull) != hi) continue;
+    Entry& e = entries_[(table_[i] & 0xffffffffull) - 1];
+    if (e.hash == hash && e.key_length == key.size() &&
+        std::memcmp(key_arena_.data() + e.key_offset, key.data(), key.size()) == 0) {
+      e.slot = slot;
+      return;
+    }
+  }
+  throw Error(ErrorKind::Internal, "staged key vanished from the dedup index");
+}
+
+bool StagedRows::commit(std::size_t line_start, std::string_view key, std::uint32_t source_row) {
+  const Slot line{line_start, lines_.size() - line_start, source_row};
   const std::uint32_t next = static_cast<std::uint32_t>(slots_.size());
-  const std::uint32_t old = find_or_insert(key, hash_bytes(key), next);
+  const std::uint64_t hash = hash_bytes(key);
+  const std::uint32_t old = find_or_insert(key, hash, next);
   if (old == kNoSlot) {
     slots_.push_back(line);
     return false;
   }
-  // The key's slot keeps its place and takes the new line.
-  slots_[old] = line;
   ++duplicates_;
-  reordered_ = true;
+  if (old >= emitted_) {
+    // The key's slot keeps its place and takes the new line.
+    slots_[old] = line;
+    reordered_ = true;
+    return true;
+  }
+  // The earlier row was handed out: the consumer deletes it, and the new
+  // line is a new row at the end.
+  superseded_.push_back(slots_[old].source_row);
+  slots_.push_back(line);
+  set_slot(key, hash, next);
   return true;
 }
 
-std::string StagedRows::take_copy_text() {
+std::string StagedRows::take_chunk() {
   std::string out;
   if (!reordered_) {
+    // Pending lines are exactly the buffer, in order.
     out.swap(lines_);
   } else {
     std::size_t total = 0;
-    for (const Slot& s : slots_) total += s.length;
+    for (std::size_t i = emitted_; i < slots_.size(); ++i) total += slots_[i].length;
     out.reserve(total);
-    for (const Slot& s : slots_) out.append(lines_, s.offset, s.length);
-    std::string().swap(lines_);
+    for (std::size_t i = emitted_; i < slots_.size(); ++i) out.append(lines_, slots_[i].offset, slots_[i].length);
+    lines_.clear();
   }
+  emitted_ = slots_.size();
+  reordered_ = false;
+  return out;
+}
+
+std::string StagedRows::take_copy_text() {
+  std::string out = take_chunk();
+  std::string().swap(lines_);
   slots_.clear();
+  emitted_ = 0;
+  superseded_.clear();
   entries_.clear();
   std::string().swap(key_arena_);
   table_.assign(1024, 0);
   duplicates_ = 0;
-  reordered_ = false;
   return out;
 }
 

@@ -3,6 +3,7 @@
 // sheet once: header row -> column mapping, then every data row -> converted
 // fields -> row rules -> a COPY line keyed for dedup, or a quarantine record.
 // One pass, one COPY buffer per entity, no allocation per cell.
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <chrono>
@@ -53,6 +54,9 @@ class SheetStager {
     report_.entity = std::string(spec.entity);
     for (std::size_t c = 0; c < spec.columns.size(); ++c)
       if (spec.columns[c].key) key_columns_.push_back(c);
+    for (std::string_view name : spec.event_time_from)
+      for (std::size_t c = 0; c < spec.columns.size(); ++c)
+        if (spec.columns[c].name == name) event_time_columns_.push_back(c);
     field_begin_.resize(spec.columns.size());
     field_end_.resize(spec.columns.size());
   }
@@ -91,12 +95,21 @@ class SheetStager {
     StagedEntity entity;
     entity.entity = std::string(spec_.entity);
     entity.rows = staged_.rows();
+    entity.superseded_rows = staged_.superseded();
     entity.copy_text = staged_.take_copy_text();
+    take_event_range(entity);
     if (callbacks_.on_entity) callbacks_.on_entity(entity, report_);
     plan_.sheets.push_back(std::move(report_));
   }
 
  private:
+  void take_event_range(StagedEntity& part) {
+    part.min_event_time = min_event_time_;
+    part.max_event_time = max_event_time_;
+    min_event_time_ = INT64_MAX;
+    max_event_time_ = INT64_MIN;
+  }
+
   void read_header(const xlsx::Row& row) {
     std::vector<std::string> headers(row.cells.size());
     bool any = false;
@@ -159,7 +172,26 @@ class SheetStager {
       }
       key = key_buf_;
     }
-    staged_.commit(start, key);
+    staged_.commit(start, key, row.row_number);
+    // The range covers every line committed since the last part, including
+    // lines a later duplicate replaced: a superset of what the part holds.
+    for (std::size_t c : event_time_columns_) {
+      if (!fields_[c].ok()) continue;
+      min_event_time_ = std::min(min_event_time_, fields_[c].integer);
+      max_event_time_ = std::max(max_event_time_, fields_[c].integer);
+      break;
+    }
+    if (options_.chunk_bytes > 0 && callbacks_.on_chunk && staged_.pending_bytes() >= options_.chunk_bytes) {
+      StagedEntity chunk;
+      chunk.entity = std::string(spec_.entity);
+      chunk.complete = false;
+      const std::size_t before = chunk_rows_;
+      chunk_rows_ = staged_.rows() + staged_.superseded().size();  // rows ever handed out
+      chunk.rows = chunk_rows_ - before;
+      chunk.copy_text = staged_.take_chunk();
+      take_event_range(chunk);
+      callbacks_.on_chunk(chunk);
+    }
   }
 
   void quarantine(const xlsx::Row& row) {
@@ -212,6 +244,9 @@ class SheetStager {
   std::string key_buf_;
   detail::RowFault fault_;
   detail::StagedRows staged_;
+  std::size_t chunk_rows_ = 0;  // rows handed out in chunks so far
+  std::vector<std::size_t> event_time_columns_;
+  std::int64_t min_event_time_ = INT64_MAX, max_event_time_ = INT64_MIN;  // since the last part
   const xlsx::CellValue empty_{};
 };
 

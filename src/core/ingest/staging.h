@@ -63,6 +63,10 @@ struct ColumnSpec {
 struct EntitySpec {
   std::string_view entity;
   std::vector<ColumnSpec> columns;
+  // Timestamp columns whose first non-NULL value is the row's event time (the
+  // canonical table's partition key), when the row has one of its own
+  // (operation: ended, started, planned). Empty for other entities.
+  std::vector<std::string_view> event_time_from = {};
 };
 
 // The nine workbook entities in dependency order (catalogues first).
@@ -89,6 +93,10 @@ struct IngestOptions {
   std::int64_t min_time = 631152000;
   std::int64_t max_time = 4102444800;
   xlsx::ReaderLimits limits;
+  // When > 0 and callbacks.on_chunk is set: an entity's staged rows are handed
+  // out in chunks of about this many bytes while its sheet is read, so the
+  // consumer can load them as parsing goes on and no sheet is held whole.
+  std::size_t chunk_bytes = 0;
 };
 
 struct QuarantineRecord {
@@ -122,16 +130,34 @@ struct SheetReport {
 // the rows are in sheet order. Text and ids are trimmed of surrounding ASCII
 // white space; ids read from number cells are their integer text; reals in
 // the shortest round-trip form; integers in decimal.
+//
+// Chunked (IngestOptions::chunk_bytes): the entity arrives as zero or more
+// chunks (complete = false: copy_text holds some rows, rows counts them),
+// then the final part (complete = true: copy_text holds the remaining rows,
+// rows counts the entity's live rows in all parts, superseded_rows lists the
+// source_row of rows in earlier chunks that a later row of the same key
+// replaced; the consumer deletes those). Unchunked, the one complete part
+// holds every row and superseded_rows is empty.
 struct StagedEntity {
   std::string entity;
   std::string copy_text;
   std::size_t rows = 0;
+  bool complete = true;
+  std::vector<std::uint32_t> superseded_rows;
+  // Range of the event times (EntitySpec::event_time_from) of this part's
+  // rows, Unix seconds, UTC; min > max when no row has one. Lets the consumer
+  // create the partitions a part needs before the sheet is done.
+  std::int64_t min_event_time = INT64_MAX;
+  std::int64_t max_event_time = INT64_MIN;
 };
 
 struct IngestCallbacks {
   // Called once per entity found in the workbook, in workbook_entities() order,
   // as soon as its sheet is parsed. The callee may consume (move from) it.
   std::function<void(StagedEntity&, const SheetReport&)> on_entity;
+  // With IngestOptions::chunk_bytes: called with each chunk (complete =
+  // false) of an entity before on_entity delivers its final part.
+  std::function<void(StagedEntity&)> on_chunk;
   // Called every ~10,000 rows with the sheet being read and rows done so far.
   std::function<void(std::string_view sheet, std::size_t rows_done)> on_progress;
 };

@@ -147,6 +147,13 @@ class RowRules {
 // The staged rows of one entity, one per key: a row whose key was seen before
 // replaces the earlier row (counted as a duplicate) at the earlier row's
 // position.
+//
+// Rows can be handed out in chunks while the sheet is still being read
+// (take_chunk). A later row whose key belongs to a row already handed out
+// cannot replace it in place: it becomes a new row at the end, and the
+// handed-out row's source_row is listed in superseded() for the consumer to
+// delete. Either way, live rows = rows() and rows_read = rows() + quarantined
+// + duplicates() holds.
 class StagedRows {
  public:
   StagedRows();
@@ -154,23 +161,36 @@ class StagedRows {
   // with the line's start offset after appending it, or truncate the buffer
   // back to that offset to drop the line.
   std::string& buffer() { return lines_; }
-  // Keys the line [line_start, buffer().size()). Returns true if it replaced
-  // an earlier row. `key` is copied (it may point into the buffer).
-  bool commit(std::size_t line_start, std::string_view key);
-  std::size_t rows() const { return slots_.size(); }
+  // Keys the line [line_start, buffer().size()) of sheet row `source_row`.
+  // Returns true if it replaced an earlier row. `key` is copied (it may point
+  // into the buffer).
+  bool commit(std::size_t line_start, std::string_view key, std::uint32_t source_row);
+  // Live rows (one per key) so far, handed out or not.
+  std::size_t rows() const { return slots_.size() - superseded_.size(); }
   std::size_t duplicates() const { return duplicates_; }
-  // The COPY text: the rows in order of first occurrence. Leaves the object empty.
+  // Bytes of COPY text not handed out yet.
+  std::size_t pending_bytes() const { return lines_.size(); }
+  // The COPY text of the rows not handed out yet, in order of first
+  // occurrence, and marks them handed out. Keys stay indexed.
+  std::string take_chunk();
+  // Source rows of handed-out rows that later rows replaced.
+  const std::vector<std::uint32_t>& superseded() const { return superseded_; }
+  // The remaining COPY text (take_chunk), then forgets everything.
   std::string take_copy_text();
 
  private:
   struct Slot {
-    std::size_t offset, length;
+    std::size_t offset, length;  // in lines_, while not handed out
+    std::uint32_t source_row;
   };
   std::uint32_t find_or_insert(std::string_view key, std::uint64_t hash, std::uint32_t slot);
+  void set_slot(std::string_view key, std::uint64_t hash, std::uint32_t slot);
   void grow();
 
   std::string lines_;
   std::vector<Slot> slots_;
+  std::size_t emitted_ = 0;  // slots_[0, emitted_) were handed out
+  std::vector<std::uint32_t> superseded_;
   // Open-addressing hash index: key bytes in an arena, table of entry indexes.
   struct Entry {
     std::uint64_t hash;
@@ -182,7 +202,7 @@ class StagedRows {
   std::vector<Entry> entries_;
   std::vector<std::uint64_t> table_;  // hash high bits | entry index + 1; 0 = empty
   std::size_t duplicates_ = 0;
-  bool reordered_ = false;
+  bool reordered_ = false;  // a pending slot's line is not where sheet order puts it
 };
 
 // ---- quarantine JSON (quarantine_json.cpp) ----------------------------------

@@ -54,6 +54,11 @@ struct StagingPipeline::Impl {
         ready.emplace_back(std::move(e), r);
         cv.notify_all();
       };
+      cb.on_chunk = [this](StagedEntity& e) {
+        std::lock_guard<std::mutex> lock(mu);
+        ready.emplace_back(std::move(e), SheetReport{});
+        cv.notify_all();
+      };
       cb.on_progress = [this](std::string_view sheet, std::size_t rows) {
         std::lock_guard<std::mutex> lock(mu);
         if (progress_sheet != sheet) progress_sheet.assign(sheet);

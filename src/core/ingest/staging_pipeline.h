@@ -29,7 +29,9 @@ class StagingPipeline {
 
   enum class Next { Ready, Pending, Done };
   // Waits up to timeout_ms (milliseconds) for the next staged entity, in
-  // workbook_entities() order. Ready: moved into entity/report. Pending: none
+  // workbook_entities() order. Ready: moved into entity/report. With
+  // options.chunk_bytes, an entity may come as chunks first (entity.complete
+  // false, report empty), then its final part (staging.h, StagedEntity). Pending: none
   // yet (poll again after serving interrupts). Done: every entity was handed
   // out. Rethrows, on the calling thread, whatever the worker threw.
   Next next(StagedEntity& entity, SheetReport& report, int timeout_ms);
