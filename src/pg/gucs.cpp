@@ -10,6 +10,7 @@ int guc_xlsx_max_shared_strings_mb = 512;
 int guc_xlsx_parse_threads = 2;
 int guc_ingest_work_mem_mb = 128;
 int guc_ingest_chunk_kb = 4096;
+int guc_plan_time_limit_ms = 2000;
 
 void define_gucs() {
   DefineCustomIntVariable(
@@ -43,6 +44,11 @@ void define_gucs() {
       "Size of the parts in which a workbook sheet's staged rows are loaded while it is parsed.",
       "Larger parts mean fewer COPY calls; smaller parts start loading sooner and hold less memory.",
       &guc_ingest_chunk_kb, 4096, 64, 1024 * 1024, PGC_USERSET, GUC_UNIT_KB, NULL, NULL, NULL);
+  DefineCustomIntVariable(
+      "prodplan.plan_time_limit_ms",
+      "Time prodplan.plan() spends improving a plan after the dispatching rules, in milliseconds.",
+      "options.time_limit_ms overrides it per call; 0 keeps the best dispatching rule's plan.",
+      &guc_plan_time_limit_ms, 2000, 0, 3600 * 1000, PGC_USERSET, GUC_UNIT_MS, NULL, NULL, NULL);
 }
 
 }  // namespace pp::pg

@@ -17,5 +17,7 @@ extern int guc_xlsx_parse_threads;
 extern int guc_ingest_work_mem_mb;
 // Size of the staged-row parts loaded while a sheet is parsed, in kB.
 extern int guc_ingest_chunk_kb;
+// Default improvement time of prodplan.plan(), milliseconds.
+extern int guc_plan_time_limit_ms;
 
 }  // namespace pp::pg

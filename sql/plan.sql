@@ -1,0 +1,143 @@
+-- Planning building blocks: the job-shop engine on a public instance (its
+-- solution checked here, independently), working time from calendars,
+-- standard times from history, released plans protected against double
+-- booking, and the plan checker on hand-made plans.
+SET client_min_messages = notice;
+SET TimeZone = 'UTC';
+
+-- ft06 (Fisher and Thompson, OR-Library): optimum 55.
+CREATE TEMP TABLE ft06 (t text);
+INSERT INTO ft06 VALUES (E'6 6\n'
+  '2 1 0 3 1 6 3 7 5 3 4 6\n'
+  '1 8 2 5 4 10 5 10 0 10 3 4\n'
+  '2 5 3 4 5 8 0 9 1 1 4 7\n'
+  '1 5 0 5 2 5 3 3 4 8 5 9\n'
+  '2 9 1 3 4 5 5 4 0 3 3 1\n'
+  '1 3 3 3 5 9 0 10 4 4 2 1\n');
+CREATE TEMP TABLE sol AS SELECT * FROM prodplan.solve_jobshop((SELECT t FROM ft06), 2000, 7);
+SELECT makespan, lower_bound <= makespan AS bound_ok, lower_bound <= 55 AS bound_valid FROM sol;
+-- The solution, read back as rows and checked against the instance.
+CREATE TEMP TABLE inst AS
+SELECT j - 1 AS job, k - 1 AS op, (f[2 * k - 1])::int AS machine, (f[2 * k])::int AS duration
+FROM (SELECT j, regexp_split_to_array(btrim(line), '\s+') AS f
+      FROM unnest((string_to_array(btrim((SELECT t FROM ft06), E' \n'), E'\n'))[2:]) WITH ORDINALITY AS l(line, j)) x,
+     generate_series(1, 6) k;
+CREATE TEMP TABLE sched AS
+SELECT j.i - 1 AS job, o.i - 1 AS op, (o.v ->> 'machine')::int AS machine, (o.v ->> 'start')::int AS s,
+       (o.v ->> 'end')::int AS e
+FROM sol, jsonb_array_elements(solution -> 'jobs') WITH ORDINALITY j(v, i),
+     jsonb_array_elements(j.v) WITH ORDINALITY o(v, i);
+SELECT count(*) AS operations,
+       count(*) FILTER (WHERE i.machine <> s.machine OR s.e - s.s <> i.duration) AS wrong_machine_or_duration,
+       max(s.e) = (SELECT makespan FROM sol) AS makespan_is_last_end
+FROM inst i JOIN sched s USING (job, op);
+SELECT count(*) AS precedence_violations FROM sched a JOIN sched b ON b.job = a.job AND b.op = a.op + 1 WHERE b.s < a.e;
+SELECT count(*) AS machine_overlaps FROM sched a JOIN sched b
+  ON b.machine = a.machine AND (b.job, b.op) > (a.job, a.op) AND b.s < a.e AND a.s < b.e;
+-- Flexible job shop (Brandimarte format, machines from 1): 2 jobs, 2 machines.
+SELECT makespan, lower_bound, proven_optimal, jsonb_array_length(solution -> 'jobs') AS jobs
+FROM prodplan.solve_jobshop(E'2 2\n2 2 1 3 2 5 1 1 4\n1 2 1 2 2 2\n', 1000, 1, 'fjs');
+-- Bad instances: the line and what was expected.
+SELECT * FROM prodplan.solve_jobshop(E'2 2\n0 5 1 x\n1 3 0 2\n');
+SELECT * FROM prodplan.solve_jobshop(E'2 3\n0 5 1 4\n', 100);
+SELECT * FROM prodplan.solve_jobshop('1 1', 100, 1, 'xml');
+
+-- Working time: two shifts on weekdays in Lisbon time, a holiday, overtime.
+INSERT INTO prodplan.plant VALUES ('P1', 'Plan test', 'Europe/Lisbon');
+INSERT INTO prodplan.calendar VALUES ('P1', 'TWO', 'Two shifts', 'Europe/Lisbon');
+INSERT INTO prodplan.calendar_shift VALUES ('P1', 'TWO', 1, '{1,2,3,4,5}', 360, 840), ('P1', 'TWO', 2, '{1,2,3,4,5}', 840, 1320);
+INSERT INTO prodplan.calendar_exception VALUES
+  ('P1', 'TWO', 'holiday', '2026-03-24 00:00+00', '2026-03-25 00:00+00', 'holiday'),
+  ('P1', 'TWO', 'overtime', '2026-03-28 08:00+00', '2026-03-28 12:00+00', 'Saturday overtime');
+-- Monday 23 to Monday 30 March 2026; summer time starts on Sunday the 29th.
+SELECT starts_at, ends_at FROM prodplan.working_time('P1', '2026-03-23 00:00+00', '2026-03-31 00:00+00');
+
+-- Standard times from history (demo plant): every source is used.
+SELECT prodplan.load_demo(0.01) IS NOT NULL AS demo_loaded;
+SELECT source, count(*) > 0 AS used, bool_and(minutes > 0) AS positive
+FROM prodplan.standard_times('DEMO') GROUP BY source ORDER BY source;
+
+-- A hand-made plan on plant P1 (in 2036, so that no order is late by today's date): work center A (2 units), B (1 unit, not resumable).
+INSERT INTO prodplan.work_center (plant_id, work_center_id, name, capacity_units, calendar_id, resumable)
+VALUES ('P1', 'A', 'Cutting', 2, 'TWO', true), ('P1', 'B', 'Lamination', 1, 'TWO', false);
+INSERT INTO prodplan.production_order (plant_id, order_id, product_id, created_at, due_at, priority) VALUES
+  ('P1', 'O1', 'X', '2036-03-21 00:00+00', '2036-03-28 00:00+00', 2),
+  ('P1', 'O2', 'X', '2036-03-21 00:00+00', '2036-03-24 12:00+00', 1);
+INSERT INTO prodplan.plans (plant_id, plan_start, objective) VALUES ('P1', '2036-03-24 06:00+00', 'weighted_tardiness');
+-- O1: A (4 h work) then B (2 h); O2: A on the other unit, across the two shifts.
+INSERT INTO prodplan.planned_operations (plan_id, order_id, operation, work_center_id, unit, start_at, end_at, work_minutes, duration_source)
+SELECT currval('prodplan.plans_plan_id_seq'), * FROM (VALUES
+  ('O1', 1, 'A', 1, '2036-03-24 06:00+00'::timestamptz, '2036-03-24 10:00+00'::timestamptz, 240.0, 'history'),
+  ('O1', 2, 'B', 1, '2036-03-24 10:00+00', '2036-03-24 12:00+00', 120.0, 'history'),
+  ('O2', 1, 'A', 2, '2036-03-24 12:00+00', '2036-03-24 16:00+00', 240.0, 'phase_median')) v;
+SELECT * FROM prodplan.validate_plan(currval('prodplan.plans_plan_id_seq'));
+SELECT kpi, round(value::numeric, 2) AS value, unit FROM prodplan.plan_kpis(currval('prodplan.plans_plan_id_seq'));
+SELECT order_id, operation, resource, start_at, end_at, order_late FROM prodplan.gantt
+WHERE plan_id = currval('prodplan.plans_plan_id_seq') ORDER BY resource, start_at;
+-- A broken copy of it: every kind of violation the checker knows.
+INSERT INTO prodplan.plans (plant_id, plan_start, objective) VALUES ('P1', '2036-03-24 06:00+00', 'weighted_tardiness');
+INSERT INTO prodplan.planned_operations (plan_id, order_id, operation, work_center_id, unit, start_at, end_at, work_minutes, duration_source)
+SELECT currval('prodplan.plans_plan_id_seq'), * FROM (VALUES
+  ('O1', 1, 'A', 1, '2036-03-24 06:00+00'::timestamptz, '2036-03-24 10:00+00'::timestamptz, 240.0, 'history'),
+  ('O1', 2, 'B', 1, '2036-03-24 09:00+00', '2036-03-24 20:00+00', 420.0, 'history'),
+  ('O2', 1, 'A', 1, '2036-03-24 08:00+00', '2036-03-24 09:00+00', 300.0, 'history'),
+  ('O2', 2, 'A', 3, '2036-03-24 10:00+00', '2036-03-24 11:00+00', 60.0, 'history'),
+  ('O2', 3, 'Z', 1, '2036-03-20 10:00+00', '2036-03-20 11:00+00', 60.0, 'history')) v;
+SELECT violation, detail ->> 'order_id' AS order_id, detail ->> 'operation' AS operation, detail ->> 'reason' AS reason
+FROM prodplan.validate_plan(currval('prodplan.plans_plan_id_seq')) ORDER BY 1, 2, 3;
+
+-- Releasing: the plan's slots are protected against double booking.
+SELECT prodplan.release_plan(currval('prodplan.plans_plan_id_seq') - 1) AS slots;
+SELECT status FROM prodplan.plans WHERE plant_id = 'P1' ORDER BY plan_id;
+\set VERBOSITY terse
+INSERT INTO prodplan.released_slots (plant_id, work_center_id, unit, start_at, end_at, plan_id, order_id, operation, axis, slot)
+VALUES ('P1', 'A', 1, '2036-03-24 09:00+00', '2036-03-24 11:00+00', currval('prodplan.plans_plan_id_seq') - 1, 'O9', 1, 0, 'empty');
+\set VERBOSITY default
+-- Another unit, or touching end to start, is fine.
+INSERT INTO prodplan.released_slots (plant_id, work_center_id, unit, start_at, end_at, plan_id, order_id, operation, axis, slot)
+VALUES ('P1', 'A', 2, '2036-03-24 09:00+00', '2036-03-24 11:00+00', currval('prodplan.plans_plan_id_seq') - 1, 'O9', 1, 0, 'empty'),
+       ('P1', 'A', 1, '2036-03-24 10:00+00', '2036-03-24 11:00+00', currval('prodplan.plans_plan_id_seq') - 1, 'O9', 2, 0, 'empty');
+SELECT order_id, status, planned_end_at, round(slack_hours::numeric, 1) AS slack_hours, next_operation
+FROM prodplan.order_status WHERE plant_id = 'P1' ORDER BY order_id;
+SELECT action, detail FROM prodplan.plan_history h JOIN prodplan.plans p USING (plan_id)
+WHERE p.plant_id = 'P1' ORDER BY h.at;
+
+-- Planning the demo plant's open orders. A fixed start and an iteration
+-- budget (the time limit never cuts it) make the plan deterministic.
+SELECT prodplan.plan('{"plant": "DEMO", "start": "2026-11-16 06:00+00", "time_limit_ms": 600000,
+                       "max_iterations": 300, "seed": 3}') AS demo_plan \gset
+SELECT count(*) > 0 AS planned, count(*) FILTER (WHERE is_fixed) > 0 AS started_work_kept,
+       count(DISTINCT duration_source) > 1 AS several_duration_sources
+FROM prodplan.planned_operations WHERE plan_id = :demo_plan;
+SELECT count(*) AS violations FROM prodplan.validate_plan(:demo_plan);
+SELECT (objective_values ->> 'weighted_tardiness_hours')::float8
+         <= (objective_values ->> 'rule_weighted_tardiness_hours')::float8 AS not_worse_than_best_rule,
+       jsonb_object_keys(objective_values -> 'rules') IS NOT NULL AS rules_recorded, status, problem_count =
+         (SELECT count(*) FROM prodplan.plan_problems pp WHERE pp.plan_id = :demo_plan) AS problems_listed
+FROM prodplan.plans WHERE plan_id = :demo_plan LIMIT 1;
+-- The same options give the same plan.
+SELECT prodplan.plan('{"plant": "DEMO", "start": "2026-11-16 06:00+00", "time_limit_ms": 600000,
+                       "max_iterations": 300, "seed": 3}') AS demo_plan2 \gset
+SELECT count(*) AS differing_operations FROM (
+  (SELECT order_id, operation, work_center_id, unit, start_at, end_at FROM prodplan.planned_operations WHERE plan_id = :demo_plan
+   EXCEPT SELECT order_id, operation, work_center_id, unit, start_at, end_at FROM prodplan.planned_operations WHERE plan_id = :demo_plan2)
+  UNION ALL
+  (SELECT order_id, operation, work_center_id, unit, start_at, end_at FROM prodplan.planned_operations WHERE plan_id = :demo_plan2
+   EXCEPT SELECT order_id, operation, work_center_id, unit, start_at, end_at FROM prodplan.planned_operations WHERE plan_id = :demo_plan)) d;
+-- Every dispatching rule and objective gives a feasible plan.
+SELECT r AS rule, o AS objective,
+       (SELECT count(*) FROM prodplan.validate_plan(prodplan.plan(jsonb_build_object(
+          'plant', 'DEMO', 'start', '2026-11-16 06:00+00', 'rule', r, 'objective', o, 'time_limit_ms', 0)))) AS violations
+FROM unnest(ARRAY['fifo', 'spt', 'edd', 'cr', 'wspt', 'atc']) r,
+     unnest(ARRAY['weighted_tardiness', 'makespan', 'mean_flow_time', 'setups']) o
+ORDER BY 1, 2;
+SELECT kpi, unit FROM prodplan.plan_kpis(:demo_plan) WHERE kpi NOT LIKE 'utilisation:%' ORDER BY kpi;
+-- Bad options: a clear error, no plan.
+SELECT count(*) AS plans_before FROM prodplan.plans \gset
+SELECT prodplan.plan('{"plant": "DEMO", "objectiv": "makespan"}');
+SELECT prodplan.plan('{"plant": "DEMO", "objective": "profit"}');
+SELECT prodplan.plan('{"plant": "DEMO", "rule": "random"}');
+SELECT prodplan.plan('{"plant": "NOPE"}');
+SELECT prodplan.plan('{}');
+SELECT count(*) = :plans_before AS no_plan_left FROM prodplan.plans;
+RESET TimeZone;

@@ -1,0 +1,126 @@
+// build_plan_input: the rows a plan reads become the scheduler's problem.
+#include "core/planning/plan_inputs.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace {
+
+// A text table from rows of cells ("\\N" is NULL).
+struct Rows {
+  std::vector<std::string> text;
+  std::vector<const char*> cells;
+  pp::planning::TextTable table(std::initializer_list<std::vector<std::string>> rows) {
+    text.clear();
+    int cols = 0;
+    for (const auto& r : rows) {
+      cols = static_cast<int>(r.size());
+      for (const auto& c : r) text.push_back(c);
+    }
+    cells.clear();
+    for (const auto& c : text) cells.push_back(c == "\\N" ? nullptr : c.c_str());
+    pp::planning::TextTable t;
+    t.rows = static_cast<std::int64_t>(rows.size());
+    t.cols = cols;
+    t.cells = cells.data();
+    return t;
+  }
+};
+
+constexpr std::int64_t kStart = 1'700'000'000;  // plan start (Unix seconds)
+
+TEST(PlanInputs, RemainingWorkStartedWorkRoutingsAndProblems) {
+  Rows wc, cal, ord, ops, rt, st, alt, fz, sm;
+  pp::planning::PlanRows rows;
+  rows.work_centers = wc.table({{"A", "2", "", "t", "0"}, {"B", "1", "", "f", "600"}});
+  rows.working_time = cal.table({});
+  rows.setup_matrix = sm.table({});
+  rows.alternatives = alt.table({{"A", "B", "1.5"}});
+  rows.orders = ord.table({{"O1", "P1", "1699990000", "1700100000", "2", "Kayak"},
+                           {"O2", "P1", "1699990000", "\\N", "1", ""},
+                           {"O3", "P9", "1699990000", "\\N", "1", ""}});
+  // O1: op 1 done, op 2 started an hour before the plan start, op 3 not started on an
+  // unknown work center. O2 and O3 have no shop-floor operations.
+  rows.operations = ops.table({{"O1", "op1", "1", "A", "1699980000", "t"},
+                               {"O1", "op2", "2", "B", std::to_string(kStart - 3600), "f"},
+                               {"O1", "op3", "3", "Z", "\\N", "f"}});
+  rows.routing = rt.table({{"P1", "10", "A"}, {"P1", "20", "B"}});
+  rows.standard_times = st.table({{"P1", "A", "7200", "history"}, {"P1", "B", "5400", "coefficient"}});
+  rows.frozen = fz.table({});
+  const pp::planning::PlanInput in = pp::planning::build_plan_input(rows, kStart);
+  const auto& pb = in.problem;
+  ASSERT_EQ(pb.orders.size(), 2u);  // O3: no operations and no routing
+  ASSERT_EQ(in.order_problems.size(), 1u);
+  EXPECT_EQ(in.order_problems[0].order_id, "O3");
+  EXPECT_EQ(in.order_problems[0].problem, "no_routing");
+
+  const auto& o1 = pb.orders[0];
+  EXPECT_EQ(o1.id, "O1");
+  EXPECT_DOUBLE_EQ(o1.weight, 2.0);
+  EXPECT_EQ(o1.family, "Kayak");
+  ASSERT_TRUE(o1.due.has_value());
+  ASSERT_EQ(o1.operations.size(), 2u);  // the finished op1 is not planned
+  EXPECT_EQ(in.numbers[0], (std::vector<int>{2, 3}));
+  EXPECT_EQ(in.operation_ids[0], (std::vector<std::string>{"op2", "op3"}));
+  // Started: fixed on B, unit 0, ending when what remains of 5400 s is done
+  // (an hour of it is done; B has no calendar, so it works always).
+  const auto& started = o1.operations[0];
+  ASSERT_TRUE(started.fixed.has_value());
+  EXPECT_EQ(started.fixed->work_center, 1);
+  EXPECT_EQ(started.fixed->unit, 0);
+  EXPECT_EQ(started.fixed->start, kStart - 3600);
+  EXPECT_EQ(started.fixed->end, kStart + 1800);
+  EXPECT_EQ(started.duration_source, "in_progress");
+  // Unknown work center: no alternative, flagged.
+  EXPECT_TRUE(o1.operations[1].alternatives.empty());
+  EXPECT_TRUE(o1.operations[1].has_problem);
+
+  // O2 from the routing: A (with its alternative B at 1.5x), then B.
+  const auto& o2 = pb.orders[1];
+  EXPECT_FALSE(o2.due.has_value());
+  ASSERT_EQ(o2.operations.size(), 2u);
+  EXPECT_EQ(in.numbers[1], (std::vector<int>{10, 20}));
+  ASSERT_EQ(o2.operations[0].alternatives.size(), 2u);
+  EXPECT_EQ(o2.operations[0].alternatives[0].duration, 7200);
+  EXPECT_EQ(o2.operations[0].alternatives[1].work_center, 1);
+  EXPECT_EQ(o2.operations[0].alternatives[1].duration, 10800);
+  EXPECT_EQ(o2.operations[0].duration_source, "history");
+  EXPECT_EQ(o2.operations[1].duration_source, "coefficient");
+  EXPECT_FALSE(pb.work_centers[1].resumable);
+  EXPECT_EQ(pb.work_centers[1].default_setup_seconds, 600);
+}
+
+TEST(PlanInputs, MissingStandardTimesAndFrozenSlots) {
+  Rows wc, cal, ord, ops, rt, st, alt, fz, sm;
+  pp::planning::PlanRows rows;
+  rows.work_centers = wc.table({{"A", "1", "CAL", "t", "0"}});
+  rows.working_time = cal.table({{"CAL", std::to_string(kStart), std::to_string(kStart + 8 * 3600)}});
+  rows.setup_matrix = sm.table({{"A", "Kayak", "Canoe", "900"}});
+  rows.alternatives = alt.table({});
+  rows.orders = ord.table({{"O1", "P2", "1699990000", "\\N", "1", "Kayak"}});
+  rows.operations = ops.table({});
+  rows.routing = rt.table({{"P2", "1", "A"}, {"P2", "2", "A"}});
+  rows.standard_times = st.table({{"P1", "A", "100", "history"}, {"P1", "B", "300", "history"},
+                                  {"P3", "A", "200", "history"}});
+  rows.frozen = fz.table({{"O1", "2", "A", "1", std::to_string(kStart + 600), std::to_string(kStart + 900)}});
+  const pp::planning::PlanInput in = pp::planning::build_plan_input(rows, kStart);
+  ASSERT_EQ(in.problem.orders.size(), 1u);
+  const auto& ops1 = in.problem.orders[0].operations;
+  // No standard time for P2: the median of the others (200 s), flagged.
+  EXPECT_EQ(ops1[0].alternatives[0].duration, 200);
+  EXPECT_EQ(ops1[0].duration_source, "median_standard");
+  EXPECT_TRUE(ops1[0].has_problem);
+  // Operation 2 is in the released plan's frozen window: it keeps its slot.
+  ASSERT_TRUE(ops1[1].fixed.has_value());
+  EXPECT_EQ(ops1[1].fixed->start, kStart + 600);
+  EXPECT_EQ(ops1[1].fixed->unit, 0);
+  EXPECT_EQ(ops1[1].duration_source, "frozen");
+  EXPECT_EQ(in.problem.work_centers[0].calendar, 0);
+  EXPECT_EQ(in.problem.calendars[0].intervals.size(), 1u);
+  ASSERT_EQ(in.problem.work_centers[0].setup_matrix.size(), 1u);
+  EXPECT_EQ(in.problem.work_centers[0].setup_matrix[0].seconds, 900);
+}
+
+}  // namespace
