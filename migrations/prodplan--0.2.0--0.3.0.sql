@@ -196,7 +196,8 @@ CREATE TABLE prodplan.planned_operations (
   operation_id      text,
   work_center_id    text NOT NULL,
   unit              int NOT NULL CHECK (unit >= 1),
-  start_at          timestamptz NOT NULL,
+  setup_start_at    timestamptz NOT NULL,
+  start_at          timestamptz NOT NULL CHECK (start_at >= setup_start_at),
   end_at            timestamptz NOT NULL CHECK (end_at >= start_at),
   setup_minutes     float8 NOT NULL DEFAULT 0,
   work_minutes      float8 NOT NULL,
@@ -204,11 +205,13 @@ CREATE TABLE prodplan.planned_operations (
   is_fixed          boolean NOT NULL DEFAULT false,
   PRIMARY KEY (plan_id, order_id, operation)
 );
-COMMENT ON TABLE prodplan.planned_operations IS 'The operations of a plan: which unit of which work center does each remaining operation of each open order, from start_at (its setup first) to end_at (spanning breaks in working time when the work center is resumable).';
+COMMENT ON TABLE prodplan.planned_operations IS 'The operations of a plan: which unit of which work center does each remaining operation of each open order: the unit is set up from setup_start_at, the work runs from start_at to end_at (spanning breaks in working time when the work center is resumable).';
+COMMENT ON COLUMN prodplan.planned_operations.setup_start_at IS 'When the unit''s setup for this operation starts (= start_at without setup). A setup prepares the unit, not the part: it may run while the order''s previous operation is still going on elsewhere, never before the plan start.';
+COMMENT ON COLUMN prodplan.planned_operations.start_at IS 'When the work itself starts: after the setup, and after the order''s previous operation ends.';
 COMMENT ON COLUMN prodplan.planned_operations.operation IS 'The operation''s position in its order''s routing (the routing sequence).';
 COMMENT ON COLUMN prodplan.planned_operations.operation_id IS 'The shop-floor operation (prodplan.operation) this planned operation continues or schedules, when it exists.';
 COMMENT ON COLUMN prodplan.planned_operations.unit IS 'Which of the work center''s capacity_units (1-based) does it.';
-COMMENT ON COLUMN prodplan.planned_operations.setup_minutes IS 'Setup before the operation on its unit (a change of product family), minutes, inside [start_at, end_at).';
+COMMENT ON COLUMN prodplan.planned_operations.setup_minutes IS 'Working minutes of setup before the operation on its unit (a change of product family), inside [setup_start_at, start_at).';
 COMMENT ON COLUMN prodplan.planned_operations.work_minutes IS 'Working minutes of the operation itself (setup excluded).';
 COMMENT ON COLUMN prodplan.planned_operations.duration_source IS 'Where work_minutes comes from: history, coefficient, phase_median (prodplan.standard_times), median_standard (no standard time for the pair: the median of the others, listed as a problem), in_progress (the remaining part of a started operation) or frozen (kept from the released plan within frozen_hours).';
 COMMENT ON COLUMN prodplan.planned_operations.is_fixed IS 'Kept in place: work already started, or inside the frozen window.';
@@ -301,8 +304,8 @@ CREATE VIEW prodplan.gantt AS
 SELECT po.plan_id, p.plant_id, p.status AS plan_status, po.order_id, o.product_id, pr.name AS product_name,
        pr.family, po.operation, po.operation_id, po.work_center_id, wc.name AS work_center_name, po.unit,
        coalesce(wc.name, po.work_center_id) || ' #' || po.unit AS resource,
-       po.start_at, po.end_at,
-       extract(epoch FROM po.end_at - po.start_at) / 3600.0 AS span_hours,
+       po.setup_start_at, po.start_at, po.end_at,
+       extract(epoch FROM po.end_at - po.setup_start_at) / 3600.0 AS span_hours,
        po.setup_minutes, po.work_minutes, po.duration_source, po.is_fixed, o.due_at,
        max(po.end_at) OVER (PARTITION BY po.plan_id, po.order_id) AS order_end_at,
        coalesce(max(po.end_at) OVER (PARTITION BY po.plan_id, po.order_id) > o.due_at, false) AS order_late
@@ -311,7 +314,7 @@ JOIN prodplan.plans p ON p.plan_id = po.plan_id
 LEFT JOIN prodplan.production_order o ON o.plant_id = p.plant_id AND o.order_id = po.order_id
 LEFT JOIN prodplan.product pr ON pr.plant_id = p.plant_id AND pr.product_id = o.product_id
 LEFT JOIN prodplan.work_center wc ON wc.plant_id = p.plant_id AND wc.work_center_id = po.work_center_id;
-COMMENT ON VIEW prodplan.gantt IS 'One bar per planned operation, ready for a BI tool''s Gantt chart: plan, order, product and family, operation, work center and unit (resource = "name #unit", the row of the chart), start_at and end_at (setup included), span in hours, where the duration came from, whether it is fixed, and the order''s due date, planned end and lateness. Filter on plan_id (or plan_status = ''released'').';
+COMMENT ON VIEW prodplan.gantt IS 'One bar per planned operation, ready for a BI tool''s Gantt chart: plan, order, product and family, operation, work center and unit (resource = "name #unit", the row of the chart), setup_start_at (the bar''s start, setup included), start_at (the work''s start) and end_at, span in hours, where the duration came from, whether it is fixed, and the order''s due date, planned end and lateness. Filter on plan_id (or plan_status = ''released'').';
 
 CREATE VIEW prodplan.order_status AS
 WITH current_plan AS (
@@ -383,9 +386,9 @@ AS $fn$
     SELECT ops.work_center_id,
            sum(least(ops.work_minutes + ops.setup_minutes,
                      CASE WHEN wc.calendar_id IS NULL
-                          THEN extract(epoch FROM ops.end_at - greatest(ops.start_at, span.t0)) / 60.0
+                          THEN extract(epoch FROM ops.end_at - greatest(ops.setup_start_at, span.t0)) / 60.0
                           ELSE coalesce((SELECT sum(extract(epoch FROM upper(x) - lower(x))) / 60.0
-                                         FROM wt, unnest(wt.r * tstzmultirange(tstzrange(greatest(ops.start_at, span.t0), ops.end_at))) x
+                                         FROM wt, unnest(wt.r * tstzmultirange(tstzrange(greatest(ops.setup_start_at, span.t0), ops.end_at))) x
                                          WHERE wt.calendar_id = wc.calendar_id), 0) END)) AS minutes
     FROM ops
     CROSS JOIN span
@@ -437,17 +440,17 @@ AS $fn$
   ), wt AS (
     SELECT w.calendar_id, range_agg(tstzrange(w.starts_at, w.ends_at)) AS r
     FROM prodplan.working_time((SELECT plant_id FROM p),
-                               (SELECT least(min(start_at), (SELECT plan_start FROM p)) FROM ops) - interval '1 day',
+                               (SELECT least(min(setup_start_at), (SELECT plan_start FROM p)) FROM ops) - interval '1 day',
                                (SELECT max(end_at) FROM ops) + interval '1 day') w
     GROUP BY w.calendar_id
   ), worked AS (
     SELECT ops.*,
-           CASE WHEN ops.calendar_id IS NULL THEN extract(epoch FROM ops.end_at - ops.start_at) / 60.0
+           CASE WHEN ops.calendar_id IS NULL THEN extract(epoch FROM ops.end_at - ops.setup_start_at) / 60.0
                 ELSE coalesce((SELECT sum(extract(epoch FROM upper(x) - lower(x))) / 60.0
-                               FROM unnest(wt.r * tstzmultirange(tstzrange(ops.start_at, ops.end_at))) x), 0) END
+                               FROM unnest(wt.r * tstzmultirange(tstzrange(ops.setup_start_at, ops.end_at))) x), 0) END
              AS working_minutes,
-           ops.calendar_id IS NULL OR ops.start_at = ops.end_at
-             OR EXISTS (SELECT 1 FROM unnest(wt.r) x WHERE x @> tstzrange(ops.start_at, ops.end_at)) AS in_one_period
+           ops.calendar_id IS NULL OR ops.setup_start_at = ops.end_at
+             OR EXISTS (SELECT 1 FROM unnest(wt.r) x WHERE x @> tstzrange(ops.setup_start_at, ops.end_at)) AS in_one_period
     FROM ops LEFT JOIN wt ON wt.calendar_id = ops.calendar_id
   )
   SELECT 'precedence', jsonb_build_object('order_id', a.order_id, 'operation', b.operation,
@@ -456,11 +459,12 @@ AS $fn$
   WHERE NOT EXISTS (SELECT 1 FROM ops m WHERE m.order_id = a.order_id AND m.operation > a.operation AND m.operation < b.operation)
   UNION ALL
   SELECT 'unit_overlap', jsonb_build_object('work_center_id', a.work_center_id, 'unit', a.unit,
-         'order_id', a.order_id, 'operation', a.operation, 'start_at', a.start_at, 'end_at', a.end_at,
-         'other_order_id', b.order_id, 'other_operation', b.operation, 'other_start_at', b.start_at, 'other_end_at', b.end_at)
+         'order_id', a.order_id, 'operation', a.operation, 'setup_start_at', a.setup_start_at, 'end_at', a.end_at,
+         'other_order_id', b.order_id, 'other_operation', b.operation, 'other_setup_start_at', b.setup_start_at,
+         'other_end_at', b.end_at)
   FROM ops a JOIN ops b ON b.work_center_id = a.work_center_id AND b.unit = a.unit
    AND (b.order_id, b.operation) > (a.order_id, a.operation)
-   AND b.start_at < a.end_at AND a.start_at < b.end_at
+   AND b.setup_start_at < a.end_at AND a.setup_start_at < b.end_at
   UNION ALL
   SELECT CASE WHEN unknown_wc THEN 'unknown_work_center' ELSE 'capacity' END,
          jsonb_build_object('order_id', order_id, 'operation', operation, 'work_center_id', work_center_id,
@@ -468,7 +472,7 @@ AS $fn$
   FROM ops WHERE unknown_wc OR unit > capacity_units
   UNION ALL
   SELECT 'calendar', jsonb_build_object('order_id', order_id, 'operation', operation, 'work_center_id', work_center_id,
-         'start_at', start_at, 'end_at', end_at, 'needed_minutes', work_minutes + setup_minutes,
+         'setup_start_at', setup_start_at, 'end_at', end_at, 'needed_minutes', work_minutes + setup_minutes,
          'working_minutes_in_span', round(working_minutes::numeric, 2),
          'reason', CASE WHEN NOT resumable AND NOT in_one_period THEN 'not resumable and not within one working period'
                         ELSE 'less working time between start and end than the operation needs' END)
@@ -476,9 +480,10 @@ AS $fn$
   WHERE NOT is_fixed AND NOT unknown_wc
     AND (working_minutes < work_minutes + setup_minutes - 1.0 / 60 OR (NOT resumable AND NOT in_one_period))
   UNION ALL
-  SELECT 'release', jsonb_build_object('order_id', order_id, 'operation', operation, 'start_at', start_at,
-         'not_before', greatest(released_at, (SELECT plan_start FROM p)))
-  FROM ops WHERE NOT is_fixed AND start_at < greatest(released_at, (SELECT plan_start FROM p))
+  SELECT 'release', jsonb_build_object('order_id', order_id, 'operation', operation, 'setup_start_at', setup_start_at,
+         'start_at', start_at, 'not_before', greatest(released_at, (SELECT plan_start FROM p)))
+  FROM ops WHERE NOT is_fixed
+    AND (start_at < greatest(released_at, (SELECT plan_start FROM p)) OR setup_start_at < (SELECT plan_start FROM p))
   UNION ALL
   SELECT 'fixed_moved', jsonb_build_object('order_id', po.order_id, 'operation', po.operation,
          'operation_id', po.operation_id, 'planned_work_center_id', po.work_center_id, 'planned_start_at', po.start_at,
@@ -486,7 +491,7 @@ AS $fn$
   FROM ops po
   JOIN prodplan.operation o ON o.plant_id = (SELECT plant_id FROM p) AND o.operation_id = po.operation_id
   WHERE o.started_at IS NOT NULL AND o.ended_at IS NULL
-    AND (po.work_center_id <> o.work_center_id OR po.start_at <> o.started_at)
+    AND (po.work_center_id <> o.work_center_id OR po.setup_start_at <> o.started_at)
   UNION ALL
   SELECT 'missing_operation', jsonb_build_object('order_id', o.order_id, 'operation_id', o.operation_id,
          'sequence', o.sequence, 'work_center_id', o.work_center_id)
@@ -498,7 +503,7 @@ AS $fn$
     AND NOT EXISTS (SELECT 1 FROM prodplan.plan_problems pp
                     WHERE pp.plan_id = validate_plan.plan_id AND pp.order_id = o.order_id)
 $fn$;
-COMMENT ON FUNCTION prodplan.validate_plan(bigint) IS 'Checks a plan independently of the planner (its own SQL, not the planner''s C++): precedence within each order, no overlap on a unit, units within capacity and known work centers, enough working time between start and end per the work center''s calendar (within one working period when not resumable), nothing before the order''s creation or the plan start, started operations where they are, and every unfinished operation of an open order planned or listed as a problem. No rows when the plan is feasible; else one row per violation with its details.';
+COMMENT ON FUNCTION prodplan.validate_plan(bigint) IS 'Checks a plan independently of the planner (its own SQL, not the planner''s C++): precedence within each order (work starts after the previous operation ends; a unit''s setup may overlap it), no overlap on a unit (setups included), units within capacity and known work centers, enough working time between start and end per the work center''s calendar (within one working period when not resumable), nothing before the order''s creation or the plan start, started operations where they are, and every unfinished operation of an open order planned or listed as a problem. No rows when the plan is feasible; else one row per violation with its details.';
 
 CREATE FUNCTION prodplan.release_plan(plan_id bigint)
 RETURNS bigint
@@ -528,9 +533,9 @@ BEGIN
     VALUES (previous, 'superseded', jsonb_build_object('by_plan', release_plan.plan_id));
   END IF;
   INSERT INTO prodplan.released_slots (plant_id, work_center_id, unit, start_at, end_at, plan_id, order_id, operation, axis, slot)
-  SELECT plant, po.work_center_id, po.unit, po.start_at, po.end_at, po.plan_id, po.order_id, po.operation, 0, 'empty'
+  SELECT plant, po.work_center_id, po.unit, po.setup_start_at, po.end_at, po.plan_id, po.order_id, po.operation, 0, 'empty'
   FROM prodplan.planned_operations po
-  WHERE po.plan_id = release_plan.plan_id AND po.end_at > po.start_at;
+  WHERE po.plan_id = release_plan.plan_id AND po.end_at > po.setup_start_at;
   GET DIAGNOSTICS n = ROW_COUNT;
   UPDATE prodplan.plans p SET status = 'released', released_at = now() WHERE p.plan_id = release_plan.plan_id;
   INSERT INTO prodplan.plan_history (plan_id, action, detail)
@@ -602,3 +607,13 @@ GRANT EXECUTE ON FUNCTION prodplan.working_time(text, timestamptz, timestamptz),
   prodplan.plan_kpis(bigint), prodplan.validate_plan(bigint) TO prodplan_reader;
 GRANT EXECUTE ON FUNCTION prodplan.release_plan(bigint), prodplan.released_slot_axis(),
   prodplan.solve_jobshop(text, int, int, text), prodplan.plan(jsonb) TO prodplan_planner;
+
+CREATE FUNCTION prodplan.move_operation(plan_id bigint, order_id text, operation int, new_start timestamptz,
+                                        work_center text DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE c VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'prodplan_move_operation';
+COMMENT ON FUNCTION prodplan.move_operation(bigint, text, int, timestamptz, text) IS 'A planner''s manual drag on the Gantt: operation (the routing sequence) of order_id starts at new_start, or at the earliest feasible time after it (its calendar, its predecessor, the plan start, fixed work in the way), on its unit or on the best unit of work_center (its own or an alternative from prodplan.alternative_work_center). Every other operation keeps its unit and its order on the unit and is only pushed right where needed, so the plan stays feasible; fixed operations never move. A released plan''s slots follow. Returns and records in prodplan.plan_history what moved: from, to, the requested start and how many operations were pushed.';
+REVOKE ALL ON FUNCTION prodplan.move_operation(bigint, text, int, timestamptz, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION prodplan.move_operation(bigint, text, int, timestamptz, text) TO prodplan_planner;

@@ -65,24 +65,24 @@ INSERT INTO prodplan.production_order (plant_id, order_id, product_id, created_a
   ('P1', 'O2', 'X', '2036-03-21 00:00+00', '2036-03-24 12:00+00', 1);
 INSERT INTO prodplan.plans (plant_id, plan_start, objective) VALUES ('P1', '2036-03-24 06:00+00', 'weighted_tardiness');
 -- O1: A (4 h work) then B (2 h); O2: A on the other unit, across the two shifts.
-INSERT INTO prodplan.planned_operations (plan_id, order_id, operation, work_center_id, unit, start_at, end_at, work_minutes, duration_source)
-SELECT currval('prodplan.plans_plan_id_seq'), * FROM (VALUES
+INSERT INTO prodplan.planned_operations (plan_id, order_id, operation, work_center_id, unit, setup_start_at, start_at, end_at, work_minutes, duration_source)
+SELECT currval('prodplan.plans_plan_id_seq'), order_id, operation, wc, unit, s, s, e, w, src FROM (VALUES
   ('O1', 1, 'A', 1, '2036-03-24 06:00+00'::timestamptz, '2036-03-24 10:00+00'::timestamptz, 240.0, 'history'),
   ('O1', 2, 'B', 1, '2036-03-24 10:00+00', '2036-03-24 12:00+00', 120.0, 'history'),
-  ('O2', 1, 'A', 2, '2036-03-24 12:00+00', '2036-03-24 16:00+00', 240.0, 'phase_median')) v;
+  ('O2', 1, 'A', 2, '2036-03-24 12:00+00', '2036-03-24 16:00+00', 240.0, 'phase_median')) v(order_id, operation, wc, unit, s, e, w, src);
 SELECT * FROM prodplan.validate_plan(currval('prodplan.plans_plan_id_seq'));
 SELECT kpi, round(value::numeric, 2) AS value, unit FROM prodplan.plan_kpis(currval('prodplan.plans_plan_id_seq'));
 SELECT order_id, operation, resource, start_at, end_at, order_late FROM prodplan.gantt
 WHERE plan_id = currval('prodplan.plans_plan_id_seq') ORDER BY resource, start_at;
 -- A broken copy of it: every kind of violation the checker knows.
 INSERT INTO prodplan.plans (plant_id, plan_start, objective) VALUES ('P1', '2036-03-24 06:00+00', 'weighted_tardiness');
-INSERT INTO prodplan.planned_operations (plan_id, order_id, operation, work_center_id, unit, start_at, end_at, work_minutes, duration_source)
-SELECT currval('prodplan.plans_plan_id_seq'), * FROM (VALUES
+INSERT INTO prodplan.planned_operations (plan_id, order_id, operation, work_center_id, unit, setup_start_at, start_at, end_at, work_minutes, duration_source)
+SELECT currval('prodplan.plans_plan_id_seq'), order_id, operation, wc, unit, s, s, e, w, src FROM (VALUES
   ('O1', 1, 'A', 1, '2036-03-24 06:00+00'::timestamptz, '2036-03-24 10:00+00'::timestamptz, 240.0, 'history'),
   ('O1', 2, 'B', 1, '2036-03-24 09:00+00', '2036-03-24 20:00+00', 420.0, 'history'),
   ('O2', 1, 'A', 1, '2036-03-24 08:00+00', '2036-03-24 09:00+00', 300.0, 'history'),
   ('O2', 2, 'A', 3, '2036-03-24 10:00+00', '2036-03-24 11:00+00', 60.0, 'history'),
-  ('O2', 3, 'Z', 1, '2036-03-20 10:00+00', '2036-03-20 11:00+00', 60.0, 'history')) v;
+  ('O2', 3, 'Z', 1, '2036-03-20 10:00+00', '2036-03-20 11:00+00', 60.0, 'history')) v(order_id, operation, wc, unit, s, e, w, src);
 SELECT violation, detail ->> 'order_id' AS order_id, detail ->> 'operation' AS operation, detail ->> 'reason' AS reason
 FROM prodplan.validate_plan(currval('prodplan.plans_plan_id_seq')) ORDER BY 1, 2, 3;
 
@@ -132,6 +132,25 @@ FROM unnest(ARRAY['fifo', 'spt', 'edd', 'cr', 'wspt', 'atc']) r,
      unnest(ARRAY['weighted_tardiness', 'makespan', 'mean_flow_time', 'setups']) o
 ORDER BY 1, 2;
 SELECT kpi, unit FROM prodplan.plan_kpis(:demo_plan) WHERE kpi NOT LIKE 'utilisation:%' ORDER BY kpi;
+-- A manual move a day later, on the released plan: the operation moves, the
+-- others are only pushed right, the plan and its slots stay feasible.
+SELECT prodplan.release_plan(:demo_plan) > 0 AS released;
+SELECT order_id AS m_order, operation AS m_op, start_at AS m_start FROM prodplan.planned_operations
+WHERE plan_id = :demo_plan AND NOT is_fixed ORDER BY start_at, order_id LIMIT 1 \gset
+CREATE TEMP TABLE before_move AS SELECT * FROM prodplan.planned_operations WHERE plan_id = :demo_plan;
+SELECT (r -> 'to' ->> 'start_at')::timestamptz >= :'m_start'::timestamptz + interval '1 day' AS starts_a_day_later_or_after,
+       (r ->> 'pushed_operations')::int >= 0 AS pushed_reported
+FROM prodplan.move_operation(:demo_plan, :'m_order', :m_op, :'m_start'::timestamptz + interval '1 day') r;
+SELECT count(*) AS violations_after_move FROM prodplan.validate_plan(:demo_plan);
+SELECT count(*) AS moved_earlier FROM before_move b
+JOIN prodplan.planned_operations a ON a.plan_id = b.plan_id AND a.order_id = b.order_id AND a.operation = b.operation
+WHERE a.start_at < b.start_at;
+SELECT count(*) = (SELECT count(*) FROM prodplan.planned_operations WHERE plan_id = :demo_plan AND end_at > setup_start_at)
+       AS slots_follow FROM prodplan.released_slots WHERE plan_id = :demo_plan;
+SELECT action, detail ->> 'order_id' = :'m_order' AS same_order FROM prodplan.plan_history
+WHERE plan_id = :demo_plan AND action = 'moved';
+SELECT prodplan.move_operation(:demo_plan, 'NOPE', 1, now());
+SELECT prodplan.move_operation(:demo_plan, :'m_order', :m_op, now(), 'NO_SUCH_WC');
 -- Bad options: a clear error, no plan.
 SELECT count(*) AS plans_before FROM prodplan.plans \gset
 SELECT prodplan.plan('{"plant": "DEMO", "objectiv": "makespan"}');

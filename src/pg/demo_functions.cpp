@@ -171,6 +171,46 @@ void apply_demo_extras(const pp::model::Factory* factory, std::string* buf, cons
   }
 }
 
+// Planning data the ERP export does not carry, derived from the demo's own
+// data (so every planning feature has something to work with), when the
+// installed version has the tables (0.3.0 on): setups between product
+// families on the manual production phases, in proportion to how different
+// the families' boats are (mean demould weight: a mould change from a kayak
+// to a fishing boat takes longer than between two kayaks), and alternative
+// work centers for phases done both by hand and by a machine (the name
+// without "Robotizado/a", "CNC" or "Manual Antiga"), slower by hand.
+// Returns the rows written into *setups and *alternatives (-1: no table).
+void apply_planning_demo_data(const char* plant, int64* setups, int64* alternatives) {
+  *setups = *alternatives = -1;
+  if (SPI_execute("SELECT to_regclass('prodplan.setup_matrix') IS NOT NULL", true, 1) != SPI_OK_SELECT)
+    elog(ERROR, "load_demo: could not look for the planning tables");
+  bool isnull;
+  if (!DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull))) return;
+  Oid types[1] = {TEXTOID};
+  Datum values[1] = {CStringGetTextDatum(plant)};
+  if (SPI_execute_with_args(
+          "WITH fam AS (SELECT family, avg(demould_weight_kg) AS kg FROM prodplan.product "
+          "WHERE plant_id = $1 AND family IS NOT NULL GROUP BY family) "
+          "INSERT INTO prodplan.setup_matrix (plant_id, work_center_id, from_family, to_family, setup_minutes) "
+          "SELECT $1, w.work_center_id, a.family, b.family, round(10 + abs(coalesce(a.kg, 0) - coalesce(b.kg, 0)) / 4) "
+          "FROM prodplan.work_center w, fam a, fam b "
+          "WHERE w.plant_id = $1 AND w.is_production AND NOT w.is_automatic AND a.family <> b.family",
+          1, types, values, NULL, false, 0) != SPI_OK_INSERT)
+    elog(ERROR, "load_demo: could not write the setup matrix");
+  *setups = (int64)SPI_processed;
+  if (SPI_execute_with_args(
+          "WITH base AS (SELECT work_center_id, is_automatic, "
+          "trim(regexp_replace(name, '\\s+(Robotizad[oa]|CNC|Manual Antiga)', '', 'g')) AS job "
+          "FROM prodplan.work_center WHERE plant_id = $1 AND is_production) "
+          "INSERT INTO prodplan.alternative_work_center (plant_id, work_center_id, alternative_id, speed_factor) "
+          "SELECT $1, a.work_center_id, b.work_center_id, "
+          "CASE WHEN b.is_automatic AND NOT a.is_automatic THEN 0.8 WHEN a.is_automatic AND NOT b.is_automatic "
+          "THEN 1.5 ELSE 1.2 END FROM base a JOIN base b ON a.job = b.job AND a.work_center_id <> b.work_center_id",
+          1, types, values, NULL, false, 0) != SPI_OK_INSERT)
+    elog(ERROR, "load_demo: could not write the alternative work centers");
+  *alternatives = (int64)SPI_processed;
+}
+
 }  // namespace
 
 Datum prodplan_load_demo(PG_FUNCTION_ARGS) {
@@ -191,6 +231,7 @@ Datum prodplan_load_demo(PG_FUNCTION_ARGS) {
   std::size_t ntables = 0;
   int64 rows[kMaxTables] = {0};
   int64 ingest_run_id = -1;
+  int64 setups = -1, alternatives = -1;
   char* json = nullptr;
   instr_time started;
   INSTR_TIME_SET_CURRENT(started);
@@ -245,6 +286,8 @@ Datum prodplan_load_demo(PG_FUNCTION_ARGS) {
       apply_demo_extras(factory, buf, factory->plant_id.c_str());
     }
 
+    apply_planning_demo_data(factory->plant_id.c_str(), &setups, &alternatives);
+
     // What the tables now hold for the plant.
     Oid types[1] = {TEXTOID};
     Datum values[1] = {CStringGetTextDatum(factory->plant_id.c_str())};
@@ -283,6 +326,8 @@ Datum prodplan_load_demo(PG_FUNCTION_ARGS) {
         append_json_string(j, specs[i].table);
         j += ": " + std::to_string(rows[i]);
       }
+      if (setups >= 0) j += ", \"setup_matrix\": " + std::to_string(setups);
+      if (alternatives >= 0) j += ", \"alternative_work_center\": " + std::to_string(alternatives);
       // What the workbook carries beyond the canonical rows: a duplicated row
       // is stored once and invalid rows are left out (ingestion quarantines them).
       std::size_t dup[pp::model::kSheetCount] = {0}, bad[pp::model::kSheetCount] = {0};

@@ -261,6 +261,8 @@ Datum prodplan_plan(PG_FUNCTION_ARGS) {
         b += '\t' + std::to_string(op.unit + 1) + '\t';
         pp::append_timestamptz(b, op.fixed ? op.start : op.setup_start);
         b += '\t';
+        pp::append_timestamptz(b, op.start);
+        b += '\t';
         pp::append_timestamptz(b, op.end);
         b += '\t' + std::to_string((double)op.setup_seconds / 60.0) + '\t' +
              std::to_string((double)(op.fixed ? op.end - op.start : work) / 60.0) + '\t';
@@ -325,10 +327,11 @@ Datum prodplan_plan(PG_FUNCTION_ARGS) {
       s.rule_name = std::string(pp::factory::rule_name(s.plan.rule));
     });
 
-    const char* op_cols[12] = {"plan_id", "order_id", "operation", "operation_id", "work_center_id", "unit",
-                               "start_at", "end_at", "setup_minutes", "work_minutes", "duration_source", "is_fixed"};
+    const char* op_cols[13] = {"plan_id",  "order_id",      "operation",    "operation_id", "work_center_id",
+                               "unit",     "setup_start_at", "start_at",    "end_at",       "setup_minutes",
+                               "work_minutes", "duration_source", "is_fixed"};
     if (!st->operations_copy.empty())
-      pp::pg::copy_into_table("planned_operations", op_cols, 12, st->operations_copy.data(), st->operations_copy.size());
+      pp::pg::copy_into_table("planned_operations", op_cols, 13, st->operations_copy.data(), st->operations_copy.size());
     const char* pr_cols[6] = {"plan_id", "order_id", "operation", "work_center_id", "problem", "detail"};
     if (!st->problems_copy.empty())
       pp::pg::copy_into_table("plan_problems", pr_cols, 6, st->problems_copy.data(), st->problems_copy.size());

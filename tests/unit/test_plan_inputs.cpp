@@ -1,5 +1,7 @@
 // build_plan_input: the rows a plan reads become the scheduler's problem.
+#include "core/common/errors.h"
 #include "core/planning/plan_inputs.h"
+#include "core/planning/plan_rebuild.h"
 
 #include <gtest/gtest.h>
 
@@ -121,6 +123,37 @@ TEST(PlanInputs, MissingStandardTimesAndFrozenSlots) {
   EXPECT_EQ(in.problem.calendars[0].intervals.size(), 1u);
   ASSERT_EQ(in.problem.work_centers[0].setup_matrix.size(), 1u);
   EXPECT_EQ(in.problem.work_centers[0].setup_matrix[0].seconds, 900);
+}
+
+}  // namespace
+
+namespace {
+
+// A stored plan rebuilt for a manual move: operations keep their work center,
+// unit and duration; the moved one may also go to a listed alternative.
+TEST(PlanRebuild, StoredPlanForAMove) {
+  Rows wc, cal, sm, alt, ord, ops;
+  pp::planning::StoredPlanRows rows;
+  rows.work_centers = wc.table({{"A", "1", "", "t", "0"}, {"B", "1", "", "t", "0"}, {"C", "1", "", "t", "0"}});
+  rows.working_time = cal.table({});
+  rows.setup_matrix = sm.table({});
+  rows.alternatives = alt.table({{"A", "B", "2"}});
+  rows.orders = ord.table({{"O1", "1699990000", "\\N", "1", "Kayak"}});
+  rows.operations = ops.table({{"O1", "10", "op10", "A", "1", std::to_string(kStart), std::to_string(kStart + 600), "0", "600", "history", "f"},
+                               {"O1", "20", "\\N", "C", "1", std::to_string(kStart + 600), std::to_string(kStart + 900), "0", "300", "history", "t"}});
+  pp::planning::StoredPlan sp = pp::planning::rebuild_plan(rows, "O1", 10, "B");
+  EXPECT_EQ(sp.moved_order, 0);
+  EXPECT_EQ(sp.moved_operation, 0);
+  EXPECT_EQ(sp.new_work_center, 1);
+  ASSERT_EQ(sp.problem.orders[0].operations[0].alternatives.size(), 2u);
+  EXPECT_EQ(sp.problem.orders[0].operations[0].alternatives[1].duration, 1200);  // 600 s x 2
+  EXPECT_TRUE(sp.problem.orders[0].operations[1].fixed.has_value());
+  EXPECT_EQ(sp.plan.operations.size(), 2u);
+  EXPECT_EQ(sp.numbers[0], (std::vector<int>{10, 20}));
+  EXPECT_EQ(sp.operation_ids[0], (std::vector<std::string>{"op10", ""}));
+  EXPECT_THROW(pp::planning::rebuild_plan(rows, "O1", 10, "C"), pp::Error);   // not an alternative
+  EXPECT_THROW(pp::planning::rebuild_plan(rows, "O1", 30, ""), pp::Error);    // no such operation
+  EXPECT_EQ(pp::planning::rebuild_plan(rows, "O1", 20, "").new_work_center, -1);
 }
 
 }  // namespace

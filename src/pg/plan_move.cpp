@@ -1,0 +1,230 @@
+// prodplan.move_operation(plan_id, order_id, operation, new_start, work_center):
+// a planner's manual drag on the Gantt. The plan is rebuilt from its rows
+// (core/planning/plan_rebuild.h), the core moves the operation and pushes
+// whatever conflicts or follows to the right (core/schedule/factory_repair.h),
+// and the plan's rows (and its released slots, if released) are rewritten.
+// The move is recorded in prodplan.plan_history.
+#include "core/common/civil_time.h"
+#include "core/planning/plan_rebuild.h"
+#include "core/schedule/factory_repair.h"
+#include "pg/boundary.h"
+#include "pg/copy_into.h"
+
+#include <memory>
+#include <string>
+
+#include "pg/pg_includes.h"
+
+extern "C" {
+PGDLLEXPORT Datum prodplan_move_operation(PG_FUNCTION_ARGS);
+PG_FUNCTION_INFO_V1(prodplan_move_operation);
+}
+
+using pp::pg::pp_call;
+
+namespace {
+
+struct MoveRun {
+  pp::planning::StoredPlanRows rows;
+  pp::planning::StoredPlan stored;
+  pp::factory::FactoryPlan moved;
+  std::string copy, summary;
+};
+
+pp::planning::TextTable fetch(const char* sql, int nargs, Oid* types, Datum* values) {
+  if (SPI_execute_with_args(sql, nargs, types, values, NULL, true, 0) != SPI_OK_SELECT)
+    elog(ERROR, "prodplan.move_operation: query failed: %s", sql);
+  pp::planning::TextTable t;
+  t.rows = (int64)SPI_processed;
+  t.cols = SPI_tuptable->tupdesc->natts;
+  char** cells = (char**)palloc(sizeof(char*) * Max(t.rows * t.cols, 1));
+  for (int64 r = 0; r < t.rows; r++)
+    for (int c = 0; c < t.cols; c++) cells[r * t.cols + c] = SPI_getvalue(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, c + 1);
+  t.cells = cells;
+  return t;
+}
+
+void append_copy(std::string& b, const std::string& s) {
+  for (char ch : s) {
+    if (ch == '\\') b += "\\\\";
+    else if (ch == '\t') b += "\\t";
+    else if (ch == '\n') b += "\\n";
+    else if (ch == '\r') b += "\\r";
+    else b.push_back(ch);
+  }
+}
+
+}  // namespace
+
+Datum prodplan_move_operation(PG_FUNCTION_ARGS) {
+  if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
+    ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+                    errmsg("prodplan.move_operation: plan_id, order_id, operation and new_start are required")));
+  const int64 plan_id = PG_GETARG_INT64(0);
+  char* order_id = text_to_cstring(PG_GETARG_TEXT_PP(1));
+  const int32 operation = PG_GETARG_INT32(2);
+  const TimestampTz new_start_ts = PG_GETARG_TIMESTAMPTZ(3);
+  char* new_wc = PG_ARGISNULL(4) ? pstrdup("") : text_to_cstring(PG_GETARG_TEXT_PP(4));
+  const int64 new_start = (int64)(new_start_ts / USECS_PER_SEC) + 946684800;  // Unix seconds
+  const pp::CancelToken cancel = pp::pg::backend_cancel_token();
+  if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "prodplan.move_operation: SPI_connect failed");
+
+  // The plan, locked against concurrent moves and releases.
+  Oid t1[1] = {INT8OID};
+  Datum v1[1] = {Int64GetDatum(plan_id)};
+  if (SPI_execute_with_args("SELECT plant_id, extract(epoch FROM plan_start)::bigint, objective, status "
+                            "FROM prodplan.plans WHERE plan_id = $1 FOR UPDATE",
+                            1, t1, v1, NULL, false, 1) != SPI_OK_SELECT)
+    elog(ERROR, "prodplan.move_operation: could not read the plan");
+  if (SPI_processed != 1)
+    ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                    errmsg("prodplan.move_operation: no plan " INT64_FORMAT, plan_id),
+                    errhint("Plans are listed in prodplan.plans.")));
+  char* plant = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+  const int64 plan_start = strtoll(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2), NULL, 10);
+  char* objective = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3);
+  char* status = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 4);
+  if (strcmp(status, "superseded") == 0)
+    ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                    errmsg("prodplan.move_operation: plan " INT64_FORMAT " is superseded", plan_id),
+                    errhint("Move operations of the released plan or of a proposed one.")));
+
+  MoveRun* volatile run = nullptr;
+  Datum result = (Datum)0;
+  PG_TRY();
+  {
+    pp_call("move_operation", [&] { run = new MoveRun(); });
+    Oid t2[2] = {TEXTOID, INT8OID};
+    Datum v2[2] = {CStringGetTextDatum(plant), Int64GetDatum(plan_id)};
+    pp::planning::StoredPlanRows& rows = run->rows;
+    rows.work_centers = fetch(
+        "SELECT work_center_id, capacity_units, coalesce(calendar_id, ''), resumable, round(setup_minutes * 60)::bigint "
+        "FROM prodplan.work_center WHERE plant_id = $1 ORDER BY 1", 1, t2, v2);
+    rows.working_time = fetch(
+        "SELECT calendar_id, extract(epoch FROM starts_at)::bigint, extract(epoch FROM ends_at)::bigint "
+        "FROM prodplan.working_time($1, (SELECT least(min(setup_start_at), (SELECT plan_start FROM prodplan.plans WHERE plan_id = $2)) "
+        "FROM prodplan.planned_operations WHERE plan_id = $2) - interval '31 days', "
+        "(SELECT max(end_at) FROM prodplan.planned_operations WHERE plan_id = $2) + interval '365 days')",
+        2, t2, v2);
+    rows.setup_matrix = fetch(
+        "SELECT work_center_id, from_family, to_family, round(setup_minutes * 60)::bigint FROM prodplan.setup_matrix "
+        "WHERE plant_id = $1", 1, t2, v2);
+    rows.alternatives = fetch(
+        "SELECT work_center_id, alternative_id, speed_factor FROM prodplan.alternative_work_center WHERE plant_id = $1",
+        1, t2, v2);
+    rows.orders = fetch(
+        "SELECT o.order_id, extract(epoch FROM o.created_at)::bigint, extract(epoch FROM o.due_at)::bigint, o.priority, "
+        "coalesce(p.family, '') FROM prodplan.production_order o LEFT JOIN prodplan.product p "
+        "ON p.plant_id = o.plant_id AND p.product_id = o.product_id WHERE o.plant_id = $1 "
+        "AND o.order_id IN (SELECT order_id FROM prodplan.planned_operations WHERE plan_id = $2)", 2, t2, v2);
+    rows.operations = fetch(
+        "SELECT order_id, operation, operation_id, work_center_id, unit, extract(epoch FROM setup_start_at)::bigint, "
+        "extract(epoch FROM end_at)::bigint, round(setup_minutes * 60)::bigint, round(work_minutes * 60)::bigint, "
+        "duration_source, is_fixed, extract(epoch FROM start_at)::bigint FROM prodplan.planned_operations "
+        "WHERE plan_id = $2 ORDER BY order_id, operation",
+        2, t2, v2);
+
+    const std::string pid = std::to_string(plan_id);
+    pp_call("move_operation", [&] {
+      MoveRun& m = *run;
+      m.stored = pp::planning::rebuild_plan(m.rows, order_id, operation, new_wc);
+      pp::factory::FactoryOptions fo;
+      fo.plan_start = plan_start;
+      const auto obj = pp::factory::parse_objective(objective);
+      if (obj) fo.objective = *obj;
+      fo.cancel = &cancel;
+      std::optional<int> wc;
+      if (m.stored.new_work_center >= 0) wc = m.stored.new_work_center;
+      m.moved = pp::factory::move_operation(m.stored.problem, m.stored.plan, m.stored.moved_order,
+                                            m.stored.moved_operation, new_start, wc, fo);
+      // Rows of the repaired plan, and what moved.
+      const auto& pb = m.stored.problem;
+      int pushed = 0;
+      const pp::factory::PlannedOperation* before = nullptr;
+      const pp::factory::PlannedOperation* after = nullptr;
+      for (std::size_t i = 0; i < m.moved.operations.size(); ++i) {
+        const auto& n = m.moved.operations[i];
+        const auto& o = m.stored.plan.operations[i];
+        const bool is_moved = n.order == m.stored.moved_order && n.operation == m.stored.moved_operation;
+        if (is_moved) {
+          before = &o;
+          after = &n;
+        } else if (n.setup_start != o.setup_start || n.end != o.end || n.unit != o.unit) {
+          ++pushed;
+        }
+        std::int64_t work = n.end - n.start;
+        for (const auto& a : pb.orders[n.order].operations[n.operation].alternatives)
+          if (a.work_center == n.work_center) work = a.duration;
+        std::string& b = m.copy;
+        b += pid + '\t';
+        append_copy(b, pb.orders[n.order].id);
+        b += '\t' + std::to_string(m.stored.numbers[n.order][n.operation]) + '\t';
+        const std::string& opid = m.stored.operation_ids[n.order][n.operation];
+        if (opid.empty()) b += "\\N";
+        else append_copy(b, opid);
+        b += '\t';
+        append_copy(b, pb.work_centers[n.work_center].id);
+        b += '\t' + std::to_string(n.unit + 1) + '\t';
+        pp::append_timestamptz(b, n.fixed ? n.start : n.setup_start);
+        b += '\t';
+        pp::append_timestamptz(b, n.start);
+        b += '\t';
+        pp::append_timestamptz(b, n.end);
+        b += '\t' + std::to_string((double)n.setup_seconds / 60.0) + '\t' +
+             std::to_string((double)(n.fixed ? n.end - n.start : work) / 60.0) + '\t';
+        append_copy(b, n.duration_source);
+        b += n.fixed ? "\tt\n" : "\tf\n";
+      }
+      auto when = [](std::int64_t t) {
+        std::string s = "\"";
+        pp::append_timestamptz(s, t);
+        return s + "\"";
+      };
+      m.summary = "{\"order_id\": \"" + std::string(order_id) + "\", \"operation\": " + std::to_string(operation) +
+                  ", \"from\": {\"work_center_id\": \"" + pb.work_centers[before->work_center].id +
+                  "\", \"unit\": " + std::to_string(before->unit + 1) + ", \"start_at\": " + when(before->start) +
+                  "}, \"to\": {\"work_center_id\": \"" + pb.work_centers[after->work_center].id +
+                  "\", \"unit\": " + std::to_string(after->unit + 1) + ", \"setup_start_at\": " +
+                  when(after->setup_start) + ", \"start_at\": " + when(after->start) + ", \"end_at\": " +
+                  when(after->end) + "}, \"requested_start_at\": " + when(new_start) +
+                  ", \"pushed_operations\": " + std::to_string(pushed) + "}";
+    });
+
+    // Rewrite the plan's rows; a released plan's slots follow (the exclusion
+    // constraint checks them again).
+    if (SPI_execute_with_args("DELETE FROM prodplan.planned_operations WHERE plan_id = $2", 2, t2, v2, NULL, false, 0) !=
+        SPI_OK_DELETE)
+      elog(ERROR, "prodplan.move_operation: could not rewrite the plan");
+    const char* cols[13] = {"plan_id",  "order_id",      "operation",    "operation_id", "work_center_id",
+                            "unit",     "setup_start_at", "start_at",    "end_at",       "setup_minutes",
+                            "work_minutes", "duration_source", "is_fixed"};
+    pp::pg::copy_into_table("planned_operations", cols, 13, run->copy.data(), run->copy.size());
+    if (strcmp(status, "released") == 0) {
+      // Two statements: within one, the insert would still see the rows the
+      // delete removes.
+      if (SPI_execute_with_args("DELETE FROM prodplan.released_slots WHERE plan_id = $2", 2, t2, v2, NULL, false, 0) !=
+              SPI_OK_DELETE ||
+          SPI_execute_with_args(
+              "INSERT INTO prodplan.released_slots (plant_id, work_center_id, unit, start_at, end_at, plan_id, order_id, "
+              "operation, axis, slot) SELECT $1, work_center_id, unit, setup_start_at, end_at, plan_id, order_id, "
+              "operation, 0, 'empty' FROM prodplan.planned_operations WHERE plan_id = $2 AND end_at > setup_start_at",
+              2, t2, v2, NULL, false, 0) != SPI_OK_INSERT)
+        elog(ERROR, "prodplan.move_operation: could not rewrite the released slots");
+    }
+    Oid t3[2] = {INT8OID, TEXTOID};
+    Datum v3[2] = {Int64GetDatum(plan_id), CStringGetTextDatum(run->summary.c_str())};
+    if (SPI_execute_with_args("INSERT INTO prodplan.plan_history (plan_id, action, detail) VALUES ($1, 'moved', $2::jsonb)",
+                              2, t3, v3, NULL, false, 0) != SPI_OK_INSERT)
+      elog(ERROR, "prodplan.move_operation: could not record the move");
+    result = DirectFunctionCall1(jsonb_in, CStringGetDatum(run->summary.c_str()));
+  }
+  PG_FINALLY();
+  {
+    delete run;
+  }
+  PG_END_TRY();
+  // The jsonb was built in SPI's memory: copy it out before SPI_finish frees it.
+  result = SPI_datumTransfer(result, false, -1);
+  SPI_finish();
+  PG_RETURN_DATUM(result);
+}
