@@ -1,6 +1,7 @@
 // SQL functions of the demo factory: prodplan.load_demo and prodplan.demo_workbook.
 // Shims in the style of boundary.h: C++ work runs inside pp_call, PostgreSQL work
 // in this frame, which holds only raw pointers (freed in PG_FINALLY).
+#include "core/common/json_text.h"
 #include "core/demo/generator.h"
 #include "core/model/copy_rows.h"
 #include "core/model/workbook_format.h"
@@ -32,14 +33,6 @@ namespace {
 
 constexpr int kMaxTables = 64;
 
-void append_json_string(std::string& out, const char* s) {
-  out.push_back('"');
-  for (; *s; ++s) {
-    if (*s == '"' || *s == '\\') out.push_back('\\');
-    out.push_back(*s);
-  }
-  out.push_back('"');
-}
 
 // Removes every row of one plant from the canonical tables, children first, so
 // that a reload replaces the demo instead of duplicating it.
@@ -311,19 +304,19 @@ Datum prodplan_load_demo(PG_FUNCTION_ARGS) {
       std::string& j = *buf;
       j.clear();
       j += "{\"plant_id\": ";
-      append_json_string(j, factory->plant_id.c_str());
+      pp::append_json_string(j, factory->plant_id.c_str());
       char num[64];
       std::snprintf(num, sizeof num, "%.17g", scale);
       j += ", \"scale\": ";
       j += num;
       j += ", \"seed\": " + std::to_string(seed);
       j += ", \"via\": ";
-      append_json_string(j, via);
+      pp::append_json_string(j, via);
       if (ingest_run_id >= 0) j += ", \"ingest_run_id\": " + std::to_string(ingest_run_id);
       j += ", \"rows\": {";
       for (std::size_t i = 0; i < ntables; ++i) {
         if (i) j += ", ";
-        append_json_string(j, specs[i].table);
+        pp::append_json_string(j, specs[i].table);
         j += ": " + std::to_string(rows[i]);
       }
       if (setups >= 0) j += ", \"setup_matrix\": " + std::to_string(setups);
@@ -338,7 +331,7 @@ Datum prodplan_load_demo(PG_FUNCTION_ARGS) {
       for (const auto& s : pp::model::reference_sheets()) {
         if (!first) j += ", ";
         first = false;
-        append_json_string(j, std::string(s.name).c_str());
+        pp::append_json_string(j, std::string(s.name).c_str());
         j += ": " + std::to_string(dup[static_cast<int>(s.sheet)]);
       }
       j += "}, \"workbook_invalid\": {";
@@ -346,7 +339,7 @@ Datum prodplan_load_demo(PG_FUNCTION_ARGS) {
       for (const auto& s : pp::model::reference_sheets()) {
         if (!first) j += ", ";
         first = false;
-        append_json_string(j, std::string(s.name).c_str());
+        pp::append_json_string(j, std::string(s.name).c_str());
         j += ": " + std::to_string(bad[static_cast<int>(s.sheet)]);
       }
       char secs[64];

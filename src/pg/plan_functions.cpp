@@ -4,10 +4,14 @@
 // frames; C++ work (building the problem, planning, formatting rows) inside
 // pp_call. C++ state lives behind one raw pointer freed in PG_FINALLY.
 #include "core/common/civil_time.h"
+#include "core/common/json_text.h"
+#include "core/model/copy_rows.h"
+#include "core/planning/plan_rows.h"
 #include "core/planning/plan_inputs.h"
 #include "core/schedule/factory_planner.h"
 #include "pg/boundary.h"
 #include "pg/copy_into.h"
+#include "pg/spi_text.h"
 #include "pg/gucs.h"
 
 #include <cstdio>
@@ -22,6 +26,7 @@ PGDLLEXPORT Datum prodplan_plan(PG_FUNCTION_ARGS);
 PG_FUNCTION_INFO_V1(prodplan_plan);
 }
 
+using pp::pg::fetch_text_table;
 using pp::pg::pp_call;
 
 namespace {
@@ -36,45 +41,8 @@ struct PlanRun {
 
 // A query's result as text cells (NULL stays NULL), palloc'd in the current
 // memory context, so C++ can read it without calling PostgreSQL.
-pp::planning::TextTable fetch(const char* sql, int nargs, Oid* types, Datum* values) {
-  if (SPI_execute_with_args(sql, nargs, types, values, NULL, true, 0) != SPI_OK_SELECT)
-    elog(ERROR, "prodplan.plan: query failed: %s", sql);
-  pp::planning::TextTable t;
-  t.rows = (int64)SPI_processed;
-  t.cols = SPI_tuptable->tupdesc->natts;
-  char** cells = (char**)palloc(sizeof(char*) * Max(t.rows * t.cols, 1));
-  for (int64 r = 0; r < t.rows; r++)
-    for (int c = 0; c < t.cols; c++) cells[r * t.cols + c] = SPI_getvalue(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, c + 1);
-  t.cells = cells;
-  return t;
-}
 
-void append_copy(std::string& b, const std::string& s) {
-  for (char ch : s) {
-    switch (ch) {
-      case '\\': b += "\\\\"; break;
-      case '\t': b += "\\t"; break;
-      case '\n': b += "\\n"; break;
-      case '\r': b += "\\r"; break;
-      default: b.push_back(ch);
-    }
-  }
-}
 
-void append_json_string(std::string& b, const std::string& s) {
-  b.push_back('"');
-  for (char ch : s) {
-    if (ch == '"' || ch == '\\') b.push_back('\\');
-    if ((unsigned char)ch < 0x20) {
-      char u[8];
-      snprintf(u, sizeof u, "\\u%04x", (unsigned char)ch);
-      b += u;
-      continue;
-    }
-    b.push_back(ch);
-  }
-  b.push_back('"');
-}
 
 const char* kOptionKeys[] = {"plant", "start", "time_limit_ms", "seed", "objective", "rule", "frozen_hours",
                              "horizon_days", "max_iterations"};
@@ -161,42 +129,42 @@ Datum prodplan_plan(PG_FUNCTION_ARGS) {
     Oid t4[4] = {TEXTOID, INT8OID, INT8OID, FLOAT8OID};
     Datum v4[4] = {tv[0], Int64GetDatum(plan_start), Int64GetDatum(horizon_end), Float8GetDatum(frozen_hours)};
     pp::planning::PlanRows& rows = st->rows;
-    rows.work_centers = fetch(
+    rows.work_centers = fetch_text_table("prodplan.plan",
         "SELECT work_center_id, capacity_units, coalesce(calendar_id, ''), resumable, round(setup_minutes * 60)::bigint "
         "FROM prodplan.work_center WHERE plant_id = $1 ORDER BY 1", 1, t4, v4);
     // Working time from a month before (work already started) to a year past the horizon.
-    rows.working_time = fetch(
+    rows.working_time = fetch_text_table("prodplan.plan",
         "SELECT calendar_id, extract(epoch FROM starts_at)::bigint, extract(epoch FROM ends_at)::bigint "
         "FROM prodplan.working_time($1, to_timestamp($2) - interval '31 days', to_timestamp($3) + interval '365 days')",
         3, t4, v4);
-    rows.setup_matrix = fetch(
+    rows.setup_matrix = fetch_text_table("prodplan.plan",
         "SELECT work_center_id, from_family, to_family, round(setup_minutes * 60)::bigint FROM prodplan.setup_matrix "
         "WHERE plant_id = $1", 1, t4, v4);
-    rows.alternatives = fetch(
+    rows.alternatives = fetch_text_table("prodplan.plan",
         "SELECT work_center_id, alternative_id, speed_factor FROM prodplan.alternative_work_center WHERE plant_id = $1",
         1, t4, v4);
-    rows.orders = fetch(
+    rows.orders = fetch_text_table("prodplan.plan",
         "SELECT o.order_id, o.product_id, extract(epoch FROM o.created_at)::bigint, extract(epoch FROM o.due_at)::bigint, "
         "o.priority, coalesce(p.family, '') FROM prodplan.production_order o LEFT JOIN prodplan.product p "
         "ON p.plant_id = o.plant_id AND p.product_id = o.product_id "
         "WHERE o.plant_id = $1 AND o.finished_at IS NULL AND o.created_at < to_timestamp($3) ORDER BY o.order_id",
         3, t4, v4);
-    rows.operations = fetch(
+    rows.operations = fetch_text_table("prodplan.plan",
         "SELECT o.order_id, o.operation_id, o.sequence, o.work_center_id, extract(epoch FROM o.started_at)::bigint, "
         "o.ended_at IS NOT NULL FROM prodplan.operation o JOIN prodplan.production_order po "
         "ON po.plant_id = o.plant_id AND po.order_id = o.order_id "
         "WHERE o.plant_id = $1 AND po.finished_at IS NULL ORDER BY o.order_id, o.sequence NULLS LAST, o.operation_id",
         1, t4, v4);
-    rows.routing = fetch(
+    rows.routing = fetch_text_table("prodplan.plan",
         "SELECT product_id, sequence, work_center_id FROM prodplan.routing_step WHERE plant_id = $1 ORDER BY 1, 2",
         1, t4, v4);
     // Standard times of the open orders' products only: the per-product
     // medians are the costly part, and only these are needed.
-    rows.standard_times = fetch(
+    rows.standard_times = fetch_text_table("prodplan.plan",
         "SELECT product_id, work_center_id, round(minutes * 60)::bigint, source FROM prodplan.standard_times($1, 5, "
         "(SELECT array_agg(DISTINCT product_id) FROM prodplan.production_order WHERE plant_id = $1 "
         "AND finished_at IS NULL AND created_at < to_timestamp($3))) WHERE minutes > 0", 3, t4, v4);
-    rows.frozen = fetch(
+    rows.frozen = fetch_text_table("prodplan.plan",
         "SELECT po.order_id, po.operation, po.work_center_id, po.unit, extract(epoch FROM po.start_at)::bigint, "
         "extract(epoch FROM po.end_at)::bigint FROM prodplan.planned_operations po JOIN prodplan.plans p "
         "ON p.plan_id = po.plan_id WHERE p.plant_id = $1 AND p.status = 'released' AND $4 > 0 "
@@ -243,56 +211,33 @@ Datum prodplan_plan(PG_FUNCTION_ARGS) {
       const std::string pid = std::to_string(plan_id);
       for (const pp::factory::PlannedOperation& op : s.plan.operations) {
         if (op.work_center < 0 || op.unit < 0) continue;  // not placed: listed as a problem
-        const auto& order = pb.orders[op.order];
-        const auto& alt = pb.orders[op.order].operations[op.operation].alternatives;
-        std::int64_t work = op.end - op.start;
-        for (const auto& a : alt)
-          if (a.work_center == op.work_center) work = a.duration;
-        std::string& b = s.operations_copy;
-        b += pid;
-        b += '\t';
-        append_copy(b, order.id);
-        b += '\t' + std::to_string(s.input.numbers[op.order][op.operation]) + '\t';
-        const std::string& oid = s.input.operation_ids[op.order][op.operation];
-        if (oid.empty()) b += "\\N";
-        else append_copy(b, oid);
-        b += '\t';
-        append_copy(b, pb.work_centers[op.work_center].id);
-        b += '\t' + std::to_string(op.unit + 1) + '\t';
-        pp::append_timestamptz(b, op.fixed ? op.start : op.setup_start);
-        b += '\t';
-        pp::append_timestamptz(b, op.start);
-        b += '\t';
-        pp::append_timestamptz(b, op.end);
-        b += '\t' + std::to_string((double)op.setup_seconds / 60.0) + '\t' +
-             std::to_string((double)(op.fixed ? op.end - op.start : work) / 60.0) + '\t';
-        append_copy(b, op.duration_source);
-        b += op.fixed ? "\tt\n" : "\tf\n";
+        pp::planning::append_planned_operation(s.operations_copy, pid, pb, op, s.input.numbers[op.order][op.operation],
+                                               s.input.operation_ids[op.order][op.operation]);
       }
       for (const pp::factory::PlanProblem& p : s.plan.problems) {
         std::string& b = s.problems_copy;
         const auto& order = pb.orders[p.order];
         b += pid + '\t';
-        append_copy(b, order.id);
+        pp::model::append_copy_text(b, order.id);
         b += '\t' + std::to_string(s.input.numbers[p.order][p.operation]) + '\t';
         const auto& alts = order.operations[p.operation].alternatives;
         if (alts.empty()) b += "\\N";
-        else append_copy(b, pb.work_centers[alts[0].work_center].id);
+        else pp::model::append_copy_text(b, pb.work_centers[alts[0].work_center].id);
         b += '\t';
-        append_copy(b, std::string(pp::factory::problem_kind_name(p.kind)));
+        pp::model::append_copy_text(b, std::string(pp::factory::problem_kind_name(p.kind)));
         b += '\t';
-        append_copy(b, p.message);
+        pp::model::append_copy_text(b, p.message);
         b += '\n';
         ++s.problem_count;
       }
       for (const pp::planning::OrderProblem& p : s.input.order_problems) {
         std::string& b = s.problems_copy;
         b += pid + '\t';
-        append_copy(b, p.order_id);
+        pp::model::append_copy_text(b, p.order_id);
         b += "\t\\N\t\\N\t";
-        append_copy(b, p.problem);
+        pp::model::append_copy_text(b, p.problem);
         b += '\t';
-        append_copy(b, p.detail);
+        pp::model::append_copy_text(b, p.detail);
         b += '\n';
         ++s.problem_count;
       }
@@ -316,7 +261,7 @@ Datum prodplan_plan(PG_FUNCTION_ARGS) {
       for (std::size_t i = 0; i < s.plan.rules.size(); ++i) {
         const auto& ro = s.plan.rules[i];
         if (i) s.summary_json += ", ";
-        append_json_string(s.summary_json, std::string(pp::factory::rule_name(ro.rule)));
+        pp::append_json_string(s.summary_json, std::string(pp::factory::rule_name(ro.rule)));
         char buf[160];
         snprintf(buf, sizeof buf, ": {\"weighted_tardiness_hours\": %.4f, \"makespan_hours\": %.4f, \"seconds\": %.3f}",
                  ro.objective.total_weighted_tardiness / 3600.0, (double)(ro.objective.makespan_end - plan_start) / 3600.0,
@@ -327,11 +272,10 @@ Datum prodplan_plan(PG_FUNCTION_ARGS) {
       s.rule_name = std::string(pp::factory::rule_name(s.plan.rule));
     });
 
-    const char* op_cols[13] = {"plan_id",  "order_id",      "operation",    "operation_id", "work_center_id",
-                               "unit",     "setup_start_at", "start_at",    "end_at",       "setup_minutes",
-                               "work_minutes", "duration_source", "is_fixed"};
     if (!st->operations_copy.empty())
-      pp::pg::copy_into_table("planned_operations", op_cols, 13, st->operations_copy.data(), st->operations_copy.size());
+      pp::pg::copy_into_table("planned_operations", pp::planning::kPlannedOperationColumns,
+                              pp::planning::kPlannedOperationColumnCount, st->operations_copy.data(),
+                              st->operations_copy.size());
     const char* pr_cols[6] = {"plan_id", "order_id", "operation", "work_center_id", "problem", "detail"};
     if (!st->problems_copy.empty())
       pp::pg::copy_into_table("plan_problems", pr_cols, 6, st->problems_copy.data(), st->problems_copy.size());

@@ -5,10 +5,14 @@
 // and the plan's rows (and its released slots, if released) are rewritten.
 // The move is recorded in prodplan.plan_history.
 #include "core/common/civil_time.h"
+#include "core/common/json_text.h"
+#include "core/model/copy_rows.h"
+#include "core/planning/plan_rows.h"
 #include "core/planning/plan_rebuild.h"
 #include "core/schedule/factory_repair.h"
 #include "pg/boundary.h"
 #include "pg/copy_into.h"
+#include "pg/spi_text.h"
 
 #include <memory>
 #include <string>
@@ -20,6 +24,7 @@ PGDLLEXPORT Datum prodplan_move_operation(PG_FUNCTION_ARGS);
 PG_FUNCTION_INFO_V1(prodplan_move_operation);
 }
 
+using pp::pg::fetch_text_table;
 using pp::pg::pp_call;
 
 namespace {
@@ -31,28 +36,7 @@ struct MoveRun {
   std::string copy, summary;
 };
 
-pp::planning::TextTable fetch(const char* sql, int nargs, Oid* types, Datum* values) {
-  if (SPI_execute_with_args(sql, nargs, types, values, NULL, true, 0) != SPI_OK_SELECT)
-    elog(ERROR, "prodplan.move_operation: query failed: %s", sql);
-  pp::planning::TextTable t;
-  t.rows = (int64)SPI_processed;
-  t.cols = SPI_tuptable->tupdesc->natts;
-  char** cells = (char**)palloc(sizeof(char*) * Max(t.rows * t.cols, 1));
-  for (int64 r = 0; r < t.rows; r++)
-    for (int c = 0; c < t.cols; c++) cells[r * t.cols + c] = SPI_getvalue(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, c + 1);
-  t.cells = cells;
-  return t;
-}
 
-void append_copy(std::string& b, const std::string& s) {
-  for (char ch : s) {
-    if (ch == '\\') b += "\\\\";
-    else if (ch == '\t') b += "\\t";
-    else if (ch == '\n') b += "\\n";
-    else if (ch == '\r') b += "\\r";
-    else b.push_back(ch);
-  }
-}
 
 }  // namespace
 
@@ -97,27 +81,27 @@ Datum prodplan_move_operation(PG_FUNCTION_ARGS) {
     Oid t2[2] = {TEXTOID, INT8OID};
     Datum v2[2] = {CStringGetTextDatum(plant), Int64GetDatum(plan_id)};
     pp::planning::StoredPlanRows& rows = run->rows;
-    rows.work_centers = fetch(
+    rows.work_centers = fetch_text_table("prodplan.move_operation",
         "SELECT work_center_id, capacity_units, coalesce(calendar_id, ''), resumable, round(setup_minutes * 60)::bigint "
         "FROM prodplan.work_center WHERE plant_id = $1 ORDER BY 1", 1, t2, v2);
-    rows.working_time = fetch(
+    rows.working_time = fetch_text_table("prodplan.move_operation",
         "SELECT calendar_id, extract(epoch FROM starts_at)::bigint, extract(epoch FROM ends_at)::bigint "
         "FROM prodplan.working_time($1, (SELECT least(min(setup_start_at), (SELECT plan_start FROM prodplan.plans WHERE plan_id = $2)) "
         "FROM prodplan.planned_operations WHERE plan_id = $2) - interval '31 days', "
         "(SELECT max(end_at) FROM prodplan.planned_operations WHERE plan_id = $2) + interval '365 days')",
         2, t2, v2);
-    rows.setup_matrix = fetch(
+    rows.setup_matrix = fetch_text_table("prodplan.move_operation",
         "SELECT work_center_id, from_family, to_family, round(setup_minutes * 60)::bigint FROM prodplan.setup_matrix "
         "WHERE plant_id = $1", 1, t2, v2);
-    rows.alternatives = fetch(
+    rows.alternatives = fetch_text_table("prodplan.move_operation",
         "SELECT work_center_id, alternative_id, speed_factor FROM prodplan.alternative_work_center WHERE plant_id = $1",
         1, t2, v2);
-    rows.orders = fetch(
+    rows.orders = fetch_text_table("prodplan.move_operation",
         "SELECT o.order_id, extract(epoch FROM o.created_at)::bigint, extract(epoch FROM o.due_at)::bigint, o.priority, "
         "coalesce(p.family, '') FROM prodplan.production_order o LEFT JOIN prodplan.product p "
         "ON p.plant_id = o.plant_id AND p.product_id = o.product_id WHERE o.plant_id = $1 "
         "AND o.order_id IN (SELECT order_id FROM prodplan.planned_operations WHERE plan_id = $2)", 2, t2, v2);
-    rows.operations = fetch(
+    rows.operations = fetch_text_table("prodplan.move_operation",
         "SELECT order_id, operation, operation_id, work_center_id, unit, extract(epoch FROM setup_start_at)::bigint, "
         "extract(epoch FROM end_at)::bigint, round(setup_minutes * 60)::bigint, round(work_minutes * 60)::bigint, "
         "duration_source, is_fixed, extract(epoch FROM start_at)::bigint FROM prodplan.planned_operations "
@@ -152,42 +136,25 @@ Datum prodplan_move_operation(PG_FUNCTION_ARGS) {
         } else if (n.setup_start != o.setup_start || n.end != o.end || n.unit != o.unit) {
           ++pushed;
         }
-        std::int64_t work = n.end - n.start;
-        for (const auto& a : pb.orders[n.order].operations[n.operation].alternatives)
-          if (a.work_center == n.work_center) work = a.duration;
-        std::string& b = m.copy;
-        b += pid + '\t';
-        append_copy(b, pb.orders[n.order].id);
-        b += '\t' + std::to_string(m.stored.numbers[n.order][n.operation]) + '\t';
-        const std::string& opid = m.stored.operation_ids[n.order][n.operation];
-        if (opid.empty()) b += "\\N";
-        else append_copy(b, opid);
-        b += '\t';
-        append_copy(b, pb.work_centers[n.work_center].id);
-        b += '\t' + std::to_string(n.unit + 1) + '\t';
-        pp::append_timestamptz(b, n.fixed ? n.start : n.setup_start);
-        b += '\t';
-        pp::append_timestamptz(b, n.start);
-        b += '\t';
-        pp::append_timestamptz(b, n.end);
-        b += '\t' + std::to_string((double)n.setup_seconds / 60.0) + '\t' +
-             std::to_string((double)(n.fixed ? n.end - n.start : work) / 60.0) + '\t';
-        append_copy(b, n.duration_source);
-        b += n.fixed ? "\tt\n" : "\tf\n";
+        pp::planning::append_planned_operation(m.copy, pid, pb, n, m.stored.numbers[n.order][n.operation],
+                                               m.stored.operation_ids[n.order][n.operation]);
       }
       auto when = [](std::int64_t t) {
         std::string s = "\"";
         pp::append_timestamptz(s, t);
         return s + "\"";
       };
-      m.summary = "{\"order_id\": \"" + std::string(order_id) + "\", \"operation\": " + std::to_string(operation) +
-                  ", \"from\": {\"work_center_id\": \"" + pb.work_centers[before->work_center].id +
-                  "\", \"unit\": " + std::to_string(before->unit + 1) + ", \"start_at\": " + when(before->start) +
-                  "}, \"to\": {\"work_center_id\": \"" + pb.work_centers[after->work_center].id +
-                  "\", \"unit\": " + std::to_string(after->unit + 1) + ", \"setup_start_at\": " +
-                  when(after->setup_start) + ", \"start_at\": " + when(after->start) + ", \"end_at\": " +
-                  when(after->end) + "}, \"requested_start_at\": " + when(new_start) +
-                  ", \"pushed_operations\": " + std::to_string(pushed) + "}";
+      std::string& j = m.summary;
+      j = "{\"order_id\": ";
+      pp::append_json_string(j, order_id);
+      j += ", \"operation\": " + std::to_string(operation) + ", \"from\": {\"work_center_id\": ";
+      pp::append_json_string(j, pb.work_centers[before->work_center].id);
+      j += ", \"unit\": " + std::to_string(before->unit + 1) + ", \"start_at\": " + when(before->start) +
+           "}, \"to\": {\"work_center_id\": ";
+      pp::append_json_string(j, pb.work_centers[after->work_center].id);
+      j += ", \"unit\": " + std::to_string(after->unit + 1) + ", \"setup_start_at\": " + when(after->setup_start) +
+           ", \"start_at\": " + when(after->start) + ", \"end_at\": " + when(after->end) +
+           "}, \"requested_start_at\": " + when(new_start) + ", \"pushed_operations\": " + std::to_string(pushed) + "}";
     });
 
     // Rewrite the plan's rows; a released plan's slots follow (the exclusion
@@ -195,10 +162,8 @@ Datum prodplan_move_operation(PG_FUNCTION_ARGS) {
     if (SPI_execute_with_args("DELETE FROM prodplan.planned_operations WHERE plan_id = $2", 2, t2, v2, NULL, false, 0) !=
         SPI_OK_DELETE)
       elog(ERROR, "prodplan.move_operation: could not rewrite the plan");
-    const char* cols[13] = {"plan_id",  "order_id",      "operation",    "operation_id", "work_center_id",
-                            "unit",     "setup_start_at", "start_at",    "end_at",       "setup_minutes",
-                            "work_minutes", "duration_source", "is_fixed"};
-    pp::pg::copy_into_table("planned_operations", cols, 13, run->copy.data(), run->copy.size());
+    pp::pg::copy_into_table("planned_operations", pp::planning::kPlannedOperationColumns,
+                            pp::planning::kPlannedOperationColumnCount, run->copy.data(), run->copy.size());
     if (strcmp(status, "released") == 0) {
       // Two statements: within one, the insert would still see the rows the
       // delete removes.

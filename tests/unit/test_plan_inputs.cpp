@@ -157,3 +157,36 @@ TEST(PlanRebuild, StoredPlanForAMove) {
 }
 
 }  // namespace
+
+#include "core/planning/plan_rows.h"
+
+namespace {
+
+TEST(PlanRows, OnePlannedOperationLine) {
+  pp::factory::FactoryProblem pb;
+  pb.work_centers.push_back({});
+  pb.work_centers[0].id = "W\t1";
+  pp::factory::Order o;
+  o.id = "O1";
+  pp::factory::Operation op;
+  op.alternatives.push_back({0, 5400});
+  o.operations.push_back(op);
+  pb.orders.push_back(o);
+  pp::factory::PlannedOperation p;
+  p.order = 0;
+  p.operation = 0;
+  p.work_center = 0;
+  p.unit = 1;
+  p.setup_start = kStart;
+  p.start = kStart + 600;
+  p.end = kStart + 600 + 5400;
+  p.setup_seconds = 600;
+  p.duration_source = "history";
+  std::string line;
+  pp::planning::append_planned_operation(line, "7", pb, p, 20, "");
+  EXPECT_EQ(line,
+            "7\tO1\t20\t\\N\tW\\t1\t2\t2023-11-14 22:13:20+00\t2023-11-14 22:23:20+00\t2023-11-14 23:53:20+00\t"
+            "10.000000\t90.000000\thistory\tf\n");
+}
+
+}  // namespace
