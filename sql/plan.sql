@@ -156,6 +156,7 @@ SELECT count(*) AS plans_before FROM prodplan.plans \gset
 SELECT prodplan.plan('{"plant": "DEMO", "objectiv": "makespan"}');
 SELECT prodplan.plan('{"plant": "DEMO", "objective": "profit"}');
 SELECT prodplan.plan('{"plant": "DEMO", "rule": "random"}');
+SELECT prodplan.plan('{"plant": "DEMO", "horizon_days": 1e12}');
 SELECT prodplan.plan('{"plant": "NOPE"}');
 SELECT prodplan.plan('{}');
 SELECT count(*) = :plans_before AS no_plan_left FROM prodplan.plans;

@@ -93,9 +93,12 @@ Datum prodplan_plan(PG_FUNCTION_ARGS) {
   const double horizon_days = DatumGetFloat8(SPI_getbinval(ot, od, 8, &isnull));
   const int64 max_iterations = DatumGetInt64(SPI_getbinval(ot, od, 9, &isnull));
   if (time_limit_ms < 0) time_limit_ms = pp::pg::guc_plan_time_limit_ms;
-  if (frozen_hours < 0 || horizon_days <= 0 || max_iterations < 0)
+  if (frozen_hours < 0 || frozen_hours > 24.0 * 3660 || horizon_days <= 0 || horizon_days > 3660 || max_iterations < 0)
     ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                    errmsg("prodplan.plan: frozen_hours must be >= 0, horizon_days > 0 and max_iterations >= 0")));
+                    errmsg("prodplan.plan: options out of range: frozen_hours %g, horizon_days %g, max_iterations " INT64_FORMAT,
+                           frozen_hours, horizon_days, max_iterations),
+                    errhint("frozen_hours from 0 to 87840 (ten years), horizon_days above 0 up to 3660, "
+                            "max_iterations >= 0.")));
 
   // The plant: given, or the only one.
   if (plant == NULL) {
