@@ -30,3 +30,22 @@ GROUP BY 1, 2, 3 ORDER BY hours DESC NULLS LAST LIMIT 5;
 SELECT severity, count(*) AS defects,
        round(100.0 * count(*) / nullif((SELECT count(*) FROM prodplan.production_order), 0), 1) AS per_100_orders
 FROM prodplan.defect GROUP BY severity ORDER BY severity;
+
+\echo '== The main job: planning the open orders, SELECT prodplan.plan(...) =='
+SELECT prodplan.plan('{"plant": "DEMO", "time_limit_ms": 2000}') AS plan_id \gset
+SELECT plan_id, rule AS best_rule,
+       round((objective_values ->> 'rule_weighted_tardiness_hours')::numeric, 1) AS best_rule_tardiness_h,
+       round((objective_values ->> 'weighted_tardiness_hours')::numeric, 1) AS improved_tardiness_h,
+       problem_count AS problems, round(first_plan_seconds::numeric, 2) AS first_plan_s,
+       round(total_seconds::numeric, 2) AS total_s
+FROM prodplan.plans WHERE plan_id = :plan_id;
+\echo '== Plan KPIs: SELECT * FROM prodplan.plan_kpis(plan_id) =='
+SELECT kpi, round(value::numeric, 1) AS value, unit FROM prodplan.plan_kpis(:plan_id) WHERE kpi NOT LIKE 'utilisation:%';
+\echo '== Independent check: SELECT * FROM prodplan.validate_plan(plan_id) (no rows = feasible) =='
+SELECT violation, detail FROM prodplan.validate_plan(:plan_id);
+\echo '== The Gantt (view prodplan.gantt): the next operations =='
+SELECT resource, order_id, operation, setup_start_at, end_at, duration_source
+FROM prodplan.gantt WHERE plan_id = :plan_id AND NOT is_fixed ORDER BY setup_start_at, resource LIMIT 10;
+\echo '== Open orders by status (view prodplan.order_status) =='
+SELECT status, count(*) AS orders FROM prodplan.order_status
+WHERE plant_id = 'DEMO' AND finished_at IS NULL GROUP BY status ORDER BY status;
