@@ -23,7 +23,8 @@ trap 'echo; pp_err "interrupted"; exit 130' INT
 trap 'pp_err "terminated"; exit 143' TERM
 
 pp_step "dependencies"
-pp_deps
+# MiniZinc with Gecode: the job-shop peer (tests/bench/bench_jobshop_minizinc.sh).
+pp_deps minizinc
 pp_step "build and install prodplan.so"
 pp_build
 

@@ -489,19 +489,22 @@ pp_demo_stop() {
 # Steps shared by the scripts
 
 # pp_deps: install or report the missing Debian packages.
+# pp_deps [PACKAGE...]: the packages every command needs, plus the given ones
+# (make bench adds its peers' packages).
 pp_deps() {
   local p missing=() log
+  local packages=("${PP_DEB_PACKAGES[@]}" "$@")
   if ! command -v dpkg-query >/dev/null 2>&1; then
-    pp_err "dpkg-query not found: this harness expects Debian 12 (install the packages by hand: ${PP_DEB_PACKAGES[*]})"
+    pp_err "dpkg-query not found: this harness expects Debian 12 (install the packages by hand: ${packages[*]})"
     return 1
   fi
-  for p in "${PP_DEB_PACKAGES[@]}"; do
+  for p in "${packages[@]}"; do
     if [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)" != "install ok installed" ]; then
       missing+=("$p")
     fi
   done
   if [ ${#missing[@]} -eq 0 ]; then
-    pp_say "deps: all ${#PP_DEB_PACKAGES[@]} Debian packages installed"
+    pp_say "deps: all ${#packages[@]} Debian packages installed"
     return 0
   fi
   if ! pp_is_root; then
