@@ -11,6 +11,7 @@
 #include "core/schedule/factory_planner.h"
 #include "pg/boundary.h"
 #include "pg/copy_into.h"
+#include "pg/plan_resources.h"
 #include "pg/spi_text.h"
 #include "pg/gucs.h"
 
@@ -132,20 +133,12 @@ Datum prodplan_plan(PG_FUNCTION_ARGS) {
     Oid t4[4] = {TEXTOID, INT8OID, INT8OID, FLOAT8OID};
     Datum v4[4] = {tv[0], Int64GetDatum(plan_start), Int64GetDatum(horizon_end), Float8GetDatum(frozen_hours)};
     pp::planning::PlanRows& rows = st->rows;
-    rows.work_centers = fetch_text_table("prodplan.plan",
-        "SELECT work_center_id, capacity_units, coalesce(calendar_id, ''), resumable, round(setup_minutes * 60)::bigint "
-        "FROM prodplan.work_center WHERE plant_id = $1 ORDER BY 1", 1, t4, v4);
+    pp::pg::read_plant_resources("prodplan.plan", v4[0], &rows.work_centers, &rows.setup_matrix, &rows.alternatives);
     // Working time from a month before (work already started) to a year past the horizon.
     rows.working_time = fetch_text_table("prodplan.plan",
         "SELECT calendar_id, extract(epoch FROM starts_at)::bigint, extract(epoch FROM ends_at)::bigint "
         "FROM prodplan.working_time($1, to_timestamp($2) - interval '31 days', to_timestamp($3) + interval '365 days')",
         3, t4, v4);
-    rows.setup_matrix = fetch_text_table("prodplan.plan",
-        "SELECT work_center_id, from_family, to_family, round(setup_minutes * 60)::bigint FROM prodplan.setup_matrix "
-        "WHERE plant_id = $1", 1, t4, v4);
-    rows.alternatives = fetch_text_table("prodplan.plan",
-        "SELECT work_center_id, alternative_id, speed_factor FROM prodplan.alternative_work_center WHERE plant_id = $1",
-        1, t4, v4);
     rows.orders = fetch_text_table("prodplan.plan",
         "SELECT o.order_id, o.product_id, extract(epoch FROM o.created_at)::bigint, extract(epoch FROM o.due_at)::bigint, "
         "o.priority, coalesce(p.family, '') FROM prodplan.production_order o LEFT JOIN prodplan.product p "

@@ -12,6 +12,7 @@
 #include "core/schedule/factory_repair.h"
 #include "pg/boundary.h"
 #include "pg/copy_into.h"
+#include "pg/plan_resources.h"
 #include "pg/spi_text.h"
 
 #include <memory>
@@ -81,21 +82,13 @@ Datum prodplan_move_operation(PG_FUNCTION_ARGS) {
     Oid t2[2] = {TEXTOID, INT8OID};
     Datum v2[2] = {CStringGetTextDatum(plant), Int64GetDatum(plan_id)};
     pp::planning::StoredPlanRows& rows = run->rows;
-    rows.work_centers = fetch_text_table("prodplan.move_operation",
-        "SELECT work_center_id, capacity_units, coalesce(calendar_id, ''), resumable, round(setup_minutes * 60)::bigint "
-        "FROM prodplan.work_center WHERE plant_id = $1 ORDER BY 1", 1, t2, v2);
+    pp::pg::read_plant_resources("prodplan.move_operation", v2[0], &rows.work_centers, &rows.setup_matrix, &rows.alternatives);
     rows.working_time = fetch_text_table("prodplan.move_operation",
         "SELECT calendar_id, extract(epoch FROM starts_at)::bigint, extract(epoch FROM ends_at)::bigint "
         "FROM prodplan.working_time($1, (SELECT least(min(setup_start_at), (SELECT plan_start FROM prodplan.plans WHERE plan_id = $2)) "
         "FROM prodplan.planned_operations WHERE plan_id = $2) - interval '31 days', "
         "(SELECT max(end_at) FROM prodplan.planned_operations WHERE plan_id = $2) + interval '365 days')",
         2, t2, v2);
-    rows.setup_matrix = fetch_text_table("prodplan.move_operation",
-        "SELECT work_center_id, from_family, to_family, round(setup_minutes * 60)::bigint FROM prodplan.setup_matrix "
-        "WHERE plant_id = $1", 1, t2, v2);
-    rows.alternatives = fetch_text_table("prodplan.move_operation",
-        "SELECT work_center_id, alternative_id, speed_factor FROM prodplan.alternative_work_center WHERE plant_id = $1",
-        1, t2, v2);
     rows.orders = fetch_text_table("prodplan.move_operation",
         "SELECT o.order_id, extract(epoch FROM o.created_at)::bigint, extract(epoch FROM o.due_at)::bigint, o.priority, "
         "coalesce(p.family, '') FROM prodplan.production_order o LEFT JOIN prodplan.product p "
