@@ -92,75 +92,9 @@ COMMENT ON FUNCTION prodplan.working_time(text, timestamptz, timestamptz) IS 'Th
 
 CREATE FUNCTION prodplan.standard_times(plant text, min_samples int DEFAULT 5, products text[] DEFAULT NULL)
 RETURNS TABLE (product_id text, work_center_id text, minutes float8, source text, samples bigint)
-LANGUAGE sql STABLE
+LANGUAGE C STABLE
 SET search_path = pg_catalog, pg_temp
-AS $fn$
-  -- Completed first-pass operations (rework excluded: it is not the
-  -- standard) with a positive duration: all of them for the phase-level
-  -- models, those of the products asked for (all when products is NULL)
-  -- for the per-product medians.
-  WITH done_all AS MATERIALIZED (
-    SELECT po.product_id, o.work_center_id, o.coefficient,
-           extract(epoch FROM o.ended_at - o.started_at) / 60.0 AS m
-    FROM prodplan.operation o
-    JOIN prodplan.production_order po ON po.plant_id = o.plant_id AND po.order_id = o.order_id
-    WHERE o.plant_id = plant AND o.ended_at > o.started_at AND NOT o.is_rework
-  ), done AS (
-    SELECT * FROM done_all d WHERE products IS NULL OR d.product_id = ANY (products)
-  ), quartiles AS (
-    SELECT d.product_id, d.work_center_id,
-           percentile_cont(0.25) WITHIN GROUP (ORDER BY d.m) AS q1,
-           percentile_cont(0.75) WITHIN GROUP (ORDER BY d.m) AS q3
-    FROM done d GROUP BY 1, 2
-  ), history AS (
-    -- Median after trimming outliers beyond 1.5 interquartile ranges.
-    SELECT d.product_id, d.work_center_id, percentile_cont(0.5) WITHIN GROUP (ORDER BY d.m) AS minutes,
-           count(*) AS n
-    FROM done d
-    JOIN quartiles q ON q.product_id = d.product_id AND q.work_center_id = d.work_center_id
-    WHERE d.m BETWEEN q.q1 - 1.5 * (q.q3 - q.q1) AND q.q3 + 1.5 * (q.q3 - q.q1)
-    GROUP BY 1, 2
-  ), coefficient_model AS (
-    -- Per phase, minutes = intercept + slope x the routing's coefficient,
-    -- fitted on the completed operations that record a coefficient.
-    SELECT d.work_center_id, regr_intercept(d.m, d.coefficient) AS a, regr_slope(d.m, d.coefficient) AS b,
-           regr_count(d.m, d.coefficient) AS n, regr_r2(d.m, d.coefficient) AS r2
-    FROM done_all d WHERE d.coefficient IS NOT NULL
-    GROUP BY 1
-  ), phase AS (
-    SELECT d.work_center_id, percentile_cont(0.5) WITHIN GROUP (ORDER BY d.m) AS minutes, count(*) AS n
-    FROM done_all d GROUP BY 1
-  ), steps AS (
-    SELECT DISTINCT ON (rs.product_id, rs.work_center_id) rs.product_id, rs.work_center_id, rs.coefficient
-    FROM prodplan.routing_step rs
-    WHERE rs.plant_id = plant AND (products IS NULL OR rs.product_id = ANY (products))
-    ORDER BY rs.product_id, rs.work_center_id, rs.sequence
-  ), pairs AS (
-    -- The routing's pairs and those only history knows (one grouping, no
-    -- anti-join: the planner cannot estimate the CTEs' sizes).
-    SELECT x.product_id, x.work_center_id, max(x.coefficient) AS coefficient
-    FROM (SELECT product_id, work_center_id, coefficient FROM steps
-          UNION ALL
-          SELECT product_id, work_center_id, NULL::float8 FROM history) x
-    GROUP BY 1, 2
-  )
-  SELECT p.product_id, p.work_center_id,
-         CASE WHEN h.n >= min_samples THEN h.minutes
-              WHEN cm.n >= 3 * min_samples AND cm.b > 0 AND cm.r2 >= 0.3 AND p.coefficient IS NOT NULL
-                THEN greatest(cm.a + cm.b * p.coefficient, 1)
-              WHEN ph.n > 0 THEN ph.minutes
-         END,
-         CASE WHEN h.n >= min_samples THEN 'history'
-              WHEN cm.n >= 3 * min_samples AND cm.b > 0 AND cm.r2 >= 0.3 AND p.coefficient IS NOT NULL THEN 'coefficient'
-              WHEN ph.n > 0 THEN 'phase_median'
-              ELSE 'none'
-         END,
-         coalesce(h.n, 0)
-  FROM pairs p
-  LEFT JOIN history h ON h.product_id = p.product_id AND h.work_center_id = p.work_center_id
-  LEFT JOIN coefficient_model cm ON cm.work_center_id = p.work_center_id
-  LEFT JOIN phase ph ON ph.work_center_id = p.work_center_id
-$fn$;
+AS 'MODULE_PATHNAME', 'prodplan_standard_times';
 COMMENT ON FUNCTION prodplan.standard_times(text, int, text[]) IS 'Standard minutes of each (product, phase) of a plant for planning (of the given products only, when products is not NULL): the median actual duration of completed first-pass operations with outliers beyond 1.5 IQR trimmed (source history, when at least min_samples); else the phase''s linear model on the routing coefficient (source coefficient, when it fits); else the phase median (source phase_median); else NULL (source none, a planning problem).';
 
 -- ---------------------------------------------------------------------------

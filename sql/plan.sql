@@ -56,6 +56,29 @@ SELECT starts_at, ends_at FROM prodplan.working_time('P1', '2026-03-23 00:00+00'
 SELECT prodplan.load_demo(0.01) IS NOT NULL AS demo_loaded;
 SELECT source, count(*) > 0 AS used, bool_and(minutes > 0) AS positive
 FROM prodplan.standard_times('DEMO') GROUP BY source ORDER BY source;
+-- The history source agrees with SQL's own percentile_cont over the same
+-- operations trimmed at 1.5 interquartile ranges (an independent path).
+WITH d AS (
+  SELECT po.product_id, o.work_center_id, extract(epoch FROM o.ended_at - o.started_at)::float8 / 60.0 AS m
+  FROM prodplan.operation o JOIN prodplan.production_order po USING (plant_id, order_id)
+  WHERE o.plant_id = 'DEMO' AND o.ended_at > o.started_at AND NOT o.is_rework
+), q AS (
+  SELECT product_id, work_center_id, percentile_cont(0.25) WITHIN GROUP (ORDER BY m) AS q1,
+         percentile_cont(0.75) WITHIN GROUP (ORDER BY m) AS q3
+  FROM d GROUP BY 1, 2
+), h AS (
+  SELECT d.product_id, d.work_center_id, percentile_cont(0.5) WITHIN GROUP (ORDER BY m) AS median, count(*) AS n
+  FROM d JOIN q USING (product_id, work_center_id)
+  WHERE m BETWEEN q1 - 1.5 * (q3 - q1) AND q3 + 1.5 * (q3 - q1) GROUP BY 1, 2
+)
+SELECT count(*) >= 20 AS many_pairs,
+       count(*) FILTER (WHERE h.median IS NULL OR abs(s.minutes - h.median) > 1e-9 OR s.samples <> h.n) AS disagreeing
+FROM prodplan.standard_times('DEMO') s LEFT JOIN h USING (product_id, work_center_id)
+WHERE s.source = 'history';
+-- Only the products asked for; min_samples must be positive.
+SELECT count(DISTINCT product_id) AS products, count(*) > 0 AS pairs
+FROM prodplan.standard_times('DEMO', 5, ARRAY[(SELECT min(product_id) FROM prodplan.product WHERE plant_id = 'DEMO'), 'no such product']);
+SELECT * FROM prodplan.standard_times('DEMO', 0);
 
 -- A hand-made plan on plant P1 (in 2036, so that no order is late by today's date): work center A (2 units), B (1 unit, not resumable).
 INSERT INTO prodplan.work_center (plant_id, work_center_id, name, capacity_units, calendar_id, resumable)

@@ -40,11 +40,6 @@ struct PlanRun {
   int problem_count = 0;
 };
 
-// A query's result as text cells (NULL stays NULL), palloc'd in the current
-// memory context, so C++ can read it without calling PostgreSQL.
-
-
-
 const char* kOptionKeys[] = {"plant", "start", "time_limit_ms", "seed", "objective", "rule", "frozen_hours",
                              "horizon_days", "max_iterations"};
 
