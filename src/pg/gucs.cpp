@@ -11,6 +11,9 @@ int guc_xlsx_parse_threads = 2;
 int guc_ingest_work_mem_mb = 128;
 int guc_ingest_chunk_kb = 4096;
 int guc_plan_time_limit_ms = 2000;
+bool guc_workers_enabled = true;
+char* guc_databases = nullptr;
+int guc_max_job_workers = 4;
 
 void define_gucs() {
   DefineCustomIntVariable(
@@ -49,6 +52,24 @@ void define_gucs() {
       "Time prodplan.plan() spends improving a plan after the dispatching rules, in milliseconds.",
       "options.time_limit_ms overrides it per call; 0 keeps the best dispatching rule's plan.",
       &guc_plan_time_limit_ms, 2000, 0, 3600 * 1000, PGC_USERSET, GUC_UNIT_MS, NULL, NULL, NULL);
+  DefineCustomBoolVariable(
+      "prodplan.workers_enabled",
+      "Whether prodplan's schedulers start jobs.",
+      "off: schedulers stay connected but start no job run (runs going on finish). Needs the library in "
+      "shared_preload_libraries.",
+      &guc_workers_enabled, true, PGC_SIGHUP, 0, NULL, NULL, NULL);
+  DefineCustomStringVariable(
+      "prodplan.databases",
+      "Databases (comma-separated) where prodplan runs a job scheduler.",
+      "The launcher starts a scheduler for each listed database that has the extension installed, "
+      "and stops it when the database leaves the list.",
+      &guc_databases, "postgres", PGC_SIGHUP, GUC_SUPERUSER_ONLY, NULL, NULL, NULL);
+  DefineCustomIntVariable(
+      "prodplan.max_job_workers",
+      "Most job runs one database's scheduler has going at once.",
+      "Each run is a background worker: max_worker_processes must leave room for them, the launcher and "
+      "one scheduler per database.",
+      &guc_max_job_workers, 4, 1, 64, PGC_SIGHUP, 0, NULL, NULL, NULL);
 }
 
 }  // namespace pp::pg

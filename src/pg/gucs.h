@@ -20,4 +20,11 @@ extern int guc_ingest_chunk_kb;
 // Default improvement time of prodplan.plan(), milliseconds.
 extern int guc_plan_time_limit_ms;
 
+// Background workers (worker_*.cpp): whether schedulers start jobs, the
+// databases that get a scheduler (comma-separated names), and the most job
+// runs one database's scheduler has going at once.
+extern bool guc_workers_enabled;
+extern char* guc_databases;
+extern int guc_max_job_workers;
+
 }  // namespace pp::pg

@@ -1,8 +1,9 @@
-// Module entry: the magic block and _PG_init (GUC prefix, shared memory when
-// preloaded). Later issues register background workers here.
+// Module entry: the magic block and _PG_init (GUC prefix; shared memory and
+// the background workers' launcher when preloaded).
 #include "core/common/version.h"
 #include "pg/gucs.h"
 #include "pg/ingest_progress.h"
+#include "pg/workers.h"
 
 #include "pg/pg_includes.h"
 
@@ -45,6 +46,9 @@ void _PG_init(void) {
   shmem_request_hook = prodplan_shmem_request;
   prev_shmem_startup_hook = shmem_startup_hook;
   shmem_startup_hook = prodplan_shmem_startup;
+  // The launcher (CONVENTIONS 12): never under pg_upgrade, whose server
+  // must not run jobs against a half-migrated cluster.
+  if (!IsBinaryUpgrade) pp::pg::register_launcher();
 }
 
 Datum prodplan_version(PG_FUNCTION_ARGS) {
