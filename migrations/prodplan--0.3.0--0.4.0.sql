@@ -203,3 +203,204 @@ GRANT USAGE ON SEQUENCE prodplan.jobs_job_id_seq TO prodplan_planner;
 GRANT EXECUTE ON FUNCTION prodplan.schedule_job(text, text, text), prodplan.unschedule_job(text),
   prodplan.alter_job(text, text, text, boolean), prodplan.prune_job_runs(interval), prodplan.jobs_guard()
   TO prodplan_planner;
+
+-- ---------------------------------------------------------------------------
+-- Partition upkeep (CONVENTIONS 18): per table, retention first, then rows
+-- of the DEFAULT partition moved into monthly partitions, then partitions
+-- from the data's first month to premake_months ahead of max(data, now).
+-- ---------------------------------------------------------------------------
+ALTER TABLE prodplan.partitioned_table
+  ADD COLUMN premake_months int NOT NULL DEFAULT 6 CHECK (premake_months BETWEEN 0 AND 120),
+  ADD COLUMN retention interval CHECK (retention IS NULL OR retention > interval '0'),
+  ADD COLUMN retention_action text NOT NULL DEFAULT 'detach' CHECK (retention_action IN ('detach', 'drop'));
+COMMENT ON COLUMN prodplan.partitioned_table.premake_months IS 'prodplan.maintain_partitions keeps partitions this many months ahead of the later of the newest data and now (default 6).';
+COMMENT ON COLUMN prodplan.partitioned_table.retention IS 'Partitions whose whole month ended longer ago than this are detached or dropped by prodplan.maintain_partitions; NULL (default) keeps everything. The newest partition is never removed.';
+COMMENT ON COLUMN prodplan.partitioned_table.retention_action IS 'detach (default: the partition becomes a standalone table in schema prodplan_archive, data kept) or drop.';
+
+CREATE FUNCTION prodplan.ensure_table_partitions(table_name text, from_ts timestamptz, to_ts timestamptz)
+RETURNS integer
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+  -- Months are calendar months in UTC, whatever the session's TimeZone.
+  first_month timestamp := date_trunc('month', from_ts AT TIME ZONE 'UTC');
+  last_month  timestamp := date_trunc('month', to_ts AT TIME ZONE 'UTC');
+  m           timestamp;
+  part        text;
+  created     integer := 0;
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM prodplan.partitioned_table p WHERE p.table_name = $1) THEN
+    RAISE EXCEPTION 'prodplan.ensure_table_partitions: "%" is not a partitioned prodplan table', $1
+      USING HINT = 'SELECT table_name FROM prodplan.partitioned_table lists them.';
+  END IF;
+  IF from_ts IS NULL OR to_ts IS NULL THEN
+    RAISE EXCEPTION 'prodplan.ensure_table_partitions: from_ts and to_ts must not be NULL';
+  END IF;
+  IF to_ts < from_ts THEN
+    RAISE EXCEPTION 'prodplan.ensure_table_partitions: to_ts (%) is before from_ts (%)', to_ts, from_ts;
+  END IF;
+  IF last_month - first_month > interval '100 years' THEN
+    RAISE EXCEPTION 'prodplan.ensure_table_partitions: range % .. % spans more than 100 years', from_ts, to_ts
+      USING HINT = 'Check the dates of the data: a range this wide usually means a mis-parsed date.';
+  END IF;
+  -- One creator at a time per database: concurrent loaders would race on the
+  -- existence check below.
+  PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('prodplan.ensure_partitions'));
+  m := first_month;
+  WHILE m <= last_month LOOP
+    part := format('%s_p%s', $1, to_char(m, 'YYYYMM'));
+    IF pg_catalog.to_regclass(format('prodplan.%I', part)) IS NULL THEN
+      EXECUTE format('CREATE TABLE prodplan.%I PARTITION OF prodplan.%I FOR VALUES FROM (%L) TO (%L)',
+                     part, $1, (m AT TIME ZONE 'UTC'), ((m + interval '1 month') AT TIME ZONE 'UTC'));
+      EXECUTE format('COMMENT ON TABLE prodplan.%I IS %L', part,
+                     format('Monthly partition of prodplan.%s for %s (UTC).', $1, to_char(m, 'YYYY-MM')));
+      created := created + 1;
+    END IF;
+    m := m + interval '1 month';
+  END LOOP;
+  RETURN created;
+END
+$fn$;
+COMMENT ON FUNCTION prodplan.ensure_table_partitions(text, timestamptz, timestamptz) IS 'Creates the missing monthly partitions (UTC months) of one partitioned prodplan table for the months from from_ts to to_ts; returns how many it created.';
+
+CREATE OR REPLACE FUNCTION prodplan.ensure_partitions(from_ts timestamptz, to_ts timestamptz)
+RETURNS integer
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+  t       record;
+  created integer := 0;
+BEGIN
+  FOR t IN SELECT p.table_name FROM prodplan.partitioned_table p ORDER BY p.table_name LOOP
+    created := created + prodplan.ensure_table_partitions(t.table_name, from_ts, to_ts);
+  END LOOP;
+  RETURN created;
+END
+$fn$;
+
+CREATE FUNCTION prodplan.maintain_partitions()
+RETURNS TABLE (table_name text, action text, partition text, detail text)
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+  t         record;
+  p         record;
+  cols      text;
+  n         bigint;
+  lo        timestamptz;
+  hi        timestamptz;
+  newest    timestamptz;
+  first_lo  timestamptz;
+  created   integer;
+  remaining integer;
+BEGIN
+  -- One upkeep at a time (the hourly job and a manual call); idempotent.
+  PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('prodplan.maintain_partitions'));
+  FOR t IN SELECT * FROM prodplan.partitioned_table pt ORDER BY pt.table_name LOOP
+    -- 1. Retention: whole months older than the retention, never the newest partition.
+    IF t.retention IS NOT NULL THEN
+      SELECT count(*) INTO remaining FROM prodplan.partitions x WHERE x.parent = t.table_name AND NOT x.is_default;
+      FOR p IN
+        SELECT c.relname::text AS name,
+               (regexp_match(pg_catalog.pg_get_expr(c.relpartbound, c.oid), 'TO \(''([^'']+)''\)'))[1]::timestamptz AS upper
+        FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid
+        WHERE i.inhparent = pg_catalog.to_regclass('prodplan.' || t.table_name)
+          AND pg_catalog.pg_get_expr(c.relpartbound, c.oid) <> 'DEFAULT'
+        ORDER BY 2
+      LOOP
+        EXIT WHEN remaining <= 1 OR p.upper > now() - t.retention;
+        IF t.retention_action = 'drop' THEN
+          EXECUTE format('DROP TABLE prodplan.%I', p.name);
+        ELSE
+          -- Detached partitions leave the extension's schema for
+          -- prodplan_archive: they are the site's data now, not ours.
+          EXECUTE format('ALTER TABLE prodplan.%I DETACH PARTITION prodplan.%I', t.table_name, p.name);
+          CREATE SCHEMA IF NOT EXISTS prodplan_archive;
+          EXECUTE format('ALTER TABLE prodplan.%I SET SCHEMA prodplan_archive', p.name);
+          EXECUTE format('COMMENT ON TABLE prodplan_archive.%I IS %L', p.name,
+                         format('Detached from prodplan.%s by retention (%s) on %s.', t.table_name, t.retention, now()));
+        END IF;
+        remaining := remaining - 1;
+        table_name := t.table_name; action := t.retention_action; partition := p.name;
+        detail := format('ended %s, older than the retention of %s', p.upper, t.retention);
+        RETURN NEXT;
+      END LOOP;
+    END IF;
+
+    -- 2. Rows in the DEFAULT partition: moved into monthly partitions in this
+    --    transaction (delete, create the partitions, re-insert through the
+    --    parent), unless another table references this one by foreign key.
+    EXECUTE format('SELECT count(*), min(%I), max(%I) FROM prodplan.%I', t.time_column, t.time_column,
+                   t.table_name || '_default') INTO n, lo, hi;
+    IF n > 0 THEN
+      IF EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k
+                 WHERE k.contype = 'f' AND k.confrelid = pg_catalog.to_regclass('prodplan.' || t.table_name)) THEN
+        table_name := t.table_name; action := 'default_rows_kept'; partition := t.table_name || '_default';
+        detail := format('%s rows from %s to %s; not moved: other tables reference %s by foreign key', n, lo, hi, t.table_name);
+        RETURN NEXT;
+      ELSIF hi - lo > interval '100 years' THEN
+        table_name := t.table_name; action := 'default_rows_kept'; partition := t.table_name || '_default';
+        detail := format('%s rows from %s to %s; not moved: the range spans more than 100 years (mis-parsed dates?)', n, lo, hi);
+        RETURN NEXT;
+      ELSE
+        SELECT string_agg(format('%I', a.attname), ', ' ORDER BY a.attnum) INTO cols
+        FROM pg_catalog.pg_attribute a
+        WHERE a.attrelid = pg_catalog.to_regclass('prodplan.' || t.table_name) AND a.attnum > 0
+          AND NOT a.attisdropped AND a.attgenerated = '';
+        EXECUTE format('CREATE TEMP TABLE pp_moved (LIKE prodplan.%I) ON COMMIT DROP', t.table_name);
+        EXECUTE format('WITH d AS (DELETE FROM prodplan.%I RETURNING %s) INSERT INTO pg_temp.pp_moved (%s) SELECT %s FROM d',
+                       t.table_name || '_default', cols, cols, cols);
+        PERFORM prodplan.ensure_table_partitions(t.table_name, lo, hi);
+        EXECUTE format('INSERT INTO prodplan.%I (%s) SELECT %s FROM pg_temp.pp_moved', t.table_name, cols, cols);
+        DROP TABLE pg_temp.pp_moved;
+        table_name := t.table_name; action := 'moved_from_default'; partition := t.table_name || '_default';
+        detail := format('%s rows from %s to %s', n, lo, hi);
+        RETURN NEXT;
+      END IF;
+    END IF;
+
+    -- 3. Partitions from the data's first month (the oldest partition) or
+    --    now, whichever is earlier, to premake_months ahead of the newest
+    --    data or now, whichever is later.
+    first_lo := NULL;
+    newest := NULL;
+    FOR p IN
+      SELECT c.relname::text AS name,
+             (regexp_match(pg_catalog.pg_get_expr(c.relpartbound, c.oid), 'FROM \(''([^'']+)''\)'))[1]::timestamptz AS lower
+      FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid
+      WHERE i.inhparent = pg_catalog.to_regclass('prodplan.' || t.table_name)
+        AND pg_catalog.pg_get_expr(c.relpartbound, c.oid) <> 'DEFAULT'
+      ORDER BY 2 DESC
+    LOOP
+      first_lo := p.lower;
+      IF newest IS NULL THEN
+        EXECUTE format('SELECT max(%I) FROM prodplan.%I', t.time_column, p.name) INTO newest;
+      END IF;
+    END LOOP;
+    created := prodplan.ensure_table_partitions(t.table_name, least(coalesce(first_lo, now()), now()),
+      greatest(coalesce(newest, now()), now()) + make_interval(months => t.premake_months));
+    IF created > 0 THEN
+      table_name := t.table_name; action := 'created'; partition := NULL;
+      detail := format('%s partitions, through %s', created,
+                       to_char(date_trunc('month', (greatest(coalesce(newest, now()), now())
+                               + make_interval(months => t.premake_months)) AT TIME ZONE 'UTC'), 'YYYY-MM'));
+      RETURN NEXT;
+    END IF;
+  END LOOP;
+END
+$fn$;
+COMMENT ON FUNCTION prodplan.maintain_partitions() IS 'Partition upkeep of every table in prodplan.partitioned_table (the built-in hourly job runs it): retention first (whole months older than the table''s retention are detached into schema prodplan_archive or dropped, never the newest partition), then rows that landed in the DEFAULT partition are moved into monthly partitions (or reported when they cannot be moved safely), then monthly partitions are created from the oldest one (or this month, if earlier) to premake_months (default 6) ahead of the later of the newest data and now. Advisory-locked and idempotent; returns one row per action taken.';
+
+INSERT INTO prodplan.jobs (name, schedule, command, is_builtin)
+VALUES ('prodplan.partition upkeep', '@hourly', 'SELECT count(*) FROM prodplan.maintain_partitions()', true);
+
+REVOKE ALL ON FUNCTION prodplan.ensure_table_partitions(text, timestamptz, timestamptz), prodplan.maintain_partitions() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION prodplan.ensure_table_partitions(text, timestamptz, timestamptz) TO prodplan_planner;
+GRANT EXECUTE ON FUNCTION prodplan.maintain_partitions() TO prodplan_admin;
+GRANT UPDATE (premake_months, retention, retention_action) ON prodplan.partitioned_table TO prodplan_admin;

@@ -5,7 +5,8 @@
 # pg_terminate_backend is recorded as failed and the scheduler goes on; after a
 # restart the launcher is back and the run the restart cut off is failed; a
 # job runs as its owner and cannot read what the owner cannot; bad schedules
-# and other roles' jobs are refused.
+# and other roles' jobs are refused; the built-in partition upkeep job keeps
+# partitions 6 months ahead and empties the DEFAULT partition.
 set -euo pipefail
 : "${PRODPLAN_HARNESS:?}"
 # shellcheck source=/dev/null
@@ -115,6 +116,25 @@ q -c "SELECT prodplan.alter_job('allowed', enabled => false)" >/dev/null
 sleep 3
 [ "$(q -c "SELECT count(*) FROM prodplan.job_runs WHERE started_at > now() - interval '2 seconds' AND job_name IN ('tick', 'allowed', 'broken')")" = 0 ] &&
   ok "unscheduled and paused jobs do not run" || bad "a paused or unscheduled job ran"
+
+# 6. Partition upkeep runs on its own (the built-in job, made to run now):
+# partitions 6 months ahead, a row of the DEFAULT partition moved out.
+q -c "INSERT INTO prodplan.plant (plant_id, name) VALUES ('PT', 'upkeep test')"
+q -c "INSERT INTO prodplan.operation (plant_id, operation_id, order_id, work_center_id, event_time) VALUES ('PT', 'late', 'O1', 'W1', now() + interval '3 years')"
+[ "$(q -c "SELECT count(*) FROM prodplan.operation_default")" = 1 ] || bad "the test row did not land in the DEFAULT partition"
+q -c "SELECT prodplan.alter_job('prodplan.partition upkeep', schedule => '1 second')" >/dev/null
+if wait_for 30 "SELECT EXISTS (SELECT 1 FROM prodplan.job_runs WHERE job_name = 'prodplan.partition upkeep' AND status = 'succeeded')"; then
+  missing=$(q -c "SELECT string_agg(pt.table_name, ' ') FROM prodplan.partitioned_table pt
+    WHERE pg_catalog.to_regclass(format('prodplan.%s_p%s', pt.table_name, to_char(now() AT TIME ZONE 'UTC' + interval '6 months', 'YYYYMM'))) IS NULL")
+  [ -z "$missing" ] && ok "the upkeep job ran on its own: partitions exist 6 months ahead for every table" ||
+    bad "no partition 6 months ahead for: $missing"
+  [ "$(q -c "SELECT count(*) FROM prodplan.operation_default")" = 0 ] &&
+    [ "$(q -c "SELECT count(*) FROM prodplan.operation WHERE operation_id = 'late'")" = 1 ] &&
+    ok "the row in the DEFAULT partition was moved into its month" || bad "the DEFAULT partition's row was not moved"
+else
+  bad "the partition upkeep job did not succeed: $(q -c "SELECT string_agg(status || ' ' || coalesce(message, ''), '; ') FROM prodplan.job_runs WHERE job_name = 'prodplan.partition upkeep'")"
+fi
+q -c "SELECT prodplan.alter_job('prodplan.partition upkeep', schedule => '@hourly')" >/dev/null
 
 # Leave the database free to drop: no scheduler connected to it.
 pp_cluster_psql "$dir" -qAt -c "ALTER SYSTEM SET prodplan.databases = 'postgres'" -c "SELECT pg_reload_conf()" >/dev/null
