@@ -275,6 +275,17 @@ DECLARE
   t       record;
   created integer := 0;
 BEGIN
+  -- The arguments are checked here too, so errors name the function called.
+  IF from_ts IS NULL OR to_ts IS NULL THEN
+    RAISE EXCEPTION 'prodplan.ensure_partitions: from_ts and to_ts must not be NULL';
+  END IF;
+  IF to_ts < from_ts THEN
+    RAISE EXCEPTION 'prodplan.ensure_partitions: to_ts (%) is before from_ts (%)', to_ts, from_ts;
+  END IF;
+  IF date_trunc('month', to_ts AT TIME ZONE 'UTC') - date_trunc('month', from_ts AT TIME ZONE 'UTC') > interval '100 years' THEN
+    RAISE EXCEPTION 'prodplan.ensure_partitions: range % .. % spans more than 100 years', from_ts, to_ts
+      USING HINT = 'Check the dates of the data: a range this wide usually means a mis-parsed date.';
+  END IF;
   FOR t IN SELECT p.table_name FROM prodplan.partitioned_table p ORDER BY p.table_name LOOP
     created := created + prodplan.ensure_table_partitions(t.table_name, from_ts, to_ts);
   END LOOP;
