@@ -415,3 +415,671 @@ REVOKE ALL ON FUNCTION prodplan.ensure_table_partitions(text, timestamptz, times
 GRANT EXECUTE ON FUNCTION prodplan.ensure_table_partitions(text, timestamptz, timestamptz) TO prodplan_planner;
 GRANT EXECUTE ON FUNCTION prodplan.maintain_partitions() TO prodplan_admin;
 GRANT UPDATE (premake_months, retention, retention_action) ON prodplan.partitioned_table TO prodplan_admin;
+-- ---------------------------------------------------------------------------
+-- Quantile sketches (src/pg/sketch_functions.cpp, core/stats/log_sketch.h):
+-- mergeable int4[] summaries of non-negative measures (lead times,
+-- durations) whose quantiles are within 1% relative error.
+-- ---------------------------------------------------------------------------
+
+-- Aggregate support functions. They take or return internal, so SQL cannot
+-- hand them a state, and each raises an ERROR unless an aggregate calls it.
+-- No SET search_path here, deliberately: a function with a SET clause is
+-- called through fmgr_security_definer, which saves and restores the GUC on
+-- every call, i.e. for every row aggregated; these C functions resolve no
+-- name, so the clause would only cost time.
+CREATE FUNCTION prodplan.sketch_agg_add(internal, float8) RETURNS internal
+LANGUAGE c IMMUTABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'prodplan_sketch_agg_add';
+COMMENT ON FUNCTION prodplan.sketch_agg_add(internal, float8) IS 'Transition function of prodplan.sketch_agg: counts one value in the sketch state (NULL and NaN skipped, values <= 0 counted as 0). Called only by the aggregate.';
+
+CREATE FUNCTION prodplan.sketch_merge_add(internal, int4[]) RETURNS internal
+LANGUAGE c IMMUTABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'prodplan_sketch_merge_add';
+COMMENT ON FUNCTION prodplan.sketch_merge_add(internal, int4[]) IS 'Transition function of prodplan.sketch_merge: adds the counts of one sketch to the state (NULL skipped, a malformed sketch is an error saying what is wrong). Called only by the aggregate.';
+
+CREATE FUNCTION prodplan.sketch_final(internal) RETURNS int4[]
+LANGUAGE c IMMUTABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'prodplan_sketch_final';
+COMMENT ON FUNCTION prodplan.sketch_final(internal) IS 'Final function of prodplan.sketch_agg and prodplan.sketch_merge: the state as a sketch (int4[], format version 1), NULL when nothing was counted. Called only by the aggregates.';
+
+CREATE FUNCTION prodplan.sketch_combine(internal, internal) RETURNS internal
+LANGUAGE c IMMUTABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'prodplan_sketch_combine';
+COMMENT ON FUNCTION prodplan.sketch_combine(internal, internal) IS 'Combine function of prodplan.sketch_agg and prodplan.sketch_merge (parallel aggregation): adds the counts of two partial states, exactly. Called only by the aggregates.';
+
+CREATE FUNCTION prodplan.sketch_serialize(internal) RETURNS bytea
+LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'prodplan_sketch_serialize';
+COMMENT ON FUNCTION prodplan.sketch_serialize(internal) IS 'Serialization function of prodplan.sketch_agg and prodplan.sketch_merge: a partial state as bytea for parallel workers (not a storage format). Called only by the aggregates.';
+
+CREATE FUNCTION prodplan.sketch_deserialize(bytea, internal) RETURNS internal
+LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'prodplan_sketch_deserialize';
+COMMENT ON FUNCTION prodplan.sketch_deserialize(bytea, internal) IS 'Deserialization function of prodplan.sketch_agg and prodplan.sketch_merge: the inverse of prodplan.sketch_serialize. Called only by the aggregates.';
+
+CREATE AGGREGATE prodplan.sketch_agg(float8) (
+  SFUNC = prodplan.sketch_agg_add,
+  STYPE = internal,
+  SSPACE = 4096,
+  FINALFUNC = prodplan.sketch_final,
+  FINALFUNC_MODIFY = READ_ONLY,
+  COMBINEFUNC = prodplan.sketch_combine,
+  SERIALFUNC = prodplan.sketch_serialize,
+  DESERIALFUNC = prodplan.sketch_deserialize,
+  PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE prodplan.sketch_agg(float8) IS 'A quantile sketch of the values (any unit): logarithmic buckets, so prodplan.sketch_quantile is within 1% relative error of the true value of the same rank. Values <= 0 count as 0 (the measures are non-negative), NULL and NaN are skipped, values beyond about 1e-13 and 1e26 are clamped to those. NULL over no counted value. Sketches merge exactly (prodplan.sketch_merge), so they can be stored per period or group and combined later.';
+
+CREATE AGGREGATE prodplan.sketch_merge(int4[]) (
+  SFUNC = prodplan.sketch_merge_add,
+  STYPE = internal,
+  SSPACE = 4096,
+  FINALFUNC = prodplan.sketch_final,
+  FINALFUNC_MODIFY = READ_ONLY,
+  COMBINEFUNC = prodplan.sketch_combine,
+  SERIALFUNC = prodplan.sketch_serialize,
+  DESERIALFUNC = prodplan.sketch_deserialize,
+  PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE prodplan.sketch_merge(int4[]) IS 'Merges sketches made by prodplan.sketch_agg (or this aggregate) exactly: the result equals the sketch of all their values, with the same 1% relative accuracy. NULL sketches are skipped (NULL when all are); a malformed sketch is an error saying what is wrong.';
+
+CREATE FUNCTION prodplan.sketch_quantile(sketch int4[], q float8) RETURNS float8
+LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'prodplan_sketch_quantile';
+COMMENT ON FUNCTION prodplan.sketch_quantile(int4[], float8) IS 'The q-quantile of a sketch, in the unit of the values sketched, within 1% relative error of the true value of the same rank. Ranks as percentile_disc: the value at 1-based rank max(ceil(q * n), 1), so q = 0 is the smallest, q = 1 the largest, q = 0.5 of an even count the lower median. NULL for an empty sketch; an error unless 0 <= q <= 1 or when the sketch is malformed.';
+
+CREATE FUNCTION prodplan.sketch_count(sketch int4[]) RETURNS bigint
+LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'prodplan_sketch_count';
+COMMENT ON FUNCTION prodplan.sketch_count(int4[]) IS 'The number of values a sketch counts (values <= 0 included, NULL and NaN never counted). An error when the sketch is malformed.';
+
+-- Aggregates check their owner's EXECUTE right on the support functions, not
+-- the caller's: those stay revoked from everyone.
+REVOKE ALL ON FUNCTION prodplan.sketch_agg_add(internal, float8), prodplan.sketch_merge_add(internal, int4[]),
+  prodplan.sketch_final(internal), prodplan.sketch_combine(internal, internal),
+  prodplan.sketch_serialize(internal), prodplan.sketch_deserialize(bytea, internal),
+  prodplan.sketch_agg(float8), prodplan.sketch_merge(int4[]),
+  prodplan.sketch_quantile(int4[], float8), prodplan.sketch_count(int4[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION prodplan.sketch_agg(float8), prodplan.sketch_merge(int4[]),
+  prodplan.sketch_quantile(int4[], float8), prodplan.sketch_count(int4[]) TO prodplan_reader;
+
+-- ---------------------------------------------------------------------------
+-- Incremental aggregates (CONVENTIONS 19). Each aggregate has daily buckets
+-- (UTC days) of mergeable partials (counts, sums, sums of squares, min, max,
+-- quantile sketches), a watermark, and an invalidation log.
+--
+-- Protocol. Every statement that writes a source table (through the parent
+-- table, not a partition) runs a statement-level trigger that (a) takes a
+-- FOR SHARE lock on the watermark rows of the aggregates that read the table
+-- and (b) logs, per plant, the runs of days its rows touch (once an aggregate
+-- has a watermark; before its first refresh there is nothing to keep
+-- current). prodplan.refresh_aggregates() takes those rows FOR UPDATE first:
+-- it waits for every writer in flight to commit (so their rows and log
+-- entries are visible to it) and makes writers that start meanwhile wait
+-- until it commits (so they read the new watermark). It then recomputes, per
+-- plant, the logged ranges below the watermark (late data, corrections,
+-- deletes) and, when a logged change reaches the watermark, every day from
+-- the watermark on (new data); deletes the log rows it consumed; and moves
+-- the watermark to the newest day it saw. A day no log row names is
+-- therefore exactly what a full recompute would give, and a refresh after no
+-- change reads nothing.
+-- ---------------------------------------------------------------------------
+CREATE TABLE prodplan.aggregate_watermark (
+  aggregate    text PRIMARY KEY,
+  watermark    date,
+  refreshed_at timestamptz,
+  last_refresh jsonb
+);
+COMMENT ON TABLE prodplan.aggregate_watermark IS 'One row per incremental aggregate: every day is up to date except those named in prodplan.aggregate_invalidation; a refresh recomputes the named days before the watermark one range at a time, and all days from the watermark on when a change reaches them (new data). NULL: never refreshed (the next refresh recomputes everything). last_refresh: what the last refresh recomputed (ranges, rows, seconds).';
+INSERT INTO prodplan.aggregate_watermark (aggregate) VALUES ('operation_day'), ('order_day'), ('defect_day');
+
+CREATE TABLE prodplan.aggregate_invalidation (
+  id         bigserial PRIMARY KEY,
+  aggregate  text NOT NULL REFERENCES prodplan.aggregate_watermark,
+  plant_id   text NOT NULL,
+  from_day   date NOT NULL,
+  to_day     date NOT NULL CHECK (to_day >= from_day),
+  logged_at  timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE prodplan.aggregate_invalidation IS 'Runs of days per plant whose source rows changed since the aggregate''s last refresh (new data, late data, corrections, deletes), logged by statement-level triggers on the source tables and consumed by prodplan.refresh_aggregates().';
+
+CREATE TABLE prodplan.agg_operation_day (
+  plant_id        text NOT NULL,
+  work_center_id  text NOT NULL,
+  product_id      text NOT NULL,
+  day             date NOT NULL,
+  operations      bigint NOT NULL,
+  completed       bigint NOT NULL,
+  rework          bigint NOT NULL,
+  open            bigint NOT NULL,
+  duration_n      bigint NOT NULL,
+  duration_sum    float8,
+  duration_sumsq  float8,
+  duration_min    float8,
+  duration_max    float8,
+  duration_sketch int4[],
+  PRIMARY KEY (plant_id, day, work_center_id, product_id)
+);
+COMMENT ON TABLE prodplan.agg_operation_day IS 'Operations per plant x work center x product x UTC day of event_time (incremental; prodplan.refresh_aggregates). product_id is the order''s product, '''' when the order is unknown. Partials merge by adding counts and sums and taking min/max; durations are minutes of completed operations with a positive duration; duration_sketch merges with prodplan.sketch_merge.';
+COMMENT ON COLUMN prodplan.agg_operation_day.operations IS 'Operations whose event_time falls on the day.';
+COMMENT ON COLUMN prodplan.agg_operation_day.completed IS 'Of those, ended (ended_at set).';
+COMMENT ON COLUMN prodplan.agg_operation_day.rework IS 'Of those, rework passes.';
+COMMENT ON COLUMN prodplan.agg_operation_day.open IS 'Of those, still open (no end): work in progress; the sum over all days is the current WIP.';
+COMMENT ON COLUMN prodplan.agg_operation_day.duration_n IS 'Completed operations with a positive duration (the duration partials count these).';
+COMMENT ON COLUMN prodplan.agg_operation_day.duration_sum IS 'Sum of their durations, minutes.';
+COMMENT ON COLUMN prodplan.agg_operation_day.duration_sumsq IS 'Sum of their squared durations, minutes^2 (variance = sumsq/n - (sum/n)^2).';
+COMMENT ON COLUMN prodplan.agg_operation_day.duration_min IS 'Shortest duration, minutes.';
+COMMENT ON COLUMN prodplan.agg_operation_day.duration_max IS 'Longest duration, minutes.';
+COMMENT ON COLUMN prodplan.agg_operation_day.duration_sketch IS 'Quantile sketch of the durations (1% relative accuracy; prodplan.sketch_quantile).';
+CREATE INDEX agg_operation_day_wc_idx ON prodplan.agg_operation_day (plant_id, work_center_id, day);
+CREATE INDEX agg_operation_day_day_idx ON prodplan.agg_operation_day (day);
+
+CREATE TABLE prodplan.agg_order_day (
+  plant_id       text NOT NULL,
+  day            date NOT NULL,
+  orders         bigint NOT NULL,
+  finished       bigint NOT NULL,
+  with_due       bigint NOT NULL,
+  on_time        bigint NOT NULL,
+  late           bigint NOT NULL,
+  lead_n         bigint NOT NULL,
+  lead_sum       float8,
+  lead_sumsq     float8,
+  lead_min       float8,
+  lead_max       float8,
+  lead_sketch    int4[],
+  PRIMARY KEY (plant_id, day)
+);
+COMMENT ON TABLE prodplan.agg_order_day IS 'Production orders per plant x UTC day of creation (incremental; prodplan.refresh_aggregates): how many, finished, on time against the due date, and lead-time partials in hours (finished - created) with a quantile sketch.';
+COMMENT ON COLUMN prodplan.agg_order_day.orders IS 'Orders created on the day.';
+COMMENT ON COLUMN prodplan.agg_order_day.finished IS 'Of those, finished.';
+COMMENT ON COLUMN prodplan.agg_order_day.with_due IS 'Of the finished, those with a due date (the on-time rate''s denominator).';
+COMMENT ON COLUMN prodplan.agg_order_day.on_time IS 'Finished no later than the due date.';
+COMMENT ON COLUMN prodplan.agg_order_day.late IS 'Finished after the due date.';
+COMMENT ON COLUMN prodplan.agg_order_day.lead_n IS 'Finished orders (lead-time partials count these).';
+COMMENT ON COLUMN prodplan.agg_order_day.lead_sum IS 'Sum of lead times, hours.';
+COMMENT ON COLUMN prodplan.agg_order_day.lead_sumsq IS 'Sum of squared lead times, hours^2.';
+COMMENT ON COLUMN prodplan.agg_order_day.lead_min IS 'Shortest lead time, hours.';
+COMMENT ON COLUMN prodplan.agg_order_day.lead_max IS 'Longest lead time, hours.';
+COMMENT ON COLUMN prodplan.agg_order_day.lead_sketch IS 'Quantile sketch of lead times in hours (1% relative accuracy): p50/p90 with prodplan.sketch_quantile(prodplan.sketch_merge(...)).';
+
+CREATE TABLE prodplan.agg_defect_day (
+  plant_id              text NOT NULL,
+  product_id            text NOT NULL,
+  culprit_work_center_id text NOT NULL,
+  severity              smallint NOT NULL,
+  day                   date NOT NULL,
+  defects               bigint NOT NULL,
+  orders                bigint NOT NULL,
+  PRIMARY KEY (plant_id, day, product_id, culprit_work_center_id, severity)
+);
+COMMENT ON TABLE prodplan.agg_defect_day IS 'Defects per plant x product x culprit work center x severity x UTC day of detection (incremental; prodplan.refresh_aggregates). product_id and culprit_work_center_id are '''' when unknown, severity 0 when not given.';
+COMMENT ON COLUMN prodplan.agg_defect_day.defects IS 'Defect records.';
+CREATE INDEX agg_defect_day_day_idx ON prodplan.agg_defect_day (day);
+COMMENT ON COLUMN prodplan.agg_defect_day.orders IS 'Distinct orders among them (distinct per bucket: not additive across buckets).';
+
+CREATE VIEW prodplan.wip_by_work_center AS
+SELECT plant_id, work_center_id, sum(open)::bigint AS open_operations
+FROM prodplan.agg_operation_day
+GROUP BY plant_id, work_center_id
+HAVING sum(open) > 0;
+COMMENT ON VIEW prodplan.wip_by_work_center IS 'Current work in progress per work center: open operations (no end), from prodplan.agg_operation_day (as fresh as its last refresh).';
+
+-- Recomputations of one plant's days lo..hi (plant NULL: every plant; hi
+-- NULL: to the newest data). The source rows are selected by their UTC day
+-- through the partition key, so only the partitions of those days are read.
+CREATE FUNCTION prodplan.agg_recompute_operation_day(plant text, lo date, hi date)
+RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+  n bigint;
+  t0 timestamptz := (lo::timestamp AT TIME ZONE 'UTC');
+  t1 timestamptz := CASE WHEN hi IS NULL THEN 'infinity'::timestamptz ELSE ((hi + 1)::timestamp AT TIME ZONE 'UTC') END;
+BEGIN
+  DELETE FROM prodplan.agg_operation_day a
+  WHERE (plant IS NULL OR a.plant_id = plant) AND a.day >= lo AND (hi IS NULL OR a.day <= hi);
+  INSERT INTO prodplan.agg_operation_day
+  SELECT o.plant_id, o.work_center_id, coalesce(po.product_id, ''), (o.event_time AT TIME ZONE 'UTC')::date,
+         count(*), count(*) FILTER (WHERE o.ended_at IS NOT NULL), count(*) FILTER (WHERE o.is_rework),
+         count(*) FILTER (WHERE o.ended_at IS NULL),
+         count(*) FILTER (WHERE o.duration_minutes > 0),
+         sum(o.duration_minutes) FILTER (WHERE o.duration_minutes > 0),
+         sum(o.duration_minutes * o.duration_minutes) FILTER (WHERE o.duration_minutes > 0),
+         min(o.duration_minutes) FILTER (WHERE o.duration_minutes > 0),
+         max(o.duration_minutes) FILTER (WHERE o.duration_minutes > 0),
+         prodplan.sketch_agg(o.duration_minutes) FILTER (WHERE o.duration_minutes > 0)
+  FROM prodplan.operation o
+  LEFT JOIN prodplan.production_order po ON po.plant_id = o.plant_id AND po.order_id = o.order_id
+  WHERE (plant IS NULL OR o.plant_id = plant) AND o.event_time >= t0 AND o.event_time < t1
+  GROUP BY 1, 2, 3, 4;
+  GET DIAGNOSTICS n = ROW_COUNT;
+  RETURN n;
+END
+$fn$;
+COMMENT ON FUNCTION prodplan.agg_recompute_operation_day(text, date, date) IS 'Recomputes prodplan.agg_operation_day for a plant''s days lo..hi (plant NULL: all plants; hi NULL: through the newest data); returns the rows written. Used by prodplan.refresh_aggregates.';
+
+CREATE FUNCTION prodplan.agg_recompute_order_day(plant text, lo date, hi date)
+RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+  n bigint;
+  t0 timestamptz := (lo::timestamp AT TIME ZONE 'UTC');
+  t1 timestamptz := CASE WHEN hi IS NULL THEN 'infinity'::timestamptz ELSE ((hi + 1)::timestamp AT TIME ZONE 'UTC') END;
+BEGIN
+  DELETE FROM prodplan.agg_order_day a
+  WHERE (plant IS NULL OR a.plant_id = plant) AND a.day >= lo AND (hi IS NULL OR a.day <= hi);
+  INSERT INTO prodplan.agg_order_day
+  SELECT o.plant_id, (o.created_at AT TIME ZONE 'UTC')::date,
+         count(*), count(o.finished_at),
+         count(*) FILTER (WHERE o.finished_at IS NOT NULL AND o.due_at IS NOT NULL),
+         count(*) FILTER (WHERE o.finished_at <= o.due_at),
+         count(*) FILTER (WHERE o.finished_at > o.due_at),
+         count(o.finished_at),
+         sum(extract(epoch FROM o.finished_at - o.created_at)::float8 / 3600.0),
+         sum((extract(epoch FROM o.finished_at - o.created_at)::float8 / 3600.0) ^ 2),
+         min(extract(epoch FROM o.finished_at - o.created_at)::float8 / 3600.0),
+         max(extract(epoch FROM o.finished_at - o.created_at)::float8 / 3600.0),
+         prodplan.sketch_agg(extract(epoch FROM o.finished_at - o.created_at)::float8 / 3600.0)
+  FROM prodplan.production_order o
+  WHERE (plant IS NULL OR o.plant_id = plant) AND o.created_at >= t0 AND o.created_at < t1
+  GROUP BY 1, 2;
+  GET DIAGNOSTICS n = ROW_COUNT;
+  RETURN n;
+END
+$fn$;
+COMMENT ON FUNCTION prodplan.agg_recompute_order_day(text, date, date) IS 'Recomputes prodplan.agg_order_day for a plant''s days lo..hi (plant NULL: all plants; hi NULL: through the newest data); returns the rows written. Used by prodplan.refresh_aggregates.';
+
+CREATE FUNCTION prodplan.agg_recompute_defect_day(plant text, lo date, hi date)
+RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+  n bigint;
+  t0 timestamptz := (lo::timestamp AT TIME ZONE 'UTC');
+  t1 timestamptz := CASE WHEN hi IS NULL THEN 'infinity'::timestamptz ELSE ((hi + 1)::timestamp AT TIME ZONE 'UTC') END;
+BEGIN
+  DELETE FROM prodplan.agg_defect_day a
+  WHERE (plant IS NULL OR a.plant_id = plant) AND a.day >= lo AND (hi IS NULL OR a.day <= hi);
+  -- The culprit operation's work center (an operation id stored twice, with
+  -- two event times, counts its smallest work center id). The culprit may be
+  -- in any month: a few defects look it up by key in each partition; many
+  -- defects hash-join the operations once.
+  IF (SELECT count(*) FROM prodplan.defect d
+      WHERE (plant IS NULL OR d.plant_id = plant) AND d.detected_at >= t0 AND d.detected_at < t1) <= 2000 THEN
+    INSERT INTO prodplan.agg_defect_day
+    SELECT d.plant_id, coalesce(po.product_id, ''), coalesce(c.work_center_id, ''), d.severity,
+           (d.detected_at AT TIME ZONE 'UTC')::date, count(*), count(DISTINCT d.order_id)
+    FROM prodplan.defect d
+    LEFT JOIN prodplan.production_order po ON po.plant_id = d.plant_id AND po.order_id = d.order_id
+    LEFT JOIN LATERAL (SELECT min(op.work_center_id) AS work_center_id FROM prodplan.operation op
+                       WHERE op.plant_id = d.plant_id AND op.operation_id = d.culprit_operation_id) c ON true
+    WHERE (plant IS NULL OR d.plant_id = plant) AND d.detected_at >= t0 AND d.detected_at < t1
+    GROUP BY 1, 2, 3, 4, 5;
+  ELSE
+    INSERT INTO prodplan.agg_defect_day
+    SELECT d.plant_id, coalesce(po.product_id, ''), coalesce(c.work_center_id, ''), d.severity,
+           (d.detected_at AT TIME ZONE 'UTC')::date, count(*), count(DISTINCT d.order_id)
+    FROM prodplan.defect d
+    LEFT JOIN prodplan.production_order po ON po.plant_id = d.plant_id AND po.order_id = d.order_id
+    LEFT JOIN (SELECT op.plant_id, op.operation_id, min(op.work_center_id) AS work_center_id
+               FROM prodplan.operation op
+               WHERE (plant IS NULL OR op.plant_id = plant)
+                 AND op.operation_id IN (SELECT x.culprit_operation_id FROM prodplan.defect x
+                                         WHERE (plant IS NULL OR x.plant_id = plant)
+                                           AND x.detected_at >= t0 AND x.detected_at < t1)
+               GROUP BY 1, 2) c ON c.plant_id = d.plant_id AND c.operation_id = d.culprit_operation_id
+    WHERE (plant IS NULL OR d.plant_id = plant) AND d.detected_at >= t0 AND d.detected_at < t1
+    GROUP BY 1, 2, 3, 4, 5;
+  END IF;
+  GET DIAGNOSTICS n = ROW_COUNT;
+  RETURN n;
+END
+$fn$;
+COMMENT ON FUNCTION prodplan.agg_recompute_defect_day(text, date, date) IS 'Recomputes prodplan.agg_defect_day for a plant''s days lo..hi (plant NULL: all plants; hi NULL: through the newest data); returns the rows written. Used by prodplan.refresh_aggregates.';
+
+-- Logs the days a statement changed, as runs of consecutive days per plant
+-- (islands), so a bulk load logs a few rows.
+CREATE FUNCTION prodplan.agg_log(aggregate text, plants text[], days date[])
+RETURNS void
+LANGUAGE sql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+  INSERT INTO prodplan.aggregate_invalidation (aggregate, plant_id, from_day, to_day)
+  SELECT $1, s.p, min(s.d), max(s.d)
+  FROM (SELECT u.p, u.d, u.d - (dense_rank() OVER (PARTITION BY u.p ORDER BY u.d))::int AS g
+        FROM unnest($2, $3) AS u(p, d) WHERE u.p IS NOT NULL AND u.d IS NOT NULL) s
+  GROUP BY s.p, s.g
+$fn$;
+COMMENT ON FUNCTION prodplan.agg_log(text, text[], date[]) IS 'Records in prodplan.aggregate_invalidation the days (per plant, as runs of consecutive days) whose source rows changed. Called by the source tables'' statement triggers.';
+
+-- Statement triggers with transition tables (o: old rows, n: new rows).
+-- Each first takes FOR SHARE on the watermark rows it reads (see the
+-- protocol above). A NULL watermark means "never refreshed": nothing to log.
+CREATE FUNCTION prodplan.agg_operation_changed()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+  w_op  date;
+  w_def date;
+  p     text[];
+  d     date[];
+BEGIN
+  SELECT w.watermark INTO w_op FROM prodplan.aggregate_watermark w WHERE w.aggregate = 'operation_day' FOR SHARE;
+  SELECT w.watermark INTO w_def FROM prodplan.aggregate_watermark w WHERE w.aggregate = 'defect_day' FOR SHARE;
+  IF TG_OP IN ('INSERT', 'UPDATE') THEN
+    IF w_op IS NOT NULL THEN
+      SELECT array_agg(s.plant_id), array_agg(s.day) INTO p, d
+      FROM (SELECT DISTINCT x.plant_id, (x.event_time AT TIME ZONE 'UTC')::date AS day FROM n x) s;
+      PERFORM prodplan.agg_log('operation_day', p, d) WHERE p IS NOT NULL;
+    END IF;
+    -- Defects blame operations: a culprit's work center may have changed.
+    IF w_def IS NOT NULL AND EXISTS (SELECT 1 FROM prodplan.defect x WHERE x.plant_id IN (SELECT y.plant_id FROM n y)) THEN
+      SELECT array_agg(s.plant_id), array_agg(s.day) INTO p, d
+      FROM (SELECT DISTINCT x.plant_id, (x.detected_at AT TIME ZONE 'UTC')::date AS day
+            FROM prodplan.defect x JOIN n y ON y.plant_id = x.plant_id AND y.operation_id = x.culprit_operation_id) s;
+      PERFORM prodplan.agg_log('defect_day', p, d) WHERE p IS NOT NULL;
+    END IF;
+  END IF;
+  IF TG_OP IN ('UPDATE', 'DELETE') THEN
+    IF w_op IS NOT NULL THEN
+      SELECT array_agg(s.plant_id), array_agg(s.day) INTO p, d
+      FROM (SELECT DISTINCT x.plant_id, (x.event_time AT TIME ZONE 'UTC')::date AS day FROM o x) s;
+      PERFORM prodplan.agg_log('operation_day', p, d) WHERE p IS NOT NULL;
+    END IF;
+    IF w_def IS NOT NULL AND EXISTS (SELECT 1 FROM prodplan.defect x WHERE x.plant_id IN (SELECT y.plant_id FROM o y)) THEN
+      SELECT array_agg(s.plant_id), array_agg(s.day) INTO p, d
+      FROM (SELECT DISTINCT x.plant_id, (x.detected_at AT TIME ZONE 'UTC')::date AS day
+            FROM prodplan.defect x JOIN o y ON y.plant_id = x.plant_id AND y.operation_id = x.culprit_operation_id) s;
+      PERFORM prodplan.agg_log('defect_day', p, d) WHERE p IS NOT NULL;
+    END IF;
+  END IF;
+  RETURN NULL;
+END
+$fn$;
+COMMENT ON FUNCTION prodplan.agg_operation_changed() IS 'Statement trigger of prodplan.operation: logs the changed days of agg_operation_day and (through culprit operations) agg_defect_day.';
+
+CREATE FUNCTION prodplan.agg_order_changed()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+  w_ord date;
+  w_op  date;
+  w_def date;
+  op    text[] := '{}';
+  oo    text[] := '{}';
+  oc    timestamptz[] := '{}';
+  p     text[];
+  d     date[];
+BEGIN
+  SELECT w.watermark INTO w_ord FROM prodplan.aggregate_watermark w WHERE w.aggregate = 'order_day' FOR SHARE;
+  SELECT w.watermark INTO w_op FROM prodplan.aggregate_watermark w WHERE w.aggregate = 'operation_day' FOR SHARE;
+  SELECT w.watermark INTO w_def FROM prodplan.aggregate_watermark w WHERE w.aggregate = 'defect_day' FOR SHARE;
+  IF w_ord IS NULL AND w_op IS NULL AND w_def IS NULL THEN
+    RETURN NULL;
+  END IF;
+  -- The changed orders, new and old versions (keys and creation times).
+  IF TG_OP IN ('INSERT', 'UPDATE') THEN
+    SELECT op || coalesce(array_agg(x.plant_id), '{}'), oo || coalesce(array_agg(x.order_id), '{}'),
+           oc || coalesce(array_agg(x.created_at), '{}') INTO op, oo, oc FROM n x;
+  END IF;
+  IF TG_OP IN ('UPDATE', 'DELETE') THEN
+    SELECT op || coalesce(array_agg(x.plant_id), '{}'), oo || coalesce(array_agg(x.order_id), '{}'),
+           oc || coalesce(array_agg(x.created_at), '{}') INTO op, oo, oc FROM o x;
+  END IF;
+  IF w_ord IS NOT NULL THEN
+    SELECT array_agg(s.plant_id), array_agg(s.day) INTO p, d
+    FROM (SELECT DISTINCT u.plant_id, (u.created_at AT TIME ZONE 'UTC')::date AS day
+          FROM unnest(op, oc) AS u(plant_id, created_at)) s;
+    PERFORM prodplan.agg_log('order_day', p, d) WHERE p IS NOT NULL;
+  END IF;
+  -- An order's product labels its operations and defects.
+  IF w_op IS NOT NULL AND EXISTS (SELECT 1 FROM prodplan.operation x WHERE x.plant_id = ANY (op)) THEN
+    SELECT array_agg(s.plant_id), array_agg(s.day) INTO p, d
+    FROM (SELECT DISTINCT x.plant_id, (x.event_time AT TIME ZONE 'UTC')::date AS day
+          FROM prodplan.operation x JOIN unnest(op, oo) AS y(plant_id, order_id)
+            ON y.plant_id = x.plant_id AND y.order_id = x.order_id) s;
+    PERFORM prodplan.agg_log('operation_day', p, d) WHERE p IS NOT NULL;
+  END IF;
+  IF w_def IS NOT NULL AND EXISTS (SELECT 1 FROM prodplan.defect x WHERE x.plant_id = ANY (op)) THEN
+    SELECT array_agg(s.plant_id), array_agg(s.day) INTO p, d
+    FROM (SELECT DISTINCT x.plant_id, (x.detected_at AT TIME ZONE 'UTC')::date AS day
+          FROM prodplan.defect x JOIN unnest(op, oo) AS y(plant_id, order_id)
+            ON y.plant_id = x.plant_id AND y.order_id = x.order_id) s;
+    PERFORM prodplan.agg_log('defect_day', p, d) WHERE p IS NOT NULL;
+  END IF;
+  RETURN NULL;
+END
+$fn$;
+COMMENT ON FUNCTION prodplan.agg_order_changed() IS 'Statement trigger of prodplan.production_order: logs the changed days of agg_order_day (creation days) and, since an order''s product labels them, of its operations'' and defects'' aggregates.';
+
+CREATE FUNCTION prodplan.agg_defect_changed()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+  w_def date;
+  p     text[];
+  d     date[];
+BEGIN
+  SELECT w.watermark INTO w_def FROM prodplan.aggregate_watermark w WHERE w.aggregate = 'defect_day' FOR SHARE;
+  IF w_def IS NULL THEN
+    RETURN NULL;
+  END IF;
+  IF TG_OP IN ('INSERT', 'UPDATE') THEN
+    SELECT array_agg(s.plant_id), array_agg(s.day) INTO p, d
+    FROM (SELECT DISTINCT x.plant_id, (x.detected_at AT TIME ZONE 'UTC')::date AS day FROM n x) s;
+    PERFORM prodplan.agg_log('defect_day', p, d) WHERE p IS NOT NULL;
+  END IF;
+  IF TG_OP IN ('UPDATE', 'DELETE') THEN
+    SELECT array_agg(s.plant_id), array_agg(s.day) INTO p, d
+    FROM (SELECT DISTINCT x.plant_id, (x.detected_at AT TIME ZONE 'UTC')::date AS day FROM o x) s;
+    PERFORM prodplan.agg_log('defect_day', p, d) WHERE p IS NOT NULL;
+  END IF;
+  RETURN NULL;
+END
+$fn$;
+COMMENT ON FUNCTION prodplan.agg_defect_changed() IS 'Statement trigger of prodplan.defect: logs the changed detection days of agg_defect_day.';
+
+CREATE TRIGGER agg_operation_ins AFTER INSERT ON prodplan.operation
+  REFERENCING NEW TABLE AS n FOR EACH STATEMENT EXECUTE FUNCTION prodplan.agg_operation_changed();
+CREATE TRIGGER agg_operation_upd AFTER UPDATE ON prodplan.operation
+  REFERENCING OLD TABLE AS o NEW TABLE AS n FOR EACH STATEMENT EXECUTE FUNCTION prodplan.agg_operation_changed();
+CREATE TRIGGER agg_operation_del AFTER DELETE ON prodplan.operation
+  REFERENCING OLD TABLE AS o FOR EACH STATEMENT EXECUTE FUNCTION prodplan.agg_operation_changed();
+CREATE TRIGGER agg_order_ins AFTER INSERT ON prodplan.production_order
+  REFERENCING NEW TABLE AS n FOR EACH STATEMENT EXECUTE FUNCTION prodplan.agg_order_changed();
+CREATE TRIGGER agg_order_upd AFTER UPDATE ON prodplan.production_order
+  REFERENCING OLD TABLE AS o NEW TABLE AS n FOR EACH STATEMENT EXECUTE FUNCTION prodplan.agg_order_changed();
+CREATE TRIGGER agg_order_del AFTER DELETE ON prodplan.production_order
+  REFERENCING OLD TABLE AS o FOR EACH STATEMENT EXECUTE FUNCTION prodplan.agg_order_changed();
+CREATE TRIGGER agg_defect_ins AFTER INSERT ON prodplan.defect
+  REFERENCING NEW TABLE AS n FOR EACH STATEMENT EXECUTE FUNCTION prodplan.agg_defect_changed();
+CREATE TRIGGER agg_defect_upd AFTER UPDATE ON prodplan.defect
+  REFERENCING OLD TABLE AS o NEW TABLE AS n FOR EACH STATEMENT EXECUTE FUNCTION prodplan.agg_defect_changed();
+CREATE TRIGGER agg_defect_del AFTER DELETE ON prodplan.defect
+  REFERENCING OLD TABLE AS o FOR EACH STATEMENT EXECUTE FUNCTION prodplan.agg_defect_changed();
+
+-- TRUNCATE has no transition table: the aggregates reading the table start
+-- over (a NULL watermark makes the next refresh recompute everything).
+CREATE FUNCTION prodplan.agg_source_truncated()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+  UPDATE prodplan.aggregate_watermark w SET watermark = NULL
+  WHERE w.aggregate = ANY (CASE TG_TABLE_NAME
+                             WHEN 'operation' THEN ARRAY['operation_day', 'defect_day']
+                             WHEN 'production_order' THEN ARRAY['order_day', 'operation_day', 'defect_day']
+                             ELSE ARRAY['defect_day'] END);
+  RETURN NULL;
+END
+$fn$;
+COMMENT ON FUNCTION prodplan.agg_source_truncated() IS 'TRUNCATE trigger of the aggregates'' source tables: the aggregates reading the table are recomputed in full by the next refresh.';
+CREATE TRIGGER agg_operation_truncate AFTER TRUNCATE ON prodplan.operation
+  FOR EACH STATEMENT EXECUTE FUNCTION prodplan.agg_source_truncated();
+CREATE TRIGGER agg_order_truncate AFTER TRUNCATE ON prodplan.production_order
+  FOR EACH STATEMENT EXECUTE FUNCTION prodplan.agg_source_truncated();
+CREATE TRIGGER agg_defect_truncate AFTER TRUNCATE ON prodplan.defect
+  FOR EACH STATEMENT EXECUTE FUNCTION prodplan.agg_source_truncated();
+
+CREATE FUNCTION prodplan.refresh_aggregates()
+RETURNS TABLE (aggregate text, ranges int, rows_written bigint, watermark date, seconds float8)
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+  a        text;
+  wm       date;
+  max_id   bigint;
+  newest   timestamptz;
+  rp       text[];
+  rl       date[];
+  rh       date[];
+  k        int;
+  gap      int;
+  tail     boolean;
+  n        bigint;
+  nranges  int;
+  t0       timestamptz;
+  from_ts  timestamptz;
+  merged   jsonb;
+BEGIN
+  FOREACH a IN ARRAY ARRAY['order_day', 'operation_day', 'defect_day'] LOOP
+    t0 := clock_timestamp();
+    -- FOR UPDATE: wait for writers in flight, hold off new ones (see the protocol).
+    SELECT w.watermark INTO wm FROM prodplan.aggregate_watermark w WHERE w.aggregate = a FOR UPDATE;
+    SELECT max(i.id) INTO max_id FROM prodplan.aggregate_invalidation i WHERE i.aggregate = a;
+    -- New data: a logged change at or after the watermark (or no watermark yet).
+    tail := wm IS NULL OR EXISTS (SELECT 1 FROM prodplan.aggregate_invalidation i
+                                  WHERE i.aggregate = a AND i.id <= max_id AND i.to_day >= wm);
+    from_ts := coalesce(wm::timestamp AT TIME ZONE 'UTC', '-infinity'::timestamptz);
+    newest := CASE WHEN NOT tail THEN NULL WHEN a
+= 'order_day' THEN (SELECT max(o.created_at) FROM prodplan.production_order o WHERE o.created_at >= from_ts)
+      WHEN a = 'operation_day' THEN (SELECT max(o.event_time) FROM prodplan.operation o WHERE o.event_time >= from_ts)
+      ELSE (SELECT max(d.detected_at) FROM prodplan.defect d WHERE d.detected_at >= from_ts) END;
+    n := 0;
+    nranges := 0;
+    merged := '[]';
+    IF wm IS NOT NULL THEN
+      -- Logged ranges below the watermark, merged per plant where they
+      -- overlap or touch.
+      WITH l AS (SELECT i.plant_id, i.from_day, least(i.to_day, wm - 1) AS to_day
+                 FROM prodplan.aggregate_invalidation i
+                 WHERE i.aggregate = a AND i.id <= max_id AND i.from_day < wm),
+      s AS (SELECT l.*, max(l.to_day) OVER (PARTITION BY l.plant_id ORDER BY l.from_day, l.to_day
+                                            ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end FROM l),
+      g AS (SELECT s.*, sum(CASE WHEN s.prev_end IS NULL OR s.from_day > s.prev_end + 1 THEN 1 ELSE 0 END)
+                          OVER (PARTITION BY s.plant_id ORDER BY s.from_day, s.to_day) AS grp FROM s),
+      m AS (SELECT g.plant_id, min(g.from_day) AS lo, max(g.to_day) AS hi FROM g GROUP BY g.plant_id, g.grp)
+      SELECT array_agg(m.plant_id ORDER BY m.plant_id, m.lo), array_agg(m.lo ORDER BY m.plant_id, m.lo),
+             array_agg(m.hi ORDER BY m.plant_id, m.lo)
+        INTO rp, rl, rh FROM m;
+      -- Too many ranges: bridge gaps of up to a week, a month, a quarter,
+      -- a year, then everything, until at most 32 remain.
+      FOREACH gap IN ARRAY ARRAY[7, 31, 92, 366, 1000000] LOOP
+        EXIT WHEN coalesce(array_length(rp, 1), 0) <= 32;
+        WITH x AS (SELECT u.p, u.lo, u.hi,
+                          CASE WHEN u.lo > lag(u.hi) OVER (PARTITION BY u.p ORDER BY u.lo) + gap THEN 1 ELSE 0 END AS brk
+                   FROM unnest(rp, rl, rh) AS u(p, lo, hi)),
+        y AS (SELECT x.*, sum(x.brk) OVER (PARTITION BY x.p ORDER BY x.lo) AS grp FROM x),
+        z AS (SELECT y.p, min(y.lo) AS lo, max(y.hi) AS hi FROM y GROUP BY y.p, y.grp)
+        SELECT array_agg(z.p ORDER BY z.p, z.lo), array_agg(z.lo ORDER BY z.p, z.lo), array_agg(z.hi ORDER BY z.p, z.lo)
+          INTO rp, rl, rh FROM z;
+      END LOOP;
+      FOR k IN 1 .. coalesce(array_length(rp, 1), 0) LOOP
+        n := n + CASE a
+          WHEN 'order_day' THEN prodplan.agg_recompute_order_day(rp[k], rl[k], rh[k])
+          WHEN 'operation_day' THEN prodplan.agg_recompute_operation_day(rp[k], rl[k], rh[k])
+          ELSE prodplan.agg_recompute_defect_day(rp[k], rl[k], rh[k]) END;
+        nranges := nranges + 1;
+        merged := merged || jsonb_build_array(jsonb_build_object('plant', rp[k], 'from', rl[k], 'to', rh[k]));
+      END LOOP;
+    END IF;
+    -- New data: every plant's days from the watermark on (all of them the first time).
+    IF tail THEN
+      n := n + CASE a
+        WHEN 'order_day' THEN prodplan.agg_recompute_order_day(NULL, coalesce(wm, '-infinity'::date), NULL)
+        WHEN 'operation_day' THEN prodplan.agg_recompute_operation_day(NULL, coalesce(wm, '-infinity'::date), NULL)
+        ELSE prodplan.agg_recompute_defect_day(NULL, coalesce(wm, '-infinity'::date), NULL) END;
+    END IF;
+    DELETE FROM prodplan.aggregate_invalidation i WHERE i.aggregate = a AND i.id <= max_id;
+    aggregate := a;
+    ranges := nranges;
+    rows_written := n;
+    watermark := coalesce((newest AT TIME ZONE 'UTC')::date, wm);
+    seconds := extract(epoch FROM clock_timestamp() - t0);
+    UPDATE prodplan.aggregate_watermark w
+       SET watermark = refresh_aggregates.watermark, refreshed_at = now(),
+           last_refresh = jsonb_build_object('invalidated_ranges', merged, 'from', CASE WHEN tail THEN wm END, 'rows_written', n,
+                                             'seconds', round(seconds::numeric, 3))
+     WHERE w.aggregate = a;
+    RETURN NEXT;
+  END LOOP;
+END
+$fn$;
+COMMENT ON FUNCTION prodplan.refresh_aggregates() IS 'Brings the incremental aggregates (agg_order_day, agg_operation_day, agg_defect_day) up to date: recomputes only the day ranges logged as changed below each watermark (merged per plant; more than 32 are bridged over their smallest gaps until at most 32 remain) plus, when a change reaches the watermark, every day from it on, then moves the watermark to the newest data; after no change it reads nothing. The result equals a full recompute. Returns per aggregate the ranges recomputed, rows written, the new watermark and seconds. The built-in job "prodplan.aggregate refresh" runs it every minute.';
+
+INSERT INTO prodplan.jobs (name, schedule, command, is_builtin)
+VALUES ('prodplan.aggregate refresh', '* * * * *', 'SELECT count(*) FROM prodplan.refresh_aggregates()', true);
+
+ALTER FUNCTION prodplan.agg_operation_changed() SECURITY DEFINER;
+ALTER FUNCTION prodplan.agg_order_changed() SECURITY DEFINER;
+ALTER FUNCTION prodplan.agg_defect_changed() SECURITY DEFINER;
+ALTER FUNCTION prodplan.agg_source_truncated() SECURITY DEFINER;
+REVOKE ALL ON FUNCTION prodplan.refresh_aggregates(), prodplan.agg_log(text, text[], date[]),
+  prodplan.agg_recompute_operation_day(text, date, date), prodplan.agg_recompute_order_day(text, date, date),
+  prodplan.agg_recompute_defect_day(text, date, date), prodplan.agg_operation_changed(), prodplan.agg_order_changed(),
+  prodplan.agg_defect_changed(), prodplan.agg_source_truncated() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION prodplan.refresh_aggregates() TO prodplan_planner;
+GRANT SELECT ON prodplan.aggregate_watermark, prodplan.aggregate_invalidation, prodplan.agg_operation_day,
+  prodplan.agg_order_day, prodplan.agg_defect_day, prodplan.wip_by_work_center TO prodplan_reader;
+
+-- The checksum covers the plant's data, not what is derived from it.
+CREATE OR REPLACE FUNCTION prodplan.content_checksum(plant text DEFAULT NULL)
+RETURNS TABLE (table_name text, row_count bigint, checksum text)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+  t record;
+BEGIN
+  -- Every ordinary or partitioned table of the schema with a plant_id column,
+  -- except partitions (counted through the parent). Rows are rendered as text
+  -- and sorted, so the checksum depends on contents only, never on physical
+  -- order or partition layout.
+  FOR t IN
+    SELECT c.relname
+    FROM pg_catalog.pg_class c
+    WHERE c.relnamespace = 'prodplan'::regnamespace
+      AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+      AND EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
+                  WHERE a.attrelid = c.oid AND a.attname = 'plant_id' AND NOT a.attisdropped)
+      -- Runs and plans record what was done (ids, times), not the plant's data.
+      AND c.relname NOT IN ('ingest_runs', 'plans', 'released_slots', 'resource_slot_axis')
+      -- Aggregates and their invalidation log are derived from the data.
+      AND c.relname NOT LIKE 'agg\_%' AND c.relname <> 'aggregate_invalidation'
+    ORDER BY c.relname
+  LOOP
+    table_name := t.relname;
+    EXECUTE format(
+      'SELECT count(*), coalesce(md5(string_agg(r::text, E''\n'' ORDER BY r::text)), md5('''')) '
+      'FROM prodplan.%I r WHERE $1 IS NULL OR r.plant_id = $1', t.relname)
+      INTO row_count, checksum USING plant;
+    RETURN NEXT;
+  END LOOP;
+END
+$fn$;

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Incremental refresh vs REFRESH MATERIALIZED VIEW on load_demo(BENCH_SCALE)
+# (default 1): 1% new operations are appended (today's work; in the second
+# series 1 in 100 of them is a late one backfilled into an old month), then
+# prodplan.refresh_aggregates() and REFRESH of three materialized views with
+# the same definitions as agg_operation_day, agg_order_day and agg_defect_day
+# run side by side. Target: the refresh at least 50x faster. The results are
+# checked equal.
+set -euo pipefail
+: "${PGHOST:?}" "${PGPORT:?}"
+export PGUSER=${PGUSER:-postgres}
+export PGOPTIONS="${PGOPTIONS:-} -c client_min_messages=warning"
+scale=${BENCH_SCALE:-1}
+reps=${BENCH_REPS:-3}
+# shellcheck source=../integration/db_helpers.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../integration/db_helpers.sh"
+pp_fresh_databases pp_bench_agg
+q() { psql -qX -d pp_bench_agg -v ON_ERROR_STOP=1 -At "$@"; }
+ms() { q -c '\timing on' -c "$1" | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | tail -1; }
+
+q -c "SELECT prodplan.load_demo($scale, 42) IS NOT NULL" >/dev/null
+q -c "ANALYZE" >/dev/null
+full_ms=$(ms "SELECT count(*) FROM prodplan.refresh_aggregates()")
+# The same definitions as prodplan.agg_recompute_*_day over all data.
+q -c "CREATE MATERIALIZED VIEW mv_operation_day AS
+SELECT o.plant_id, o.work_center_id, coalesce(po.product_id, '') AS product_id, (o.event_time AT TIME ZONE 'UTC')::date AS day,
+       count(*) AS operations, count(*) FILTER (WHERE o.ended_at IS NOT NULL) AS completed,
+       count(*) FILTER (WHERE o.is_rework) AS rework, count(*) FILTER (WHERE o.ended_at IS NULL) AS open,
+       count(*) FILTER (WHERE o.duration_minutes > 0) AS duration_n,
+       sum(o.duration_minutes) FILTER (WHERE o.duration_minutes > 0) AS duration_sum,
+       sum(o.duration_minutes * o.duration_minutes) FILTER (WHERE o.duration_minutes > 0) AS duration_sumsq,
+       min(o.duration_minutes) FILTER (WHERE o.duration_minutes > 0) AS duration_min,
+       max(o.duration_minutes) FILTER (WHERE o.duration_minutes > 0) AS duration_max,
+       prodplan.sketch_agg(o.duration_minutes) FILTER (WHERE o.duration_minutes > 0) AS duration_sketch
+FROM prodplan.operation o
+LEFT JOIN prodplan.production_order po ON po.plant_id = o.plant_id AND po.order_id = o.order_id
+GROUP BY 1, 2, 3, 4"
+q -c "CREATE MATERIALIZED VIEW mv_order_day AS
+SELECT o.plant_id, (o.created_at AT TIME ZONE 'UTC')::date AS day, count(*) AS orders, count(o.finished_at) AS finished,
+       count(*) FILTER (WHERE o.finished_at IS NOT NULL AND o.due_at IS NOT NULL) AS with_due,
+       count(*) FILTER (WHERE o.finished_at <= o.due_at) AS on_time, count(*) FILTER (WHERE o.finished_at > o.due_at) AS late,
+       count(o.finished_at) AS lead_n, sum(extract(epoch FROM o.finished_at - o.created_at)::float8 / 3600.0) AS lead_sum,
+       sum((extract(epoch FROM o.finished_at - o.created_at)::float8 / 3600.0) ^ 2) AS lead_sumsq,
+       min(extract(epoch FROM o.finished_at - o.created_at)::float8 / 3600.0) AS lead_min,
+       max(extract(epoch FROM o.finished_at - o.created_at)::float8 / 3600.0) AS lead_max,
+       prodplan.sketch_agg(extract(epoch FROM o.finished_at - o.created_at)::float8 / 3600.0) AS lead_sketch
+FROM prodplan.production_order o GROUP BY 1, 2"
+q -c "CREATE MATERIALIZED VIEW mv_defect_day AS
+SELECT d.plant_id, coalesce(po.product_id, '') AS product_id, coalesce(c.work_center_id, '') AS culprit_work_center_id, d.severity,
+       (d.detected_at AT TIME ZONE 'UTC')::date AS day, count(*) AS defects, count(DISTINCT d.order_id) AS orders
+FROM prodplan.defect d
+LEFT JOIN prodplan.production_order po ON po.plant_id = d.plant_id AND po.order_id = d.order_id
+LEFT JOIN (SELECT op.plant_id, op.operation_id, min(op.work_center_id) AS work_center_id FROM prodplan.operation op
+           WHERE op.operation_id IN (SELECT x.culprit_operation_id FROM prodplan.defect x) GROUP BY 1, 2) c
+  ON c.plant_id = d.plant_id AND c.operation_id = d.culprit_operation_id
+GROUP BY 1, 2, 3, 4, 5"
+ops=$(q -c "SELECT count(*) FROM prodplan.operation")
+new=$((ops / 100))
+echo "load_demo($scale, 42): $ops operations; first (full) refresh of the three aggregates: $(awk -v m="$full_ms" 'BEGIN{printf "%.2f s", m/1000}')"
+printf '%-30s %10s %14s %20s %8s\n' series "new rows" "refresh (ms)" "REFRESH 3 MVs (ms)" ratio
+for series in append backfill; do
+  for r in $(seq 1 "$reps"); do
+    # 1% new operations of today; in the backfill series 1 in 100 of them late, in an old month.
+    late=$([ $series = backfill ] && echo 100 || echo 0)
+    q -c "INSERT INTO prodplan.operation (plant_id, operation_id, order_id, work_center_id, sequence, started_at, ended_at, event_time)
+          SELECT 'DEMO', '$series$r-' || g, o.order_id, o.work_center_id, 99, t - interval '2 hours', t, t
+          FROM generate_series(1, $new) g
+          JOIN LATERAL (SELECT order_id, work_center_id FROM prodplan.operation WHERE plant_id = 'DEMO' AND operation_id = (250000 + g)::text LIMIT 1) o ON true
+          CROSS JOIN LATERAL (SELECT CASE WHEN $late > 0 AND g % 100 = 0 THEN now() - (g % 900) * interval '1 day'
+                                          ELSE now() - (g % 600) * interval '1 second' END AS t) x"
+    inc=$(ms "SELECT count(*) FROM prodplan.refresh_aggregates()")
+    mv=$(q -c '\timing on' -c "REFRESH MATERIALIZED VIEW mv_operation_day" -c "REFRESH MATERIALIZED VIEW mv_order_day" \
+           -c "REFRESH MATERIALIZED VIEW mv_defect_day" | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | awk '{s += $1} END {printf "%.1f", s}')
+    printf '%-30s %10s %14s %20s %8s\n' "$series (round $r)" "$new" "$inc" "$mv" "$(awk -v a="$inc" -v b="$mv" 'BEGIN{printf "%.0fx", b/a}')"
+  done
+done
+diff=$(q -c "SELECT count(*) FROM ((SELECT plant_id, work_center_id, product_id, day, operations, completed, rework, open, duration_n, duration_min, duration_max, duration_sketch FROM prodplan.agg_operation_day
+  EXCEPT SELECT plant_id, work_center_id, product_id, day, operations, completed, rework, open, duration_n, duration_min, duration_max, duration_sketch FROM mv_operation_day)
+  UNION ALL (SELECT plant_id, work_center_id, product_id, day, operations, completed, rework, open, duration_n, duration_min, duration_max, duration_sketch FROM mv_operation_day
+  EXCEPT SELECT plant_id, work_center_id, product_id, day, operations, completed, rework, open, duration_n, duration_min, duration_max, duration_sketch FROM prodplan.agg_operation_day)) d")
+[ "$diff" = 0 ] && echo "the incremental aggregate equals the materialized view (0 rows differ)" || { echo "FAIL: $diff rows differ"; exit 1; }

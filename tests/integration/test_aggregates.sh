@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# Property test of the incremental aggregates: after rounds of random
+# inserts, updates, deletes and backfills into old months of operations,
+# orders and defects, prodplan.refresh_aggregates() gives exactly what a full
+# recompute gives (counts, min, max and sketches equal; sums within 1e-9
+# relative, since a float sum depends on the order rows are added in).
+# Seeded (AGG_SEED, default 7), so a failure replays.
+set -euo pipefail
+: "${PGHOST:?}" "${PGPORT:?}"
+export PGUSER=${PGUSER:-postgres}
+export PGOPTIONS="${PGOPTIONS:-} -c client_min_messages=warning"
+db=pp_aggregates
+seed=${AGG_SEED:-7}
+rounds=${AGG_ROUNDS:-8}
+# shellcheck source=db_helpers.sh
+source "$(dirname "${BASH_SOURCE[0]}")/db_helpers.sh"
+pp_fresh_databases "$db"
+q() { psql -qX -d "$db" -v ON_ERROR_STOP=1 -At "$@"; }
+fail=0
+
+q -c "SELECT prodplan.load_demo(0.01, $seed) IS NOT NULL" >/dev/null
+q -c "SELECT count(*) FROM prodplan.refresh_aggregates()" >/dev/null
+
+# Mismatches between the aggregates and a full recompute of the same
+# definitions (computed in a transaction that is rolled back).
+compare() {
+  q <<'SQL'
+BEGIN;
+CREATE TEMP TABLE inc_op AS SELECT * FROM prodplan.agg_operation_day;
+CREATE TEMP TABLE inc_ord AS SELECT * FROM prodplan.agg_order_day;
+CREATE TEMP TABLE inc_def AS SELECT * FROM prodplan.agg_defect_day;
+SELECT prodplan.agg_recompute_operation_day(NULL, '-infinity', NULL), prodplan.agg_recompute_order_day(NULL, '-infinity', NULL),
+       prodplan.agg_recompute_defect_day(NULL, '-infinity', NULL) \g /dev/null
+CREATE TEMP TABLE mism AS
+SELECT 'operation_day' AS agg, count(*) AS n FROM inc_op i FULL JOIN prodplan.agg_operation_day f
+  USING (plant_id, work_center_id, product_id, day)
+WHERE i.plant_id IS NULL OR f.plant_id IS NULL
+   OR (i.operations, i.completed, i.rework, i.open, i.duration_n) IS DISTINCT FROM (f.operations, f.completed, f.rework, f.open, f.duration_n)
+   OR (i.duration_min, i.duration_max, i.duration_sketch) IS DISTINCT FROM (f.duration_min, f.duration_max, f.duration_sketch)
+   OR abs(coalesce(i.duration_sum, 0) - coalesce(f.duration_sum, 0)) > 1e-9 * greatest(1, abs(f.duration_sum))
+   OR abs(coalesce(i.duration_sumsq, 0) - coalesce(f.duration_sumsq, 0)) > 1e-9 * greatest(1, abs(f.duration_sumsq))
+UNION ALL
+SELECT 'order_day', count(*) FROM inc_ord i FULL JOIN prodplan.agg_order_day f USING (plant_id, day)
+WHERE i.plant_id IS NULL OR f.plant_id IS NULL
+   OR (i.orders, i.finished, i.with_due, i.on_time, i.late, i.lead_n, i.lead_min, i.lead_max, i.lead_sketch)
+      IS DISTINCT FROM (f.orders, f.finished, f.with_due, f.on_time, f.late, f.lead_n, f.lead_min, f.lead_max, f.lead_sketch)
+   OR abs(coalesce(i.lead_sum, 0) - coalesce(f.lead_sum, 0)) > 1e-9 * greatest(1, abs(f.lead_sum))
+   OR abs(coalesce(i.lead_sumsq, 0) - coalesce(f.lead_sumsq, 0)) > 1e-9 * greatest(1, abs(f.lead_sumsq))
+UNION ALL
+SELECT 'defect_day', count(*) FROM inc_def i FULL JOIN prodplan.agg_defect_day f
+  USING (plant_id, product_id, culprit_work_center_id, severity, day)
+WHERE i.plant_id IS NULL OR f.plant_id IS NULL OR (i.defects, i.orders) IS DISTINCT FROM (f.defects, f.orders);
+SELECT string_agg(agg || '=' || n, ' ' ORDER BY agg) FROM mism;
+ROLLBACK;
+SQL
+}
+
+first=$(compare)
+case $first in *"=0 "*"=0 "*"=0"*) echo "ok: after the first refresh: $first" ;; *) echo "FAIL: after the first refresh: $first"; fail=1 ;; esac
+
+for round in $(seq 1 "$rounds"); do
+  # Random changes, several statements per round; old months included.
+  q >/dev/null <<SQL
+SELECT setseed(($seed * 1000 + $round) / 1000000.0);
+-- Late operations, backfilled across the whole history (some in months
+-- without a partition: they land in the DEFAULT partition).
+INSERT INTO prodplan.operation (plant_id, operation_id, order_id, work_center_id, sequence, is_rework, started_at, ended_at, event_time)
+SELECT 'DEMO', 'R$round-' || g, o.order_id, w.work_center_id, 1, random() < 0.2, t, t + (random() * 600)::int * interval '1 minute',
+       t + (random() * 600)::int * interval '1 minute'
+FROM generate_series(1, 40) g,
+     LATERAL (SELECT order_id FROM prodplan.production_order WHERE plant_id = 'DEMO' ORDER BY random() + g * 0 LIMIT 1) o,
+     LATERAL (SELECT work_center_id FROM prodplan.work_center WHERE plant_id = 'DEMO' ORDER BY random() + g * 0 LIMIT 1) w,
+     LATERAL (SELECT timestamptz '2019-01-01' + random() * (now() - timestamptz '2019-01-01') + g * interval '0' AS t) tt;
+-- Corrections: durations, work centers, rework flags, ends removed (reopened).
+UPDATE prodplan.operation SET ended_at = ended_at + interval '17 minutes'
+WHERE plant_id = 'DEMO' AND ended_at IS NOT NULL AND random() < 0.01;
+UPDATE prodplan.operation SET work_center_id = (SELECT min(work_center_id) FROM prodplan.work_center WHERE plant_id = 'DEMO'),
+       is_rework = NOT is_rework
+WHERE plant_id = 'DEMO' AND random() < 0.005;
+UPDATE prodplan.operation SET ended_at = NULL WHERE plant_id = 'DEMO' AND random() < 0.002;
+-- A correction that moves operations to another day (and partition).
+UPDATE prodplan.operation SET event_time = event_time - interval '40 days' WHERE plant_id = 'DEMO' AND random() < 0.003;
+DELETE FROM prodplan.operation WHERE plant_id = 'DEMO' AND random() < 0.005;
+-- Orders: finished, product changes (relabel operations and defects), creation moved, deleted.
+UPDATE prodplan.production_order SET finished_at = created_at + (random() * 2000)::int * interval '1 hour'
+WHERE plant_id = 'DEMO' AND finished_at IS NULL AND random() < 0.1;
+UPDATE prodplan.production_order SET product_id = (SELECT product_id FROM prodplan.product WHERE plant_id = 'DEMO' ORDER BY random() LIMIT 1)
+WHERE plant_id = 'DEMO' AND random() < 0.02;
+UPDATE prodplan.production_order SET created_at = created_at - interval '3 days'
+WHERE plant_id = 'DEMO' AND random() < 0.01 AND (finished_at IS NULL OR finished_at - created_at > interval '3 days');
+DELETE FROM prodplan.production_order WHERE plant_id = 'DEMO' AND random() < 0.003;
+-- Defects: new ones in old months, severity corrections, deletions.
+INSERT INTO prodplan.defect (plant_id, order_id, evaluation_operation_id, description, culprit_operation_id,
+                             evaluation_work_center_id, severity, detected_at)
+SELECT 'DEMO', o.order_id, 'E' || g, 'round $round defect ' || g, o.operation_id, o.work_center_id, 1 + (g % 3),
+       o.event_time + interval '1 hour'
+FROM generate_series(1, 15) g,
+     LATERAL (SELECT order_id, operation_id, work_center_id, event_time FROM prodplan.operation
+              WHERE plant_id = 'DEMO' ORDER BY random() + g * 0 LIMIT 1) o
+ON CONFLICT DO NOTHING;
+UPDATE prodplan.defect SET severity = 1 + (severity % 3) WHERE plant_id = 'DEMO' AND random() < 0.02;
+DELETE FROM prodplan.defect WHERE plant_id = 'DEMO' AND random() < 0.01;
+SQL
+  if [ $((round % 3)) -ne 0 ]; then  # every third round: two rounds of changes before one refresh
+    q -c "SELECT count(*) FROM prodplan.refresh_aggregates()" >/dev/null
+    result=$(compare)
+    logged=$(q -c "SELECT string_agg(aggregate || ':' || jsonb_array_length(last_refresh -> 'invalidated_ranges'), ' ' ORDER BY aggregate) FROM prodplan.aggregate_watermark")
+    case $result in
+      *"=0 "*"=0 "*"=0") echo "ok: round $round: incremental = full ($result; ranges recomputed $logged)" ;;
+      *) echo "FAIL: round $round: $result"; fail=1 ;;
+    esac
+  fi
+done
+# A TRUNCATE (no transition table) makes the next refresh start over.
+q -c "TRUNCATE prodplan.defect" -c "SELECT count(*) FROM prodplan.refresh_aggregates()" >/dev/null
+[ "$(q -c "SELECT count(*) FROM prodplan.agg_defect_day")" = 0 ] && ok=1 || ok=0
+[ $ok = 1 ] && echo "ok: after TRUNCATE the defect aggregate is empty" || { echo "FAIL: defects survive TRUNCATE in the aggregate"; fail=1; }
+[ "$(q -c "SELECT count(*) FROM prodplan.aggregate_invalidation")" = 0 ] && echo "ok: the invalidation log is consumed" ||
+  { echo "FAIL: invalidation rows left after refresh"; fail=1; }
+exit $fail
