@@ -952,6 +952,7 @@ DECLARE
   k        int;
   gap      int;
   tail     boolean;
+  total    bigint := 0;
   n        bigint;
   nranges  int;
   t0       timestamptz;
@@ -1027,8 +1028,13 @@ BEGIN
            last_refresh = jsonb_build_object('invalidated_ranges', merged, 'from', CASE WHEN tail THEN wm END, 'rows_written', n,
                                              'seconds', round(seconds::numeric, 3))
      WHERE w.aggregate = a;
+    total := total + n;
     RETURN NEXT;
   END LOOP;
+  -- Cached results computed from the aggregates are stale now.
+  IF total > 0 THEN
+    PERFORM prodplan.bump_data_version('refresh_aggregates');
+  END IF;
 END
 $fn$;
 COMMENT ON FUNCTION prodplan.refresh_aggregates() IS 'Brings the incremental aggregates (agg_order_day, agg_operation_day, agg_defect_day) up to date: recomputes only the day ranges logged as changed below each watermark (merged per plant; more than 32 are bridged over their smallest gaps until at most 32 remain) plus, when a change reaches the watermark, every day from it on, then moves the watermark to the newest data; after no change it reads nothing. The result equals a full recompute. Returns per aggregate the ranges recomputed, rows written, the new watermark and seconds. The built-in job "prodplan.aggregate refresh" runs it every minute.';
@@ -1083,3 +1089,148 @@ BEGIN
   END LOOP;
 END
 $fn$;
+
+-- ---------------------------------------------------------------------------
+-- Data version and metrics.
+-- ---------------------------------------------------------------------------
+CREATE TABLE prodplan.data_version (
+  only_row    boolean PRIMARY KEY DEFAULT true CHECK (only_row),
+  version     bigint NOT NULL DEFAULT 0,
+  changed_at  timestamptz NOT NULL DEFAULT now(),
+  changed_by  text
+);
+COMMENT ON TABLE prodplan.data_version IS 'One row: a counter that every ingestion run that changed rows and every aggregate refresh that rewrote rows bumps in its own transaction. Results computed from the data can be cached under it: a cached result of an older version is stale.';
+COMMENT ON COLUMN prodplan.data_version.version IS 'Increases by one per change.';
+COMMENT ON COLUMN prodplan.data_version.changed_by IS 'What bumped it last (e.g. ingest run 12, refresh_aggregates).';
+INSERT INTO prodplan.data_version DEFAULT VALUES;
+
+CREATE FUNCTION prodplan.bump_data_version(what text)
+RETURNS bigint
+LANGUAGE sql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+  UPDATE prodplan.data_version SET version = version + 1, changed_at = now(), changed_by = $1 RETURNING version
+$fn$;
+COMMENT ON FUNCTION prodplan.bump_data_version(text) IS 'Increments prodplan.data_version (in the caller''s transaction) and returns the new version; what says who changed the data.';
+
+CREATE FUNCTION prodplan.ingest_run_bumps_version()
+RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+  IF NEW.status = 'succeeded' AND OLD.status IS DISTINCT FROM 'succeeded'
+     AND coalesce(NEW.inserted, 0) + coalesce(NEW.updated, 0) > 0 THEN
+    PERFORM prodplan.bump_data_version('ingest run ' || NEW.run_id);
+  END IF;
+  RETURN NULL;
+END
+$fn$;
+COMMENT ON FUNCTION prodplan.ingest_run_bumps_version() IS 'Trigger of prodplan.ingest_runs: a run that succeeds having inserted or updated rows bumps prodplan.data_version in the run''s transaction.';
+CREATE TRIGGER ingest_run_bumps_version AFTER UPDATE OF status ON prodplan.ingest_runs
+  FOR EACH ROW EXECUTE FUNCTION prodplan.ingest_run_bumps_version();
+
+CREATE FUNCTION prodplan.metric_samples()
+RETURNS TABLE (metric text, kind text, help text, labels jsonb, value float8)
+LANGUAGE sql STABLE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+  SELECT 'prodplan_ingest_runs_total', 'counter', 'Ingestion runs by status.',
+         jsonb_build_object('status', s.status), count(r.run_id)::float8
+  FROM (VALUES ('succeeded'), ('failed'), ('skipped'), ('running')) s(status)
+  LEFT JOIN prodplan.ingest_runs r ON r.status = s.status GROUP BY s.status
+  UNION ALL
+  SELECT 'prodplan_ingest_rows_total', 'counter', 'Rows of succeeded ingestion runs by outcome.',
+         jsonb_build_object('outcome', o.outcome), coalesce(sum(o.n), 0)::float8
+  FROM prodplan.ingest_runs r
+  CROSS JOIN LATERAL (VALUES ('read', r.rows_read), ('inserted', r.inserted), ('updated', r.updated),
+                             ('unchanged', r.unchanged), ('quarantined', r.quarantined), ('duplicate', r.duplicates)) o(outcome, n)
+  WHERE r.status = 'succeeded' GROUP BY o.outcome
+  UNION ALL
+  SELECT 'prodplan_ingest_seconds_total', 'counter', 'Seconds spent in succeeded ingestion runs.', '{}',
+         coalesce(sum(extract(epoch FROM r.finished_at - r.started_at)), 0)::float8
+  FROM prodplan.ingest_runs r WHERE r.status = 'succeeded'
+  UNION ALL
+  SELECT 'prodplan_ingest_last_success_timestamp_seconds', 'gauge', 'When the last ingestion run succeeded (Unix seconds; 0 never).', '{}',
+         coalesce(extract(epoch FROM max(r.finished_at)), 0)::float8
+  FROM prodplan.ingest_runs r WHERE r.status = 'succeeded'
+  UNION ALL
+  SELECT 'prodplan_plans_total', 'counter', 'Plans made, by status.', jsonb_build_object('status', s.status), count(p.plan_id)::float8
+  FROM (VALUES ('proposed'), ('released'), ('superseded')) s(status)
+  LEFT JOIN prodplan.plans p ON p.status = s.status GROUP BY s.status
+  UNION ALL
+  SELECT 'prodplan_plan_seconds_total', 'counter', 'Seconds spent planning (prodplan.plan).', '{}',
+         coalesce(sum(p.total_seconds), 0)::float8 FROM prodplan.plans p
+  UNION ALL
+  SELECT 'prodplan_plan_first_feasible_seconds_max', 'gauge', 'Longest time to a first feasible plan over the last 100 plans.', '{}',
+         coalesce(max(x.first_plan_seconds), 0)::float8
+  FROM (SELECT p.first_plan_seconds FROM prodplan.plans p ORDER BY p.plan_id DESC LIMIT 100) x
+  UNION ALL
+  SELECT 'prodplan_job_runs_total', 'counter', 'Job runs kept in prodplan.job_runs, by job and status.',
+         jsonb_build_object('job', r.job_name, 'status', r.status), count(*)::float8
+  FROM prodplan.job_runs r GROUP BY r.job_name, r.status
+  UNION ALL
+  SELECT 'prodplan_job_last_success_timestamp_seconds', 'gauge', 'When each job last succeeded (Unix seconds; 0 never).',
+         jsonb_build_object('job', j.name),
+         coalesce((SELECT extract(epoch FROM max(r.ended_at)) FROM prodplan.job_runs r
+                   WHERE r.job_id = j.job_id AND r.status = 'succeeded'), 0)::float8
+  FROM prodplan.jobs j
+  UNION ALL
+  SELECT 'prodplan_job_consecutive_failures', 'gauge', 'Failed runs in a row per job (0: last run succeeded).',
+         jsonb_build_object('job', j.name), j.consecutive_failures::float8
+  FROM prodplan.jobs j
+  UNION ALL
+  SELECT 'prodplan_partitions', 'gauge', 'Monthly partitions per partitioned table.', jsonb_build_object('table', x.parent),
+         count(*) FILTER (WHERE NOT x.is_default)::float8
+  FROM prodplan.partitions x GROUP BY x.parent
+  UNION ALL
+  SELECT 'prodplan_default_partition_rows_estimate', 'gauge', 'Rows in each DEFAULT partition as of the last ANALYZE (should be 0: partition upkeep moves them).',
+         jsonb_build_object('table', x.parent), greatest(x.estimated_rows, 0)::float8
+  FROM prodplan.partitions x WHERE x.is_default
+  UNION ALL
+  SELECT 'prodplan_aggregate_lag_seconds', 'gauge', 'Seconds since each aggregate was last refreshed (-1 never).',
+         jsonb_build_object('aggregate', w.aggregate),
+         coalesce(extract(epoch FROM now() - w.refreshed_at), -1)::float8
+  FROM prodplan.aggregate_watermark w
+  UNION ALL
+  SELECT 'prodplan_aggregate_pending_ranges', 'gauge', 'Logged changes waiting for the next refresh, per aggregate.',
+         jsonb_build_object('aggregate', w.aggregate),
+         (SELECT count(*) FROM prodplan.aggregate_invalidation i WHERE i.aggregate = w.aggregate)::float8
+  FROM prodplan.aggregate_watermark w
+  UNION ALL
+  SELECT 'prodplan_data_version', 'gauge', 'prodplan.data_version: bumped by every ingestion and refresh that changed rows.', '{}',
+         v.version::float8 FROM prodplan.data_version v
+$fn$;
+COMMENT ON FUNCTION prodplan.metric_samples() IS 'The samples of prodplan.metrics() as rows (metric, kind counter|gauge, help, labels, value), for SQL clients and the postgres_exporter queries in contrib/postgres_exporter/prodplan_queries.yaml.';
+
+CREATE FUNCTION prodplan.metrics()
+RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+  WITH s AS (SELECT * FROM prodplan.metric_samples()),
+  fam AS (SELECT DISTINCT ON (s.metric) s.metric, s.kind, s.help FROM s ORDER BY s.metric)
+  SELECT string_agg(
+           '# HELP ' || f.metric || ' ' || replace(replace(f.help, E'\\', E'\\\\'), E'\n', E'\\n') || E'\n' ||
+           '# TYPE ' || f.metric || ' ' || f.kind || E'\n' ||
+           (SELECT string_agg(f.metric ||
+                     coalesce('{' || (SELECT string_agg(l.key || '="' ||
+                                        replace(replace(replace(l.value, E'\\', E'\\\\'), '"', E'\\"'), E'\n', E'\\n') || '"',
+                                        ',' ORDER BY l.key)
+                                      FROM jsonb_each_text(x.labels) l) || '}', '') ||
+                     ' ' || CASE WHEN x.value = 'NaN'::float8 THEN 'NaN' ELSE x.value::text END,
+                     E'\n' ORDER BY x.labels::text)
+            FROM s x WHERE x.metric = f.metric) || E'\n',
+           '' ORDER BY f.metric)
+  FROM fam f
+$fn$;
+COMMENT ON FUNCTION prodplan.metrics() IS 'Prometheus text exposition (version 0.0.4) of prodplan''s metrics: ingestion runs, rows and seconds, plans and planning seconds, job runs by status and last success, partitions per table and DEFAULT-partition rows, aggregate lag and pending changes, the data version. Serve it with postgres_exporter (contrib/postgres_exporter/prodplan_queries.yaml) or any HTTP bridge that runs SELECT prodplan.metrics().';
+
+REVOKE ALL ON FUNCTION prodplan.bump_data_version(text), prodplan.ingest_run_bumps_version(),
+  prodplan.metric_samples(), prodplan.metrics() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION prodplan.metric_samples(), prodplan.metrics() TO prodplan_reader;
+GRANT EXECUTE ON FUNCTION prodplan.bump_data_version(text) TO prodplan_planner;
+GRANT SELECT ON prodplan.data_version TO prodplan_reader;

@@ -1,0 +1,56 @@
+-- What the background workers keep current: incremental aggregates (with
+-- their quantile sketches), the data version and the metrics. Runs last, on
+-- the state the other suites leave.
+SET client_min_messages = warning;
+
+-- Sketches: quantiles within 1% of the exact ones; merging is exact.
+WITH v AS (SELECT (g * 7919 % 10007)::float8 / 10.0 AS x, g % 4 AS part FROM generate_series(1, 20000) g),
+exact AS (SELECT percentile_disc(ARRAY[0, 0.1, 0.5, 0.9, 0.99, 1]) WITHIN GROUP (ORDER BY x) AS q FROM v),
+sk AS (SELECT prodplan.sketch_agg(x) AS s FROM v),
+parts AS (SELECT prodplan.sketch_merge(s) AS s FROM (SELECT prodplan.sketch_agg(x) AS s FROM v GROUP BY part) p)
+SELECT q.qq, round((e.q[q.i])::numeric, 1) AS exact,
+       abs(prodplan.sketch_quantile(sk.s, q.qq) - e.q[q.i]) <= 0.01 * e.q[q.i] AS within_1pct,
+       prodplan.sketch_quantile(sk.s, q.qq) = prodplan.sketch_quantile(parts.s, q.qq) AS merged_equal
+FROM exact e, sk, parts, (VALUES (1, 0.0::float8), (2, 0.1), (3, 0.5), (4, 0.9), (5, 0.99), (6, 1.0)) q(i, qq)
+ORDER BY q.i;
+SELECT prodplan.sketch_count(prodplan.sketch_agg(x)) AS counted, prodplan.sketch_agg(NULL::float8) IS NULL AS empty_is_null
+FROM (VALUES (0.0), (-3.0), (5.0), ('NaN'::float8), (NULL)) v(x);
+SELECT prodplan.sketch_quantile(prodplan.sketch_agg(x), 1.5) FROM (VALUES (1.0)) v(x);
+SELECT prodplan.sketch_quantile(ARRAY[2, 0, 0, 0, 0], 0.5);
+
+-- Aggregates over the demo: counts equal the source tables'.
+SELECT prodplan.load_demo(0.005, 3) IS NOT NULL AS demo_loaded;
+-- load_demo goes through ingest_workbook: the run's rows bumped the data version.
+SELECT version > 0 AS ingestion_bumped_version, changed_by LIKE 'ingest run %' AS by_ingestion FROM prodplan.data_version;
+SELECT (SELECT version FROM prodplan.data_version) AS version_before \gset
+SELECT aggregate, ranges, rows_written > 0 AS wrote FROM prodplan.refresh_aggregates() ORDER BY 1;
+SELECT (SELECT version FROM prodplan.data_version) > :version_before AS refresh_bumped_version;
+SELECT (SELECT sum(operations) FROM prodplan.agg_operation_day WHERE plant_id = 'DEMO')
+         = (SELECT count(*) FROM prodplan.operation WHERE plant_id = 'DEMO') AS operations_match,
+       (SELECT sum(open) FROM prodplan.agg_operation_day WHERE plant_id = 'DEMO')
+         = (SELECT count(*) FROM prodplan.operation WHERE plant_id = 'DEMO' AND ended_at IS NULL) AS wip_matches,
+       (SELECT sum(orders) FROM prodplan.agg_order_day WHERE plant_id = 'DEMO')
+         = (SELECT count(*) FROM prodplan.production_order WHERE plant_id = 'DEMO') AS orders_match,
+       (SELECT sum(defects) FROM prodplan.agg_defect_day WHERE plant_id = 'DEMO')
+         = (SELECT count(*) FROM prodplan.defect WHERE plant_id = 'DEMO') AS defects_match;
+-- Lead time p90 from the merged daily sketches vs the exact one.
+SELECT abs(prodplan.sketch_quantile((SELECT prodplan.sketch_merge(lead_sketch) FROM prodplan.agg_order_day WHERE plant_id = 'DEMO'), 0.9)
+           - (SELECT percentile_disc(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM finished_at - created_at) / 3600.0)
+              FROM prodplan.production_order WHERE plant_id = 'DEMO' AND finished_at IS NOT NULL))
+       <= 0.01 * (SELECT percentile_disc(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM finished_at - created_at) / 3600.0)
+                  FROM prodplan.production_order WHERE plant_id = 'DEMO' AND finished_at IS NOT NULL) AS p90_within_1pct;
+-- A late correction below the watermark is logged, then consumed.
+UPDATE prodplan.operation SET is_rework = NOT is_rework
+WHERE plant_id = 'DEMO' AND operation_id = (SELECT min(operation_id) FROM prodplan.operation WHERE plant_id = 'DEMO' AND event_time < now() - interval '60 days');
+SELECT aggregate, count(*) AS logged FROM prodplan.aggregate_invalidation GROUP BY 1 ORDER BY 1;
+SELECT aggregate, ranges FROM prodplan.refresh_aggregates() ORDER BY 1;
+SELECT count(*) AS left_in_log FROM prodplan.aggregate_invalidation;
+-- Nothing changed: nothing read or written.
+SELECT aggregate, ranges, rows_written FROM prodplan.refresh_aggregates() ORDER BY 1;
+SELECT count(*) > 0 AS wip_rows FROM prodplan.wip_by_work_center WHERE plant_id = 'DEMO';
+
+-- Metrics: Prometheus text, every family with HELP and TYPE.
+SELECT count(*) FILTER (WHERE line LIKE '# HELP %') = count(*) FILTER (WHERE line LIKE '# TYPE %') AS help_and_type,
+       bool_and(line ~ '^(# (HELP|TYPE) prodplan_[a-z_]+ .+|prodplan_[a-z_]+(\{[a-z_]+="[^"]*"(,[a-z_]+="[^"]*")*\})? -?[0-9.e+-]+|NaN)$') AS well_formed
+FROM regexp_split_to_table(rtrim(prodplan.metrics(), E'\n'), E'\n') line;
+SELECT DISTINCT metric, kind FROM prodplan.metric_samples() ORDER BY 1;
