@@ -578,6 +578,7 @@ CREATE INDEX agg_operation_day_day_idx ON prodplan.agg_operation_day (day);
 
 CREATE TABLE prodplan.agg_order_day (
   plant_id       text NOT NULL,
+  product_id     text NOT NULL,
   day            date NOT NULL,
   orders         bigint NOT NULL,
   finished       bigint NOT NULL,
@@ -590,9 +591,9 @@ CREATE TABLE prodplan.agg_order_day (
   lead_min       float8,
   lead_max       float8,
   lead_sketch    int4[],
-  PRIMARY KEY (plant_id, day)
+  PRIMARY KEY (plant_id, day, product_id)
 );
-COMMENT ON TABLE prodplan.agg_order_day IS 'Production orders per plant x UTC day of creation (incremental; prodplan.refresh_aggregates): how many, finished, on time against the due date, and lead-time partials in hours (finished - created) with a quantile sketch.';
+COMMENT ON TABLE prodplan.agg_order_day IS 'Production orders per plant x product x UTC day of creation (incremental; prodplan.refresh_aggregates): how many, finished, on time against the due date, and lead-time partials in hours (finished - created) with a quantile sketch.';
 COMMENT ON COLUMN prodplan.agg_order_day.orders IS 'Orders created on the day.';
 COMMENT ON COLUMN prodplan.agg_order_day.finished IS 'Of those, finished.';
 COMMENT ON COLUMN prodplan.agg_order_day.with_due IS 'Of the finished, those with a due date (the on-time rate''s denominator).';
@@ -675,7 +676,7 @@ BEGIN
   DELETE FROM prodplan.agg_order_day a
   WHERE (plant IS NULL OR a.plant_id = plant) AND a.day >= lo AND (hi IS NULL OR a.day <= hi);
   INSERT INTO prodplan.agg_order_day
-  SELECT o.plant_id, (o.created_at AT TIME ZONE 'UTC')::date,
+  SELECT o.plant_id, o.product_id, (o.created_at AT TIME ZONE 'UTC')::date,
          count(*), count(o.finished_at),
          count(*) FILTER (WHERE o.finished_at IS NOT NULL AND o.due_at IS NOT NULL),
          count(*) FILTER (WHERE o.finished_at <= o.due_at),
@@ -688,7 +689,7 @@ BEGIN
          prodplan.sketch_agg(extract(epoch FROM o.finished_at - o.created_at)::float8 / 3600.0)
   FROM prodplan.production_order o
   WHERE (plant IS NULL OR o.plant_id = plant) AND o.created_at >= t0 AND o.created_at < t1
-  GROUP BY 1, 2;
+  GROUP BY 1, 2, 3;
   GET DIAGNOSTICS n = ROW_COUNT;
   RETURN n;
 END
@@ -1076,8 +1077,8 @@ BEGIN
                   WHERE a.attrelid = c.oid AND a.attname = 'plant_id' AND NOT a.attisdropped)
       -- Runs and plans record what was done (ids, times), not the plant's data.
       AND c.relname NOT IN ('ingest_runs', 'plans', 'released_slots', 'resource_slot_axis')
-      -- Aggregates and their invalidation log are derived from the data.
-      AND c.relname NOT LIKE 'agg\_%' AND c.relname <> 'aggregate_invalidation'
+      -- Aggregates, their invalidation log and KPI snapshots are derived from the data.
+      AND c.relname NOT LIKE 'agg\_%' AND c.relname NOT IN ('aggregate_invalidation', 'kpi_snapshots')
     ORDER BY c.relname
   LOOP
     table_name := t.relname;
@@ -1131,6 +1132,12 @@ $fn$;
 COMMENT ON FUNCTION prodplan.ingest_run_bumps_version() IS 'Trigger of prodplan.ingest_runs: a run that succeeds having inserted or updated rows bumps prodplan.data_version in the run''s transaction.';
 CREATE TRIGGER ingest_run_bumps_version AFTER UPDATE OF status ON prodplan.ingest_runs
   FOR EACH ROW EXECUTE FUNCTION prodplan.ingest_run_bumps_version();
+
+-- Counters of the result cache (prodplan.kpis), read by the metrics.
+CREATE SEQUENCE prodplan.result_cache_hits;
+CREATE SEQUENCE prodplan.result_cache_misses;
+COMMENT ON SEQUENCE prodplan.result_cache_hits IS 'Calls served from prodplan.result_cache (a sequence: counting costs no row lock).';
+COMMENT ON SEQUENCE prodplan.result_cache_misses IS 'Calls that computed their result (and stored it in prodplan.result_cache).';
 
 CREATE FUNCTION prodplan.metric_samples()
 RETURNS TABLE (metric text, kind text, help text, labels jsonb, value float8)
@@ -1201,6 +1208,11 @@ AS $fn$
          (SELECT count(*) FROM prodplan.aggregate_invalidation i WHERE i.aggregate = w.aggregate)::float8
   FROM prodplan.aggregate_watermark w
   UNION ALL
+  SELECT 'prodplan_cache_requests_total', 'counter', 'Calls of cached read functions (prodplan.kpis), served from the cache (hit) or computed (miss).',
+         jsonb_build_object('result', x.result), coalesce(x.n, 0)::float8
+  FROM (VALUES ('hit', pg_catalog.pg_sequence_last_value('prodplan.result_cache_hits')),
+               ('miss', pg_catalog.pg_sequence_last_value('prodplan.result_cache_misses'))) x(result, n)
+  UNION ALL
   SELECT 'prodplan_data_version', 'gauge', 'prodplan.data_version: bumped by every ingestion and refresh that changed rows.', '{}',
          v.version::float8 FROM prodplan.data_version v
 $fn$;
@@ -1234,3 +1246,286 @@ REVOKE ALL ON FUNCTION prodplan.bump_data_version(text), prodplan.ingest_run_bum
 GRANT EXECUTE ON FUNCTION prodplan.metric_samples(), prodplan.metrics() TO prodplan_reader;
 GRANT EXECUTE ON FUNCTION prodplan.bump_data_version(text) TO prodplan_planner;
 GRANT SELECT ON prodplan.data_version TO prodplan_reader;
+
+-- ---------------------------------------------------------------------------
+-- KPIs, served from the aggregates.
+-- ---------------------------------------------------------------------------
+CREATE FUNCTION prodplan.store_standard_times(plant text)
+RETURNS integer
+LANGUAGE sql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+  WITH st AS (SELECT * FROM prodplan.standard_times($1) WHERE minutes IS NOT NULL),
+  u AS (UPDATE prodplan.routing_step r SET standard_minutes = st.minutes
+        FROM st WHERE r.plant_id = $1 AND r.product_id = st.product_id AND r.work_center_id = st.work_center_id
+          AND r.standard_minutes IS DISTINCT FROM st.minutes
+        RETURNING 1)
+  SELECT count(*)::int FROM u
+$fn$;
+COMMENT ON FUNCTION prodplan.store_standard_times(text) IS 'Writes prodplan.standard_times(plant) into routing_step.standard_minutes (the stored standard times the effectiveness KPI of prodplan.kpis reads); returns how many steps changed.';
+
+CREATE FUNCTION prodplan.kpis_compute(from_ts timestamptz, to_ts timestamptz, "by" text, plant text)
+RETURNS TABLE (plant_id text, group_key text, kpi text, value float8, unit text, reason text)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+  d0    date;
+  d1    date;
+  today date := (now() AT TIME ZONE 'UTC')::date;
+BEGIN
+  IF from_ts IS NULL OR to_ts IS NULL OR to_ts <= from_ts THEN
+    RAISE EXCEPTION 'prodplan.kpis: the range must be from_ts < to_ts, got % .. %', from_ts, to_ts;
+  END IF;
+  -- Whole UTC days: those from_ts and to_ts (exclusive) fall on.
+  d0 := (from_ts AT TIME ZONE 'UTC')::date;
+  d1 := ((to_ts - interval '1 microsecond') AT TIME ZONE 'UTC')::date;
+  RETURN QUERY
+  WITH
+  op AS (
+    SELECT a.plant_id AS p, CASE "by" WHEN 'overall' THEN 'all' WHEN 'work_center' THEN a.work_center_id
+             WHEN 'product' THEN a.product_id WHEN 'day' THEN a.day::text
+             ELSE date_trunc('week', a.day)::date::text END AS g,
+           a.*
+    FROM prodplan.agg_operation_day a
+    WHERE a.day BETWEEN d0 AND d1 AND ($4 IS NULL OR a.plant_id = $4)),
+  -- Stored standard minutes per (product, work center): effectiveness.
+  std AS (SELECT r.plant_id, r.product_id, r.work_center_id, min(r.standard_minutes) AS minutes
+          FROM prodplan.routing_step r WHERE r.standard_minutes > 0 AND ($4 IS NULL OR r.plant_id = $4)
+          GROUP BY 1, 2, 3),
+  -- Planned busy time per work center: its calendar's working time in the
+  -- range times its capacity units (minutes).
+  cal AS (SELECT pl.plant_id, w.calendar_id,
+                 sum(extract(epoch FROM least(w.ends_at, to_ts) - greatest(w.starts_at, from_ts)) / 60.0) AS minutes
+          FROM prodplan.plant pl
+          CROSS JOIN LATERAL prodplan.working_time(pl.plant_id, from_ts, to_ts) w
+          WHERE "by" IN ('overall', 'work_center') AND ($4 IS NULL OR pl.plant_id = $4)
+            AND w.ends_at > from_ts AND w.starts_at < to_ts
+          GROUP BY 1, 2),
+  busy AS (SELECT wc.plant_id, wc.work_center_id, wc.capacity_units * c.minutes AS minutes
+           FROM prodplan.work_center wc JOIN cal c ON c.plant_id = wc.plant_id AND c.calendar_id = wc.calendar_id
+           WHERE wc.is_production),
+  opg AS (
+    SELECT o.p, o.g, sum(o.operations) AS operations, sum(o.completed) AS completed, sum(o.rework) AS rework,
+           sum(o.open) AS open, sum(o.open * (today - o.day)) AS open_age_days,
+           sum(o.duration_n) AS dn, sum(o.duration_sum) AS ds, prodplan.sketch_merge(o.duration_sketch) AS dsk,
+           sum(o.duration_n * s.minutes) AS std_minutes, sum(o.duration_sum) FILTER (WHERE s.minutes IS NOT NULL) AS std_actual,
+           count(DISTINCT o.day) AS days_with_data,
+           -- Days of the range in the group (a day or week group: its own days).
+           CASE "by" WHEN 'day' THEN 1 WHEN 'week' THEN
+             (least(min(o.day)::date - extract(isodow FROM min(o.day))::int + 7, d1) - greatest(min(o.day)::date - extract(isodow FROM min(o.day))::int + 1, d0) + 1)
+             ELSE d1 - d0 + 1 END AS days
+    FROM op o LEFT JOIN std s ON s.plant_id = o.plant_id AND s.product_id = o.product_id AND s.work_center_id = o.work_center_id
+    GROUP BY o.p, o.g),
+  avail AS (
+    SELECT o.p, o.g, sum(o.duration_sum) AS actual, sum(b.minutes) AS planned
+    FROM (SELECT op.p, op.g, op.work_center_id, sum(op.duration_sum) AS duration_sum FROM op GROUP BY 1, 2, 3) o
+    JOIN busy b ON b.plant_id = o.p AND b.work_center_id = o.work_center_id
+    WHERE "by" IN ('overall', 'work_center')
+    GROUP BY o.p, o.g),
+  def AS (
+    SELECT d.plant_id AS p, CASE "by" WHEN 'overall' THEN 'all' WHEN 'work_center' THEN d.culprit_work_center_id
+             WHEN 'product' THEN d.product_id WHEN 'day' THEN d.day::text
+             ELSE date_trunc('week', d.day)::date::text END AS g,
+           sum(d.defects) AS defects
+    FROM prodplan.agg_defect_day d
+    WHERE d.day BETWEEN d0 AND d1 AND ($4 IS NULL OR d.plant_id = $4)
+    GROUP BY 1, 2),
+  ord AS (
+    SELECT a.plant_id AS p, CASE "by" WHEN 'overall' THEN 'all' WHEN 'product' THEN a.product_id WHEN 'day' THEN a.day::text
+             ELSE date_trunc('week', a.day)::date::text END AS g,
+           sum(a.orders) AS orders, sum(a.finished) AS finished, sum(a.with_due) AS with_due, sum(a.on_time) AS on_time,
+           sum(a.lead_n) AS lead_n, sum(a.lead_sum) AS lead_sum, prodplan.sketch_merge(a.lead_sketch) AS lsk
+    FROM prodplan.agg_order_day a
+    WHERE "by" <> 'work_center' AND a.day BETWEEN d0 AND d1 AND ($4 IS NULL OR a.plant_id = $4)
+    GROUP BY 1, 2)
+  -- Orders (by creation day in the range).
+  SELECT o.p, o.g, v.kpi, v.value, v.unit, v.reason
+  FROM ord o CROSS JOIN LATERAL (VALUES
+    ('orders_created', o.orders::float8, 'orders', NULL::text),
+    ('orders_finished', o.finished::float8, 'orders', NULL),
+    ('lead_time_mean', o.lead_sum / nullif(o.lead_n, 0), 'h',
+       CASE WHEN o.lead_n = 0 THEN 'no order created in the range has finished' END),
+    ('lead_time_p50', prodplan.sketch_quantile(o.lsk, 0.5), 'h',
+       CASE WHEN o.lsk IS NULL THEN 'no order created in the range has finished' END),
+    ('lead_time_p90', prodplan.sketch_quantile(o.lsk, 0.9), 'h',
+       CASE WHEN o.lsk IS NULL THEN 'no order created in the range has finished' END),
+    ('on_time_rate', 100.0 * o.on_time / nullif(o.with_due, 0), '%',
+       CASE WHEN o.with_due = 0 THEN 'no order created in the range has finished with a due date' END)) v(kpi, value, unit, reason)
+  UNION ALL
+  SELECT pl.plant_id, 'all', k.kpi, NULL::float8, k.unit,
+         'order KPIs are per plant, product or period: an order passes many work centers'
+  FROM prodplan.plant pl, (VALUES ('orders_created', 'orders'), ('orders_finished', 'orders'), ('lead_time_mean', 'h'),
+                                  ('lead_time_p50', 'h'), ('lead_time_p90', 'h'), ('on_time_rate', '%')) k(kpi, unit)
+  WHERE "by" = 'work_center' AND ($4 IS NULL OR pl.plant_id = $4)
+  UNION ALL
+  -- Operations (by event day in the range) and, per group, defects and ISO 22400-2.
+  SELECT o.p, o.g, v.kpi, v.value, v.unit, v.reason
+  FROM opg o
+  LEFT JOIN def d ON d.p = o.p AND d.g = o.g
+  LEFT JOIN avail a ON a.p = o.p AND a.g = o.g
+  CROSS JOIN LATERAL (VALUES
+    ('operations_completed', o.completed::float8, 'operations', NULL::text),
+    ('throughput', o.completed::float8 / greatest(o.days, 1), 'operations/day', NULL),
+    ('wip', o.open::float8, 'open operations', NULL),
+    ('wip_age_mean', o.open_age_days::float8 / nullif(o.open, 0), 'days',
+       CASE WHEN o.open = 0 THEN 'no open operation in the range' END),
+    ('operation_time_mean', o.ds / nullif(o.dn, 0), 'min', CASE WHEN o.dn = 0 THEN 'no completed operation with a duration' END),
+    ('operation_time_p50', prodplan.sketch_quantile(o.dsk, 0.5), 'min', CASE WHEN o.dsk IS NULL THEN 'no completed operation with a duration' END),
+    ('rework_ratio', 100.0 * o.rework / nullif(o.operations, 0), '%', NULL),
+    ('defects', coalesce(d.defects, 0)::float8, 'defects', NULL),
+    ('defects_per_100_operations', 100.0 * coalesce(d.defects, 0) / nullif(o.completed, 0), 'defects/100 operations',
+       CASE WHEN o.completed = 0 THEN 'no completed operation' END),
+    ('throughput_rate', o.dn / nullif(o.ds / 60.0, 0), 'operations/h', CASE WHEN o.dn = 0 THEN 'no completed operation with a duration' END),
+    ('availability', CASE WHEN "by" IN ('overall', 'work_center') THEN 100.0 * a.actual / nullif(a.planned, 0) END, '%',
+       CASE WHEN "by" NOT IN ('overall', 'work_center') THEN 'availability is per work center or overall (planned busy time comes from work center calendars)'
+            WHEN a.planned IS NULL OR a.planned = 0 THEN 'no calendar working time for these work centers in the range' END),
+    ('effectiveness', 100.0 * o.std_minutes / nullif(o.std_actual, 0), '%',
+       CASE WHEN o.std_actual IS NULL THEN 'no stored standard times (routing_step.standard_minutes): run prodplan.store_standard_times(plant)' END),
+    ('quality_ratio', NULL, '%', 'the data records defects, not good and scrapped quantities'),
+    ('scrap_ratio', NULL, '%', 'the data records no scrapped quantities'),
+    ('first_pass_yield', NULL, '%', 'needs per-order rework, which the daily aggregates do not keep'),
+    ('oee', NULL, '%', 'needs the quality ratio, which the data cannot give'),
+    ('setup_rate', NULL, '%', 'actual setup times are not recorded (planned setups: prodplan.plan_kpis)'),
+    ('allocation_ratio', NULL, '%', 'needs the busy time of each work unit, which operations do not record')) v(kpi, value, unit, reason);
+END
+$fn$;
+COMMENT ON FUNCTION prodplan.kpis_compute(timestamptz, timestamptz, text, text) IS 'What prodplan.kpis returns, computed from the aggregates without the cache.';
+
+-- The result cache (per function, arguments and data version) and its
+-- single flight: identical concurrent calls compute once, the others wait on
+-- an advisory lock and read the stored result. Unlogged: a cache.
+CREATE UNLOGGED TABLE prodplan.result_cache (
+  function_name   text NOT NULL,
+  arguments       text NOT NULL,
+  data_version    bigint NOT NULL,
+  result          jsonb NOT NULL,
+  computed_at     timestamptz NOT NULL DEFAULT now(),
+  compute_seconds float8,
+  PRIMARY KEY (function_name, arguments)
+);
+COMMENT ON TABLE prodplan.result_cache IS 'Results of expensive read functions (prodplan.kpis) keyed by function and arguments, valid for one prodplan.data_version; a newer version recomputes. Unlogged (lost on a crash, which only costs a recomputation).';
+
+CREATE FUNCTION prodplan.kpis(from_ts timestamptz, to_ts timestamptz, "by" text DEFAULT 'overall', plant text DEFAULT NULL)
+RETURNS TABLE (plant_id text, group_key text, kpi text, value float8, unit text, reason text)
+LANGUAGE plpgsql VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+  v     bigint;
+  key   text;
+  res   jsonb;
+  t0    timestamptz;
+BEGIN
+  IF from_ts IS NULL OR to_ts IS NULL OR to_ts <= from_ts THEN
+    RAISE EXCEPTION 'prodplan.kpis: the range must be from_ts < to_ts, got % .. %', from_ts, to_ts;
+  END IF;
+  IF "by" IS NULL OR "by" NOT IN ('overall', 'work_center', 'product', 'day', 'week') THEN
+    RAISE EXCEPTION 'prodplan.kpis: by must be overall, work_center, product, day or week, got %', coalesce("by", 'NULL');
+  END IF;
+  -- The key does not depend on the session's TimeZone or DateStyle; today's
+  -- date is in it because WIP ageing counts days to today.
+  key := concat_ws('|', extract(epoch FROM from_ts), extract(epoch FROM to_ts), "by", coalesce($4, '*'),
+                   (now() AT TIME ZONE 'UTC')::date);
+  SELECT d.version INTO v FROM prodplan.data_version d;
+  SELECT c.result INTO res FROM prodplan.result_cache c
+  WHERE c.function_name = 'kpis' AND c.arguments = key AND c.data_version = v;
+  IF res IS NULL THEN
+    -- Single flight: one computes, identical calls wait here, then find it.
+    PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('prodplan.kpis'), pg_catalog.hashtext(key));
+    SELECT d.version INTO v FROM prodplan.data_version d;
+    SELECT c.result INTO res FROM prodplan.result_cache c
+    WHERE c.function_name = 'kpis' AND c.arguments = key AND c.data_version = v;
+    IF res IS NULL THEN
+      PERFORM pg_catalog.nextval('prodplan.result_cache_misses');
+      t0 := clock_timestamp();
+      SELECT coalesce(jsonb_agg(to_jsonb(k) ORDER BY k.plant_id, k.group_key, k.kpi), '[]') INTO res
+      FROM prodplan.kpis_compute(from_ts, to_ts, "by", $4) k;
+      INSERT INTO prodplan.result_cache AS c (function_name, arguments, data_version, result, compute_seconds)
+      VALUES ('kpis', key, v, res, extract(epoch FROM clock_timestamp() - t0))
+      ON CONFLICT (function_name, arguments) DO UPDATE
+        SET data_version = EXCLUDED.data_version, result = EXCLUDED.result, computed_at = now(),
+            compute_seconds = EXCLUDED.compute_seconds;
+    ELSE
+      PERFORM pg_catalog.nextval('prodplan.result_cache_hits');
+    END IF;
+  ELSE
+    PERFORM pg_catalog.nextval('prodplan.result_cache_hits');
+  END IF;
+  RETURN QUERY SELECT r.plant_id, r.group_key, r.kpi, r.value, r.unit, r.reason
+  FROM jsonb_to_recordset(res) AS r(plant_id text, group_key text, kpi text, value float8, unit text, reason text);
+END
+$fn$;
+COMMENT ON FUNCTION prodplan.kpis(timestamptz, timestamptz, text, text) IS 'KPIs of the UTC days from from_ts to to_ts, served from the incremental aggregates (as fresh as their last refresh) and cached per prodplan.data_version (identical concurrent calls compute once), one row per plant, group and KPI with its unit; a KPI the data cannot support has NULL and the reason. by: overall, work_center (culprit work center for defects), product, day or week (ISO, Monday). Orders (created in the range): orders_created, orders_finished, lead_time_mean/p50/p90 (h; percentiles from sketches, 1% accuracy), on_time_rate. Operations (event day in the range): operations_completed, throughput (per day), wip and wip_age_mean (open operations), operation_time_mean/p50, rework_ratio, defects, defects_per_100_operations. ISO 22400-2: throughput_rate, availability (actual production time / planned busy time from the work centers'' calendars x capacity units), effectiveness (standard time of the work done / actual time, from routing_step.standard_minutes); quality_ratio, scrap_ratio, first_pass_yield, oee, setup_rate and allocation_ratio say why the data cannot give them.';
+
+-- Edits that change KPIs without an ingestion or a refresh (calendars, work
+-- centers, stored standard times) bump the data version too.
+CREATE FUNCTION prodplan.bump_data_version_trigger()
+RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+  PERFORM prodplan.bump_data_version(TG_TABLE_NAME || ' changed');
+  RETURN NULL;
+END
+$fn$;
+COMMENT ON FUNCTION prodplan.bump_data_version_trigger() IS 'Statement trigger of the tables KPIs read besides the aggregates (calendars, work centers, routing steps): bumps prodplan.data_version so cached results are recomputed.';
+CREATE TRIGGER bump_data_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON prodplan.calendar
+  FOR EACH STATEMENT EXECUTE FUNCTION prodplan.bump_data_version_trigger();
+CREATE TRIGGER bump_data_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON prodplan.calendar_shift
+  FOR EACH STATEMENT EXECUTE FUNCTION prodplan.bump_data_version_trigger();
+CREATE TRIGGER bump_data_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON prodplan.calendar_exception
+  FOR EACH STATEMENT EXECUTE FUNCTION prodplan.bump_data_version_trigger();
+CREATE TRIGGER bump_data_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON prodplan.work_center
+  FOR EACH STATEMENT EXECUTE FUNCTION prodplan.bump_data_version_trigger();
+CREATE TRIGGER bump_data_version AFTER UPDATE OF standard_minutes ON prodplan.routing_step
+  FOR EACH STATEMENT EXECUTE FUNCTION prodplan.bump_data_version_trigger();
+
+REVOKE ALL ON FUNCTION prodplan.store_standard_times(text), prodplan.kpis(timestamptz, timestamptz, text, text),
+  prodplan.kpis_compute(timestamptz, timestamptz, text, text), prodplan.bump_data_version_trigger() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION prodplan.kpis(timestamptz, timestamptz, text, text) TO prodplan_reader;
+GRANT EXECUTE ON FUNCTION prodplan.store_standard_times(text) TO prodplan_planner;
+
+CREATE TABLE prodplan.kpi_snapshots (
+  day        date NOT NULL,
+  "by"       text NOT NULL,
+  plant_id   text NOT NULL,
+  group_key  text NOT NULL,
+  kpi        text NOT NULL,
+  value      float8,
+  unit       text,
+  reason     text,
+  taken_at   timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (day, "by", plant_id, group_key, kpi)
+);
+COMMENT ON TABLE prodplan.kpi_snapshots IS 'Daily KPI snapshots (prodplan.kpis of one UTC day, overall and per work center), written by the built-in job "prodplan.kpi snapshot" through prodplan.snapshot_kpis: a history that later corrections of the data do not rewrite.';
+
+CREATE FUNCTION prodplan.snapshot_kpis(day date DEFAULT ((now() AT TIME ZONE 'UTC')::date - 1))
+RETURNS bigint
+LANGUAGE sql VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+  WITH k AS (
+    SELECT 'overall' AS b, x.* FROM prodplan.kpis($1::timestamp AT TIME ZONE 'UTC', ($1 + 1)::timestamp AT TIME ZONE 'UTC', 'overall') x
+    UNION ALL
+    SELECT 'work_center', x.* FROM prodplan.kpis($1::timestamp AT TIME ZONE 'UTC', ($1 + 1)::timestamp AT TIME ZONE 'UTC', 'work_center') x),
+  w AS (INSERT INTO prodplan.kpi_snapshots AS s (day, "by", plant_id, group_key, kpi, value, unit, reason)
+        SELECT $1, k.b, k.plant_id, k.group_key, k.kpi, k.value, k.unit, k.reason FROM k
+        ON CONFLICT (day, "by", plant_id, group_key, kpi) DO UPDATE
+          SET value = EXCLUDED.value, unit = EXCLUDED.unit, reason = EXCLUDED.reason, taken_at = now()
+        RETURNING 1)
+  SELECT count(*) FROM w
+$fn$;
+COMMENT ON FUNCTION prodplan.snapshot_kpis(date) IS 'Writes the KPIs of one UTC day (default yesterday), overall and per work center, into prodplan.kpi_snapshots (a day taken again is replaced); returns the rows written. The built-in job "prodplan.kpi snapshot" runs it daily after the aggregates'' refresh.';
+
+INSERT INTO prodplan.jobs (name, schedule, command, is_builtin)
+VALUES ('prodplan.kpi snapshot', '20 0 * * *',
+        'SELECT prodplan.refresh_aggregates(); SELECT prodplan.snapshot_kpis()', true);
+
+REVOKE ALL ON FUNCTION prodplan.snapshot_kpis(date) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION prodplan.snapshot_kpis(date) TO prodplan_admin;
+GRANT SELECT ON prodplan.kpi_snapshots TO prodplan_reader;

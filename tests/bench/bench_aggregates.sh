@@ -36,7 +36,7 @@ FROM prodplan.operation o
 LEFT JOIN prodplan.production_order po ON po.plant_id = o.plant_id AND po.order_id = o.order_id
 GROUP BY 1, 2, 3, 4"
 q -c "CREATE MATERIALIZED VIEW mv_order_day AS
-SELECT o.plant_id, (o.created_at AT TIME ZONE 'UTC')::date AS day, count(*) AS orders, count(o.finished_at) AS finished,
+SELECT o.plant_id, o.product_id, (o.created_at AT TIME ZONE 'UTC')::date AS day, count(*) AS orders, count(o.finished_at) AS finished,
        count(*) FILTER (WHERE o.finished_at IS NOT NULL AND o.due_at IS NOT NULL) AS with_due,
        count(*) FILTER (WHERE o.finished_at <= o.due_at) AS on_time, count(*) FILTER (WHERE o.finished_at > o.due_at) AS late,
        count(o.finished_at) AS lead_n, sum(extract(epoch FROM o.finished_at - o.created_at)::float8 / 3600.0) AS lead_sum,
@@ -44,7 +44,7 @@ SELECT o.plant_id, (o.created_at AT TIME ZONE 'UTC')::date AS day, count(*) AS o
        min(extract(epoch FROM o.finished_at - o.created_at)::float8 / 3600.0) AS lead_min,
        max(extract(epoch FROM o.finished_at - o.created_at)::float8 / 3600.0) AS lead_max,
        prodplan.sketch_agg(extract(epoch FROM o.finished_at - o.created_at)::float8 / 3600.0) AS lead_sketch
-FROM prodplan.production_order o GROUP BY 1, 2"
+FROM prodplan.production_order o GROUP BY 1, 2, 3"
 q -c "CREATE MATERIALIZED VIEW mv_defect_day AS
 SELECT d.plant_id, coalesce(po.product_id, '') AS product_id, coalesce(c.work_center_id, '') AS culprit_work_center_id, d.severity,
        (d.detected_at AT TIME ZONE 'UTC')::date AS day, count(*) AS defects, count(DISTINCT d.order_id) AS orders

@@ -40,7 +40,7 @@ WHERE i.plant_id IS NULL OR f.plant_id IS NULL
    OR abs(coalesce(i.duration_sum, 0) - coalesce(f.duration_sum, 0)) > 1e-9 * greatest(1, abs(f.duration_sum))
    OR abs(coalesce(i.duration_sumsq, 0) - coalesce(f.duration_sumsq, 0)) > 1e-9 * greatest(1, abs(f.duration_sumsq))
 UNION ALL
-SELECT 'order_day', count(*) FROM inc_ord i FULL JOIN prodplan.agg_order_day f USING (plant_id, day)
+SELECT 'order_day', count(*) FROM inc_ord i FULL JOIN prodplan.agg_order_day f USING (plant_id, product_id, day)
 WHERE i.plant_id IS NULL OR f.plant_id IS NULL
    OR (i.orders, i.finished, i.with_due, i.on_time, i.late, i.lead_n, i.lead_min, i.lead_max, i.lead_sketch)
       IS DISTINCT FROM (f.orders, f.finished, f.with_due, f.on_time, f.late, f.lead_n, f.lead_min, f.lead_max, f.lead_sketch)
