@@ -14,6 +14,8 @@ int guc_plan_time_limit_ms = 2000;
 bool guc_workers_enabled = true;
 char* guc_databases = nullptr;
 int guc_max_job_workers = 4;
+int guc_max_concurrent_heavy = 2;
+int guc_heavy_wait_ms = 30000;
 
 void define_gucs() {
   DefineCustomIntVariable(
@@ -70,6 +72,17 @@ void define_gucs() {
       "Each run is a background worker: max_worker_processes must leave room for them, the launcher and "
       "one scheduler per database.",
       &guc_max_job_workers, 4, 1, 64, PGC_SIGHUP, 0, NULL, NULL, NULL);
+  DefineCustomIntVariable(
+      "prodplan.max_concurrent_heavy",
+      "Most heavy calls (plan, what-if, simulation, training) running at once in the cluster.",
+      "Further calls wait for one to end, up to prodplan.heavy_wait_ms. Needs the library in "
+      "shared_preload_libraries; without it there is no limit.",
+      &guc_max_concurrent_heavy, 2, 1, 1024, PGC_SIGHUP, 0, NULL, NULL, NULL);
+  DefineCustomIntVariable(
+      "prodplan.heavy_wait_ms",
+      "How long a heavy call waits for a free slot before it fails, in milliseconds.",
+      "See prodplan.max_concurrent_heavy.",
+      &guc_heavy_wait_ms, 30000, 0, 3600 * 1000, PGC_USERSET, GUC_UNIT_MS, NULL, NULL, NULL);
 }
 
 }  // namespace pp::pg

@@ -27,4 +27,9 @@ extern bool guc_workers_enabled;
 extern char* guc_databases;
 extern int guc_max_job_workers;
 
+// Heavy calls (heavy_guard.h): how many run at once in the cluster, and how
+// long a call waits for a free slot, in milliseconds.
+extern int guc_max_concurrent_heavy;
+extern int guc_heavy_wait_ms;
+
 }  // namespace pp::pg

@@ -2,6 +2,7 @@
 // the background workers' launcher when preloaded).
 #include "core/common/version.h"
 #include "pg/gucs.h"
+#include "pg/heavy_guard.h"
 #include "pg/ingest_progress.h"
 #include "pg/workers.h"
 
@@ -26,11 +27,13 @@ shmem_startup_hook_type prev_shmem_startup_hook = nullptr;
 void prodplan_shmem_request() {
   if (prev_shmem_request_hook) prev_shmem_request_hook();
   pp::pg::progress_request_shmem();
+  pp::pg::heavy_request_shmem();
 }
 
 void prodplan_shmem_startup() {
   if (prev_shmem_startup_hook) prev_shmem_startup_hook();
   pp::pg::progress_startup_shmem();
+  pp::pg::heavy_startup_shmem();
 }
 }  // namespace
 

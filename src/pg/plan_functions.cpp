@@ -11,6 +11,7 @@
 #include "core/schedule/factory_planner.h"
 #include "pg/boundary.h"
 #include "pg/copy_into.h"
+#include "pg/heavy_guard.h"
 #include "pg/plan_resources.h"
 #include "pg/spi_text.h"
 #include "pg/gucs.h"
@@ -123,6 +124,8 @@ Datum prodplan_plan(PG_FUNCTION_ARGS) {
   int64 plan_id = 0;
   PG_TRY();
   {
+    // At most prodplan.max_concurrent_heavy plans at once in the cluster.
+    pp::pg::heavy_enter("plan");
     pp_call("plan", [&] { st = new PlanRun(); });
     const int64 horizon_end = plan_start + (int64)(horizon_days * 86400.0);
     Oid t4[4] = {TEXTOID, INT8OID, INT8OID, FLOAT8OID};
@@ -297,6 +300,7 @@ Datum prodplan_plan(PG_FUNCTION_ARGS) {
   }
   PG_FINALLY();
   {
+    pp::pg::heavy_leave();
     delete st;
   }
   PG_END_TRY();
