@@ -1529,3 +1529,28 @@ VALUES ('prodplan.kpi snapshot', '20 0 * * *',
 REVOKE ALL ON FUNCTION prodplan.snapshot_kpis(date) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION prodplan.snapshot_kpis(date) TO prodplan_admin;
 GRANT SELECT ON prodplan.kpi_snapshots TO prodplan_reader;
+
+-- ---------------------------------------------------------------------------
+-- Named phase timings in the run rows that lacked them.
+-- ---------------------------------------------------------------------------
+ALTER TABLE prodplan.plans ADD COLUMN phase_seconds jsonb;
+COMMENT ON COLUMN prodplan.plans.phase_seconds IS 'Seconds per phase of prodplan.plan(): wait (for a heavy-call slot, prodplan.max_concurrent_heavy), read (the plant''s rows), rules (every dispatching rule), improve (building the problem and the local search), write (the plan''s rows).';
+ALTER TABLE prodplan.job_runs ADD COLUMN phase_seconds jsonb;
+COMMENT ON COLUMN prodplan.job_runs.phase_seconds IS 'Seconds per phase of the run, set when it ends: queued (from the scheduled time to the worker''s start) and ran (the command and its bookkeeping).';
+CREATE FUNCTION prodplan.job_run_phases() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+  IF NEW.ended_at IS NOT NULL THEN
+    NEW.phase_seconds := jsonb_build_object(
+      'queued', round(greatest(extract(epoch FROM NEW.started_at - NEW.scheduled_for), 0), 3),
+      'ran', round(extract(epoch FROM NEW.ended_at - NEW.started_at), 3));
+  END IF;
+  RETURN NEW;
+END
+$fn$;
+COMMENT ON FUNCTION prodplan.job_run_phases() IS 'Trigger of prodplan.job_runs: fills phase_seconds when a run ends.';
+CREATE TRIGGER job_run_phases BEFORE INSERT OR UPDATE OF ended_at ON prodplan.job_runs
+  FOR EACH ROW EXECUTE FUNCTION prodplan.job_run_phases();
+REVOKE ALL ON FUNCTION prodplan.job_run_phases() FROM PUBLIC;

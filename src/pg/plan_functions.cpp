@@ -126,6 +126,10 @@ Datum prodplan_plan(PG_FUNCTION_ARGS) {
   {
     // At most prodplan.max_concurrent_heavy plans at once in the cluster.
     pp::pg::heavy_enter("plan");
+    instr_time tw;
+    INSTR_TIME_SET_CURRENT(tw);
+    INSTR_TIME_SUBTRACT(tw, t0);
+    const double wait_seconds = INSTR_TIME_GET_DOUBLE(tw);
     pp_call("plan", [&] { st = new PlanRun(); });
     const int64 horizon_end = plan_start + (int64)(horizon_days * 86400.0);
     Oid t4[4] = {TEXTOID, INT8OID, INT8OID, FLOAT8OID};
@@ -179,7 +183,7 @@ Datum prodplan_plan(PG_FUNCTION_ARGS) {
     instr_time t1;
     INSTR_TIME_SET_CURRENT(t1);
     INSTR_TIME_SUBTRACT(t1, t0);
-    const double read_seconds = INSTR_TIME_GET_DOUBLE(t1);
+    const double read_seconds = INSTR_TIME_GET_DOUBLE(t1) - wait_seconds;
 
     pp_call("plan", [&] {
       PlanRun& s = *st;
@@ -266,6 +270,10 @@ Datum prodplan_plan(PG_FUNCTION_ARGS) {
       s.rule_name = std::string(pp::factory::rule_name(s.plan.rule));
     });
 
+    instr_time tp;
+    INSTR_TIME_SET_CURRENT(tp);
+    INSTR_TIME_SUBTRACT(tp, t0);
+    const double planned_at = INSTR_TIME_GET_DOUBLE(tp);
     if (!st->operations_copy.empty())
       pp::pg::copy_into_table("planned_operations", pp::planning::kPlannedOperationColumns,
                               pp::planning::kPlannedOperationColumnCount, st->operations_copy.data(),
@@ -278,18 +286,29 @@ Datum prodplan_plan(PG_FUNCTION_ARGS) {
     INSTR_TIME_SET_CURRENT(t2);
     INSTR_TIME_SUBTRACT(t2, t0);
     const double first_rule_seconds = st->plan.rules.empty() ? 0 : st->plan.rules[0].seconds;
-    Oid tu[7] = {INT8OID, TEXTOID, TEXTOID, FLOAT8OID, FLOAT8OID, INT8OID, INT4OID};
-    Datum vu[7] = {Int64GetDatum(plan_id),
+    // Named phases: waiting for a heavy-call slot, reading the data, the
+    // dispatching rules, the improvement (and building the problem), writing.
+    double rules_seconds = 0;
+    for (const auto& ro : st->plan.rules) rules_seconds += ro.seconds;
+    const double compute_seconds = planned_at - wait_seconds - read_seconds;
+    char phases[320];
+    snprintf(phases, sizeof phases,
+             "{\"wait\": %.3f, \"read\": %.3f, \"rules\": %.3f, \"improve\": %.3f, \"write\": %.3f}", wait_seconds,
+             read_seconds, rules_seconds, compute_seconds > rules_seconds ? compute_seconds - rules_seconds : 0.0,
+             INSTR_TIME_GET_DOUBLE(t2) - planned_at);
+    Oid tu[8] = {INT8OID, TEXTOID, TEXTOID, FLOAT8OID, FLOAT8OID, INT8OID, INT4OID, TEXTOID};
+    Datum vu[8] = {Int64GetDatum(plan_id),
                    CStringGetTextDatum(st->summary_json.c_str()),
                    CStringGetTextDatum(st->rule_name.c_str()),
                    Float8GetDatum(read_seconds + first_rule_seconds),
                    Float8GetDatum(INSTR_TIME_GET_DOUBLE(t2)),
                    Int64GetDatum(st->plan.iterations),
-                   Int32GetDatum(st->problem_count)};
+                   Int32GetDatum(st->problem_count),
+                   CStringGetTextDatum(phases)};
     if (SPI_execute_with_args("UPDATE prodplan.plans SET objective_values = $2::jsonb, rule = $3, "
-                              "first_plan_seconds = $4, total_seconds = $5, iterations = $6, problem_count = $7 "
-                              "WHERE plan_id = $1",
-                              7, tu, vu, NULL, false, 0) != SPI_OK_UPDATE)
+                              "first_plan_seconds = $4, total_seconds = $5, iterations = $6, problem_count = $7, "
+                              "phase_seconds = $8::jsonb WHERE plan_id = $1",
+                              8, tu, vu, NULL, false, 0) != SPI_OK_UPDATE)
       elog(ERROR, "prodplan.plan: could not record the plan's results");
     Oid th[2] = {INT8OID, TEXTOID};
     Datum vh[2] = {Int64GetDatum(plan_id), CStringGetTextDatum(plant)};

@@ -135,6 +135,9 @@ else
   bad "the partition upkeep job did not succeed: $(q -c "SELECT string_agg(status || ' ' || coalesce(message, ''), '; ') FROM prodplan.job_runs WHERE job_name = 'prodplan.partition upkeep'")"
 fi
 q -c "SELECT prodplan.alter_job('prodplan.partition upkeep', schedule => '@hourly')" >/dev/null
+phases=$(q -c "SELECT count(*) FROM prodplan.job_runs WHERE status <> 'running' AND (phase_seconds ? 'queued') AND (phase_seconds ? 'ran')")
+[ "$phases" -gt 0 ] && [ "$phases" = "$(q -c "SELECT count(*) FROM prodplan.job_runs WHERE status <> 'running'")" ] &&
+  ok "every finished run records its phases (queued, ran)" || bad "finished runs without phase timings"
 
 # Leave the database free to drop: no scheduler connected to it.
 pp_cluster_psql "$dir" -qAt -c "ALTER SYSTEM SET prodplan.databases = 'postgres'" -c "SELECT pg_reload_conf()" >/dev/null
