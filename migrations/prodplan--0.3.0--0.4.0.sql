@@ -1310,7 +1310,6 @@ BEGIN
            sum(o.open) AS open, sum(o.open * (today - o.day)) AS open_age_days,
            sum(o.duration_n) AS dn, sum(o.duration_sum) AS ds, prodplan.sketch_merge(o.duration_sketch) AS dsk,
            sum(o.duration_n * s.minutes) AS std_minutes, sum(o.duration_sum) FILTER (WHERE s.minutes IS NOT NULL) AS std_actual,
-           count(DISTINCT o.day) AS days_with_data,
            -- Days of the range in the group (a day or week group: its own days).
            CASE "by" WHEN 'day' THEN 1 WHEN 'week' THEN
              (least(min(o.day)::date - extract(isodow FROM min(o.day))::int + 7, d1) - greatest(min(o.day)::date - extract(isodow FROM min(o.day))::int + 1, d0) + 1)

@@ -44,14 +44,12 @@ void record_failure(std::int64_t run_id, std::int64_t job_id, const char* messag
   StartTransactionCommand();
   SPI_connect();
   PushActiveSnapshot(GetTransactionSnapshot());
-  Oid types[3] = {INT8OID, TEXTOID, INT8OID};
-  Datum values[3] = {Int64GetDatum(run_id), CStringGetTextDatum(message), Int64GetDatum(job_id)};
-  exec_as_superuser(
-      "WITH r AS (UPDATE prodplan.job_runs SET status = 'failed', ended_at = clock_timestamp(), message = $2 "
-      "WHERE run_id = $1 AND status = 'running' RETURNING 1) "
-      "UPDATE prodplan.jobs SET consecutive_failures = consecutive_failures + 1 "
-      "WHERE job_id = $3 AND EXISTS (SELECT 1 FROM r)",
-      3, types, values, NULL);
+  Oid saved_user;
+  int saved_context;
+  GetUserIdAndSecContext(&saved_user, &saved_context);
+  SetUserIdAndSecContext(BOOTSTRAP_SUPERUSERID, saved_context | SECURITY_LOCAL_USERID_CHANGE);
+  pp::pg::settle_failed_run(run_id, job_id, message);
+  SetUserIdAndSecContext(saved_user, saved_context);
   SPI_finish();
   PopActiveSnapshot();
   CommitTransactionCommand();

@@ -51,7 +51,11 @@ bool start_scheduler(SchedulerSlot* slot) {
   memcpy(w.bgw_extra, slot->database, NAMEDATALEN);
   w.bgw_notify_pid = MyProcPid;
   slot->last_start = GetCurrentTimestamp();
-  if (!RegisterDynamicBackgroundWorker(&w, &slot->handle)) {
+  // The handle outlives this loop iteration: TopMemoryContext.
+  MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+  const bool registered = RegisterDynamicBackgroundWorker(&w, &slot->handle);
+  MemoryContextSwitchTo(old);
+  if (!registered) {
     slot->handle = NULL;
     ereport(LOG, (errmsg("prodplan launcher: no background worker slot for the scheduler of database \"%s\"",
                          slot->database),
@@ -63,6 +67,7 @@ bool start_scheduler(SchedulerSlot* slot) {
 
 // Brings the slots in line with prodplan.databases.
 void reconcile() {
+  // Allocated in the loop's context, reset after each pass.
   char* raw = pstrdup(pp::pg::guc_databases != NULL ? pp::pg::guc_databases : "");
   List* names = NIL;
   if (!SplitIdentifierString(raw, ',', &names)) {
@@ -115,8 +120,6 @@ void reconcile() {
       continue;
     start_scheduler(slot);
   }
-  list_free(names);
-  pfree(raw);
 }
 
 }  // namespace
@@ -135,8 +138,7 @@ void prodplan_launcher_main(Datum) {
       ConfigReloadPending = false;
       ProcessConfigFile(PGC_SIGHUP);
     }
-    // Handles are allocated in the current context: keep them in TopMemoryContext.
-    MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+    MemoryContext old = MemoryContextSwitchTo(loop);
     reconcile();
     MemoryContextSwitchTo(old);
     MemoryContextReset(loop);

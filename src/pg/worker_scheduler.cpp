@@ -104,16 +104,6 @@ bool decide_due(const char* schedule, const pp::jobs::JobState& state, std::int6
   return false;
 }
 
-void settle_lost(std::int64_t run_id, std::int64_t job_id, const char* why) {
-  Oid types[3] = {INT8OID, TEXTOID, INT8OID};
-  Datum values[3] = {Int64GetDatum(run_id), CStringGetTextDatum(why), Int64GetDatum(job_id)};
-  if (SPI_execute_with_args("WITH r AS (UPDATE prodplan.job_runs SET status = 'failed', ended_at = clock_timestamp(), "
-                            "message = $2 WHERE run_id = $1 AND status = 'running' RETURNING 1) "
-                            "UPDATE prodplan.jobs SET consecutive_failures = consecutive_failures + 1 "
-                            "WHERE job_id = $3 AND EXISTS (SELECT 1 FROM r)",
-                            3, types, values, NULL, false, 0) < 0)
-    elog(ERROR, "prodplan scheduler: could not settle run " INT64_FORMAT, run_id);
-}
 
 // 1. Runs whose worker stopped: a run still 'running' was lost.
 void reap() {
@@ -129,7 +119,7 @@ void reap() {
     if (!r.used) continue;
     pid_t pid;
     if (GetBackgroundWorkerPid(r.handle, &pid) != BGWH_STOPPED) continue;
-    settle_lost(r.run_id, r.job_id,
+    pp::pg::settle_failed_run(r.run_id, r.job_id,
                 "the job's worker ended without recording a result (terminated, e.g. by pg_terminate_backend, or "
                 "crashed)");
     pfree(r.handle);
@@ -235,7 +225,7 @@ long schedule_due() {
     MemoryContextSwitchTo(old);
     if (h == NULL) {
       begin_tx();
-      settle_lost(due[i].run_id, due[i].job_id,
+      pp::pg::settle_failed_run(due[i].run_id, due[i].job_id,
                   "no background worker slot was free to run it (raise max_worker_processes)");
       commit_tx();
       continue;
@@ -270,6 +260,21 @@ void settle_stale() {
 }
 
 }  // namespace
+
+namespace pp::pg {
+
+void settle_failed_run(std::int64_t run_id, std::int64_t job_id, const char* why) {
+  Oid types[3] = {INT8OID, TEXTOID, INT8OID};
+  Datum values[3] = {Int64GetDatum(run_id), CStringGetTextDatum(why), Int64GetDatum(job_id)};
+  if (SPI_execute_with_args("WITH r AS (UPDATE prodplan.job_runs SET status = 'failed', ended_at = clock_timestamp(), "
+                            "message = $2 WHERE run_id = $1 AND status = 'running' RETURNING 1) "
+                            "UPDATE prodplan.jobs SET consecutive_failures = consecutive_failures + 1 "
+                            "WHERE job_id = $3 AND EXISTS (SELECT 1 FROM r)",
+                            3, types, values, NULL, false, 0) < 0)
+    elog(ERROR, "prodplan: could not settle job run " INT64_FORMAT, run_id);
+}
+
+}  // namespace pp::pg
 
 void prodplan_scheduler_main(Datum) {
   char* database = database_name;

@@ -28,6 +28,11 @@ struct JobRunArgs {
   unsigned int role;      // Oid: the job's owner
 };
 
+// Records a run still 'running' as failed with `why`, and counts the
+// failure on its job (the backoff). Call in a transaction with SPI connected,
+// as a role that may write prodplan.job_runs and prodplan.jobs.
+void settle_failed_run(std::int64_t run_id, std::int64_t job_id, const char* why);
+
 // Starts a job-run worker that notifies the calling process when it stops;
 // returns the handle, or nullptr when no worker slot is free.
 struct BgwHandle;
