@@ -25,6 +25,11 @@ WARN_CXX   = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
 PG_CXXFLAGS += -std=c++20 -Isrc -fvisibility=hidden $(WARN_CXX) $(if $(WERROR),-Werror) \
                '-DPGDLLEXPORT=__attribute__((visibility("default")))'
 PG_CPPFLAGS += -Isrc
+# Header dependencies (PGXS tracks them only when PostgreSQL was built with
+# --enable-depend, which Debian's is not): a changed core struct must rebuild
+# every object that includes it, or old and new layouts meet at run time.
+PG_CXXFLAGS += -MMD -MP
+EXTRA_CLEAN += $(OBJS:.o=.d)
 SHLIB_LINK  += -lxlsxwriter -lzip -lexpat -lz -lstdc++
 
 # No LLVM bitcode: the JIT cannot inline C++, and PGXS would compile our C++20
@@ -33,6 +38,7 @@ override with_llvm = no
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+-include $(OBJS:.o=.d)
 
 .PHONY: test demo stop bench unit deps check-core-purity
 

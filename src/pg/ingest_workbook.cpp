@@ -5,8 +5,11 @@
 //    validated rows with unique keys as COPY text, plus the quarantine
 //    records. This thread never runs PostgreSQL code inside C++ frames.
 // 2. Each part is COPYed into a temporary staging table as it arrives (the
-//    partitions its event times need are created then). When the plant
-//    already has rows of the entity, the stored rows are indexed in memory
+//    partitions its event times need are created then). On the plant's first
+//    load of an entity, each part is derived and inserted at once
+//    (ingest_append.cpp) and steps 3-4 reduce to counting; otherwise the
+//    entity is merged when its last part arrives (ingest_merge.cpp). When
+//    the plant already has rows of the entity, the stored rows are indexed in memory
 //    first and rows stored exactly as staged are kept back and counted
 //    unchanged (core/ingest/unchanged_filter.h). Derived columns (event
 //    times) are computed, rows without one are quarantined.
@@ -41,7 +44,7 @@
 #include <unistd.h>
 #include <vector>
 
-#include "pg/pg_includes.h"
+#include "pg/ingest_merge.h"
 
 extern "C" {
 #include "common/cryptohash.h"
@@ -62,6 +65,7 @@ PG_FUNCTION_INFO_V1(prodplan_ingest_file);
 }
 
 using pp::pg::pp_call;
+using namespace pp::pg::ingest;
 
 namespace {
 
@@ -89,554 +93,7 @@ struct IngestState {
 
 
 
-struct SheetCounts {
-  int64 inserted, updated, unchanged, sql_quarantined;
-  char* references_json;  // {"column -> target": {"rows": n, "matched": m, "match_rate": r}, ...}
-  char* steps_json;       // {"step": seconds, ...}: where the merge of this sheet spent its time
-};
-
-// Seconds per merge step of one entity, reported in ingest_runs.report so a
-// slow load can be explained from SQL.
-struct StepClock {
-  StringInfoData json;
-  instr_time last;
-  void start() {
-    initStringInfo(&json);
-    appendStringInfoChar(&json, '{');
-    INSTR_TIME_SET_CURRENT(last);
-  }
-  void record(const char* step, double seconds) {
-    appendStringInfo(&json, "%s\"%s\": %.3f", json.len > 1 ? ", " : "", step, seconds);
-  }
-  void lap(const char* step) {
-    instr_time now;
-    INSTR_TIME_SET_CURRENT(now);
-    instr_time d = now;
-    INSTR_TIME_SUBTRACT(d, last);
-    record(step, INSTR_TIME_GET_DOUBLE(d));
-    last = now;
-  }
-  char* finish() {
-    appendStringInfoChar(&json, '}');
-    return json.data;
-  }
-};
-
 constexpr int kMaxEntities = 16;
-
-const char* sql_type(pp::ingest::ColumnType t) {
-  switch (t) {
-    case pp::ingest::ColumnType::Integer: return "int";
-    case pp::ingest::ColumnType::Real: return "float8";
-    case pp::ingest::ColumnType::Flag: return "boolean";
-    case pp::ingest::ColumnType::Timestamp: return "timestamptz";
-    case pp::ingest::ColumnType::Text:
-    case pp::ingest::ColumnType::Id: break;
-  }
-  return "text";
-}
-
-void append_name(StringInfo s, std::string_view name) { appendBinaryStringInfo(s, name.data(), (int)name.size()); }
-
-// The column an entity derives during the merge (its partition key), or NULL.
-const char* derived_column(std::string_view entity) {
-  if (entity == "operation") return "event_time";
-  if (entity == "defect") return "detected_at";
-  return NULL;
-}
-
-// Statements (over staging table %1$s, plant $1) that fill the derived
-// column: first from the row itself or the rows it references in bulk (hash
-// joins, no per-row subqueries), then from the order's creation.
-struct DerivedSteps {
-  const char* steps[3];
-};
-
-DerivedSteps derived_steps(std::string_view entity) {
-  if (entity == "operation")
-    return {{"UPDATE pg_temp.%1$s s SET event_time = o.created_at FROM prodplan.production_order o "
-             "WHERE s.ended_at IS NULL AND s.started_at IS NULL AND s.planned_at IS NULL "
-             "AND o.plant_id = $1 AND o.order_id = s.order_id",
-             NULL, NULL}};
-  if (entity == "defect")
-    return {{"UPDATE pg_temp.%1$s s SET detected_at = op.event_time FROM (SELECT operation_id, max(event_time) AS "
-             "event_time FROM prodplan.operation WHERE plant_id = $1 AND operation_id IN (SELECT "
-             "evaluation_operation_id FROM pg_temp.%1$s) GROUP BY operation_id) op "
-             "WHERE op.operation_id = s.evaluation_operation_id",
-             "UPDATE pg_temp.%1$s s SET detected_at = o.created_at FROM prodplan.production_order o "
-             "WHERE s.detected_at IS NULL AND o.plant_id = $1 AND o.order_id = s.order_id",
-             NULL}};
-  return {{NULL, NULL, NULL}};
-}
-
-// The derived value of staging row s: the operation's own end, start or
-// planned date, else what derived_steps filled in (the order's creation).
-const char* derived_value(std::string_view entity) {
-  if (entity == "operation") return "coalesce(s.ended_at, s.started_at, s.planned_at, s.event_time)";
-  if (entity == "defect") return "s.detected_at";
-  return NULL;
-}
-
-// References a staged entity makes to other entities, reported as match rates
-// (orphans are kept, not rejected).
-struct Reference {
-  const char* entity;
-  const char* column;
-  const char* target;
-  const char* target_column;
-};
-const Reference kReferences[] = {
-    {"production_order", "product_id", "product", "product_id"},
-    {"routing_step", "product_id", "product", "product_id"},
-    {"operation", "order_id", "production_order", "order_id"},
-    {"operation_assignment", "operation_id", "operation", "operation_id"},
-    {"operation_assignment", "employee_id", "employee", "employee_id"},
-    {"defect", "order_id", "production_order", "order_id"},
-    {"employee_skill", "employee_id", "employee", "employee_id"},
-};
-
-int64 spi_exec(const char* sql, int nargs, Oid* types, Datum* values, int expected) {
-  int rc = SPI_execute_with_args(sql, nargs, types, values, NULL, false, 0);
-  if (rc != expected)
-    ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
-                    errmsg("prodplan ingestion: statement failed (%s): %s", SPI_result_code_string(rc), sql)));
-  return (int64)SPI_processed;
-}
-
-int64 spi_scalar_int8(const char* sql, int nargs, Oid* types, Datum* values) {
-  // read_only = false: the query must see what the previous statements of
-  // this run wrote (a new command id and snapshot).
-  int rc = SPI_execute_with_args(sql, nargs, types, values, NULL, false, 1);
-  if (rc != SPI_OK_SELECT || SPI_processed != 1)
-    ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("prodplan ingestion: query failed: %s", sql)));
-  bool isnull;
-  Datum d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-  return isnull ? -1 : DatumGetInt64(d);
-}
-
-// Key equality between canonical t and staging s; nullable key columns
-// (a defect's culprit) compare NULL as equal.
-void append_key_match(StringInfo s, const pp::ingest::EntitySpec& spec) {
-  appendStringInfoString(s, "t.plant_id = $1");
-  for (const auto& c : spec.columns) {
-    if (!c.key) continue;
-    appendStringInfoString(s, " AND ");
-    if (c.required) {
-      appendStringInfoString(s, "t.");
-      append_name(s, c.name);
-      appendStringInfoString(s, " = s.");
-      append_name(s, c.name);
-    } else {
-      appendStringInfoString(s, "t.");
-      append_name(s, c.name);
-      appendStringInfoString(s, " IS NOT DISTINCT FROM s.");
-      append_name(s, c.name);
-    }
-  }
-}
-
-// NOT NULL columns of prodplan.<entity> that have a default: a NULL in the
-// source means "not given", so an insert takes the default and an update
-// keeps the stored value.
-struct NotNullDefaults {
-  int n;
-  char* column[32];
-  char* expr[32];
-};
-
-NotNullDefaults not_null_defaults(std::string_view entity) {
-  NotNullDefaults d;
-  d.n = 0;
-  char sql[512];
-  snprintf(sql, sizeof sql,
-           "SELECT a.attname::text, pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) FROM pg_catalog.pg_attribute a "
-           "JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum "
-           "WHERE a.attrelid = 'prodplan.%.*s'::regclass AND a.attnotnull AND a.attgenerated = '' "
-           "AND NOT a.attisdropped",
-           (int)entity.size(), entity.data());
-  if (SPI_execute(sql, true, 0) != SPI_OK_SELECT) elog(ERROR, "prodplan ingestion: could not read column defaults");
-  for (uint64 i = 0; i < SPI_processed && d.n < 32; i++) {
-    d.column[d.n] = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
-    d.expr[d.n] = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2);
-    d.n++;
-  }
-  return d;
-}
-
-const char* default_of(const NotNullDefaults& d, std::string_view column) {
-  for (int i = 0; i < d.n; i++)
-    if (column == d.column[i]) return d.expr[i];
-  return NULL;
-}
-
-// Appends the value the merge stores for column c from staging row s: the
-// staged value, or (NULL given) `fallback` for NOT NULL columns with a default.
-void append_value(StringInfo sql, const NotNullDefaults& d, std::string_view column, const char* fallback_prefix) {
-  const char* def = default_of(d, column);
-  if (def == NULL) {
-    appendStringInfoString(sql, "s.");
-    append_name(sql, column);
-    return;
-  }
-  appendStringInfoString(sql, "coalesce(s.");
-  append_name(sql, column);
-  appendStringInfoString(sql, ", ");
-  if (fallback_prefix) {
-    appendStringInfoString(sql, fallback_prefix);
-    append_name(sql, column);
-  } else {
-    appendStringInfoString(sql, def);
-  }
-  appendStringInfoChar(sql, ')');
-}
-
-void stage_name(char* out, std::string_view entity) {
-  snprintf(out, NAMEDATALEN, "pp_stage_%.*s", (int)entity.size(), entity.data());
-}
-
-// Creates the entity's staging table: source_row, the spec's columns, the
-// derived column. A second run in the same transaction finds the first
-// run's table and replaces it.
-void create_stage(const pp::ingest::EntitySpec& spec) {
-  char stage[NAMEDATALEN];
-  stage_name(stage, spec.entity);
-  const char* derived = derived_column(spec.entity);
-  StringInfoData sql;
-  initStringInfo(&sql);
-  if (OidIsValid(RelnameGetRelid(stage))) {
-    appendStringInfo(&sql, "DROP TABLE pg_temp.%s", stage);
-    spi_exec(sql.data, 0, NULL, NULL, SPI_OK_UTILITY);
-    resetStringInfo(&sql);
-  }
-  appendStringInfo(&sql, "CREATE TEMP TABLE %s (source_row int", stage);
-  for (const auto& c : spec.columns) {
-    appendStringInfoString(&sql, ", ");
-    append_name(&sql, c.name);
-    appendStringInfo(&sql, " %s", sql_type(c.type));
-  }
-  if (derived) appendStringInfo(&sql, ", %s timestamptz", derived);
-  appendStringInfoString(&sql, ") ON COMMIT DROP");
-  spi_exec(sql.data, 0, NULL, NULL, SPI_OK_UTILITY);
-  pfree(sql.data);
-}
-
-// COPYs staged rows (source_row + the spec's columns) into the staging table.
-void load_stage(const pp::ingest::EntitySpec& spec, const char* copy_text, size_t copy_len) {
-  if (copy_len == 0) return;
-  char stage[NAMEDATALEN];
-  stage_name(stage, spec.entity);
-  const char* cols[64];
-  int ncols = 0;
-  cols[ncols++] = "source_row";
-  for (const auto& c : spec.columns) cols[ncols++] = pnstrdup(c.name.data(), c.name.size());
-  pp::pg::copy_into_relation(RelnameGetRelid(stage), cols, ncols, copy_text, copy_len);
-}
-
-// Rows of earlier chunks that a later row of the same key replaced (the
-// last occurrence wins): deleted from the staging table.
-void delete_superseded(const pp::ingest::EntitySpec& spec, const std::uint32_t* rows, size_t n) {
-  if (n == 0) return;
-  char stage[NAMEDATALEN];
-  stage_name(stage, spec.entity);
-  Datum* elems = (Datum*)palloc(sizeof(Datum) * n);
-  for (size_t i = 0; i < n; i++) elems[i] = Int32GetDatum((int32)rows[i]);
-  ArrayType* arr = construct_array(elems, (int)n, INT4OID, sizeof(int32), true, TYPALIGN_INT);
-  char sql[NAMEDATALEN + 96];
-  snprintf(sql, sizeof sql, "DELETE FROM pg_temp.%s WHERE source_row = ANY ($1)", stage);
-  Oid t[1] = {INT4ARRAYOID};
-  Datum v[1] = {PointerGetDatum(arr)};
-  const int64 deleted = spi_exec(sql, 1, t, v, SPI_OK_DELETE);
-  if (deleted != (int64)n)
-    ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
-                    errmsg("prodplan ingestion: %zu superseded rows of %.*s, but %lld deleted", n,
-                           (int)spec.entity.size(), spec.entity.data(), (long long)deleted)));
-}
-
-// Appends ", column" for each column of the entity a run's statements join
-// on (keys, references, the order): the columns whose statistics matter.
-void append_join_columns(StringInfo sql, const pp::ingest::EntitySpec& spec) {
-  for (const auto& c : spec.columns) {
-    bool joined = c.key || c.name == "order_id" || c.name == "evaluation_operation_id";
-    for (const Reference& r : kReferences) joined = joined || (spec.entity == r.entity && c.name == r.column);
-    for (const Reference& r : kReferences) joined = joined || (spec.entity == r.target && c.name == r.target_column);
-    if (!joined) continue;
-    appendStringInfoString(sql, ", ");
-    append_name(sql, c.name);
-  }
-}
-
-bool is_prodplan_table_owner(std::string_view entity) {
-  char name[NAMEDATALEN];
-  snprintf(name, sizeof name, "%.*s", (int)entity.size(), entity.data());
-  const Oid relid = get_relname_relid(name, get_namespace_oid("prodplan", false));
-  return OidIsValid(relid) && pg_class_ownercheck(relid, GetUserId());
-}
-
-// How an entity's staged rows reach the SQL merge.
-enum class LoadMode {
-  Stream,   // every row into the staging table, in chunks while the sheet is parsed
-  Compare,  // the same, less the rows stored unchanged (ingest_unchanged.h), which are
-            // kept back chunk by chunk
-};
-
-// Compare when the plant already has rows of the entity (a re-run or an
-// update repeats most of them); Stream on a first load, where every row is
-// new. Defects always stream: their derived time comes from the operations.
-LoadMode choose_mode(const pp::ingest::EntitySpec& spec, Datum plant) {
-  if (spec.entity == "defect") return LoadMode::Stream;
-  char sql[160];
-  snprintf(sql, sizeof sql, "SELECT count(*) FROM (SELECT 1 FROM prodplan.%.*s WHERE plant_id = $1 LIMIT 1) x",
-           (int)spec.entity.size(), spec.entity.data());
-  Oid t[1] = {TEXTOID};
-  Datum v[1] = {plant};
-  return spi_scalar_int8(sql, 1, t, v) == 0 ? LoadMode::Stream : LoadMode::Compare;
-}
-
-// Completes one staged entity's staging table (created by begin_entity and
-// loaded with its earlier parts) with its last part, derives, quarantines
-// rows without a derived time, merges, and reconciles. Rows the Compare mode
-// kept back count as unchanged. Returns the counts.
-SheetCounts merge_entity(const pp::ingest::EntitySpec& spec, const char* sheet, int64 run_id, Datum plant,
-                         const pp::ingest::StagedEntity& part, double chunk_seconds, int64 unchanged_in_memory,
-                         double compare_seconds) {
-  SheetCounts counts = {0, 0, 0, 0, NULL, NULL};
-  StepClock clock;
-  clock.start();
-  const int64 staged_rows = (int64)part.rows;
-  const char* derived = derived_column(spec.entity);
-  const char* dvalue = derived_value(spec.entity);
-  const NotNullDefaults defaults = not_null_defaults(spec.entity);
-  StringInfoData sql;
-  initStringInfo(&sql);
-  char stage[NAMEDATALEN];
-  stage_name(stage, spec.entity);
-
-  load_stage(spec, part.copy_text.data(), part.copy_text.size());
-  delete_superseded(spec, part.superseded_rows.data(), part.superseded_rows.size());
-  clock.record("stage_copy_while_parsing", chunk_seconds);
-  if (compare_seconds > 0) clock.record("compare_with_stored", compare_seconds);
-  clock.lap("stage_copy");
-  // Statistics for the joins below (key, reference and order columns):
-  // without them the planner guesses a few rows and probes every
-  // partition's index once per staged row. Other columns need none.
-  resetStringInfo(&sql);
-  appendStringInfo(&sql, "ANALYZE pg_temp.%s (source_row", stage);
-  append_join_columns(&sql, spec);
-  appendStringInfoChar(&sql, ')');
-  spi_exec(sql.data, 0, NULL, NULL, SPI_OK_UTILITY);
-  clock.lap("stage_analyze");
-
-  Oid types[3] = {TEXTOID, INT8OID, TEXTOID};
-  Datum values[3] = {plant, Int64GetDatum(run_id), CStringGetTextDatum(sheet)};
-
-  if (derived) {
-    DerivedSteps steps = derived_steps(spec.entity);
-    for (const char* step : steps.steps) {
-      if (step == NULL) break;
-      resetStringInfo(&sql);
-      appendStringInfo(&sql, step, stage);
-      spi_exec(sql.data, 1, types, values, SPI_OK_UPDATE);
-    }
-    clock.lap("derive");
-    // Rows with no time at all cannot be placed in a partition.
-    resetStringInfo(&sql);
-    appendStringInfo(&sql,
-                     "WITH q AS (DELETE FROM pg_temp.%s s WHERE %s IS NULL RETURNING s.*) "
-                     "INSERT INTO prodplan.ingest_quarantine (run_id, sheet, row_number, column_name, reason_code, "
-                     "reason_detail, raw_row) SELECT $2, $3, q.source_row, '%s', 'no_event_time', "
-                     "'no end, start or planned date, and no known order to take a creation date from', "
-                     "pg_catalog.to_jsonb(q) - 'source_row' FROM q",
-                     stage, dvalue, derived);
-    counts.sql_quarantined = spi_exec(sql.data, 3, types, values, SPI_OK_INSERT);
-    resetStringInfo(&sql);
-    appendStringInfo(&sql,
-                     "SELECT prodplan.ensure_partitions(min(%s), max(%s)) FROM pg_temp.%s s HAVING count(*) > 0",
-                     dvalue, dvalue, stage);
-    spi_exec(sql.data, 0, NULL, NULL, SPI_OK_SELECT);
-    clock.lap("partitions");
-  }
-
-  // A plant's first load of this entity: every row is new.
-  resetStringInfo(&sql);
-  appendStringInfo(&sql, "SELECT count(*) FROM (SELECT 1 FROM prodplan.%.*s WHERE plant_id = $1 LIMIT 1) x",
-                   (int)spec.entity.size(), spec.entity.data());
-  const bool target_empty = spi_scalar_int8(sql.data, 1, types, values) == 0;
-
-  // Classify every staged row in one join: 'n' new key, 'c' key exists with
-  // other values, 'u' unchanged. The class table drives the writes, and its
-  // counts are checked against what the writes report.
-  const int64 remaining = staged_rows - counts.sql_quarantined;
-  int64 n_new = remaining, n_changed = 0, n_unchanged = 0;
-  char cls[NAMEDATALEN];
-  snprintf(cls, sizeof cls, "pp_class_%.*s", (int)spec.entity.size(), spec.entity.data());
-  if (!target_empty) {
-    if (OidIsValid(RelnameGetRelid(cls))) {
-      resetStringInfo(&sql);
-      appendStringInfo(&sql, "DROP TABLE pg_temp.%s", cls);
-      spi_exec(sql.data, 0, NULL, NULL, SPI_OK_UTILITY);
-    }
-    // Only new and changed rows are written to the class table: after an
-    // identical re-run it stays empty. The classification itself is held in
-    // memory for the counts.
-    resetStringInfo(&sql);
-    appendStringInfo(&sql, "CREATE TEMP TABLE %s (source_row int, k \"char\") ON COMMIT DROP", cls);
-    spi_exec(sql.data, 0, NULL, NULL, SPI_OK_UTILITY);
-    resetStringInfo(&sql);
-    appendStringInfoString(&sql, "WITH c AS MATERIALIZED (SELECT s.source_row, CASE WHEN t.plant_id IS NULL "
-                           "THEN 'n'::\"char\" WHEN (");
-    bool first = true;
-    for (const auto& c : spec.columns) {
-      if (c.key) continue;
-      if (!first) appendStringInfoString(&sql, ", ");
-      first = false;
-      appendStringInfoString(&sql, "t.");
-      append_name(&sql, c.name);
-    }
-    if (derived) appendStringInfo(&sql, "%st.%s", first ? "" : ", ", derived);
-    appendStringInfoString(&sql, ", NULL) IS DISTINCT FROM (");
-    first = true;
-    for (const auto& c : spec.columns) {
-      if (c.key) continue;
-      if (!first) appendStringInfoString(&sql, ", ");
-      first = false;
-      append_value(&sql, defaults, c.name, "t.");
-    }
-    if (derived) appendStringInfo(&sql, "%s%s", first ? "" : ", ", dvalue);
-    appendStringInfo(&sql, ", NULL) THEN 'c'::\"char\" ELSE 'u'::\"char\" END AS k FROM pg_temp.%s s "
-                     "LEFT JOIN prodplan.%.*s t ON ",
-                     stage, (int)spec.entity.size(), spec.entity.data());
-    append_key_match(&sql, spec);
-    appendStringInfo(&sql,
-                     "), w AS (INSERT INTO pg_temp.%s SELECT source_row, k FROM c WHERE k <> 'u') "
-                     "SELECT count(*) FILTER (WHERE k = 'n'), count(*) FILTER (WHERE k = 'c'), "
-                     "count(*) FILTER (WHERE k = 'u'), count(*) FROM c",
-                     cls);
-    if (SPI_execute_with_args(sql.data, 1, types, values, NULL, false, 1) != SPI_OK_SELECT)
-      elog(ERROR, "prodplan ingestion: could not classify");
-    bool isnull;
-    HeapTuple tup = SPI_tuptable->vals[0];
-    TupleDesc desc = SPI_tuptable->tupdesc;
-    n_new = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
-    n_changed = DatumGetInt64(SPI_getbinval(tup, desc, 2, &isnull));
-    n_unchanged = DatumGetInt64(SPI_getbinval(tup, desc, 3, &isnull));
-    int64 classified = DatumGetInt64(SPI_getbinval(tup, desc, 4, &isnull));
-    // One class per staged row: the LEFT JOIN gives each staged row (unique
-    // source_row) at least one row, so more rows than staged means a key is
-    // stored twice in the canonical table.
-    if (classified != remaining)
-      ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION),
-                      errmsg("prodplan ingestion: counts of sheet \"%s\" (%.*s) do not reconcile", sheet,
-                             (int)spec.entity.size(), spec.entity.data()),
-                      errdetail("staged " INT64_FORMAT " rows but classified " INT64_FORMAT
-                                " against prodplan.%.*s: a key is stored more than once there.",
-                                remaining, classified, (int)spec.entity.size(), spec.entity.data())));
-    if (n_new + n_changed > 0) {
-      resetStringInfo(&sql);
-      appendStringInfo(&sql, "ANALYZE pg_temp.%s", cls);
-      spi_exec(sql.data, 0, NULL, NULL, SPI_OK_UTILITY);
-    }
-  }
-  clock.lap("classify");
-
-  // UPDATE the changed rows.
-  if (n_changed > 0) {
-    resetStringInfo(&sql);
-    appendStringInfo(&sql, "UPDATE prodplan.%.*s t SET ", (int)spec.entity.size(), spec.entity.data());
-    bool first = true;
-    for (const auto& c : spec.columns) {
-      if (c.key) continue;
-      if (!first) appendStringInfoString(&sql, ", ");
-      first = false;
-      append_name(&sql, c.name);
-      appendStringInfoString(&sql, " = ");
-      append_value(&sql, defaults, c.name, "t.");
-    }
-    if (derived) appendStringInfo(&sql, "%s%s = %s", first ? "" : ", ", derived, dvalue);
-    appendStringInfo(&sql, " FROM pg_temp.%s s JOIN pg_temp.%s k USING (source_row) WHERE k.k = 'c' AND ", stage, cls);
-    append_key_match(&sql, spec);
-    counts.updated = spi_exec(sql.data, 1, types, values, SPI_OK_UPDATE);
-    clock.lap("update");
-  }
-
-  // INSERT the new keys.
-  if (n_new > 0) {
-    resetStringInfo(&sql);
-    appendStringInfo(&sql, "INSERT INTO prodplan.%.*s (plant_id", (int)spec.entity.size(), spec.entity.data());
-    for (const auto& c : spec.columns) {
-      appendStringInfoString(&sql, ", ");
-      append_name(&sql, c.name);
-    }
-    if (derived) appendStringInfo(&sql, ", %s", derived);
-    appendStringInfoString(&sql, ") SELECT $1");
-    for (const auto& c : spec.columns) {
-      appendStringInfoString(&sql, ", ");
-      append_value(&sql, defaults, c.name, NULL);
-    }
-    if (derived) appendStringInfo(&sql, ", %s", dvalue);
-    appendStringInfo(&sql, " FROM pg_temp.%s s", stage);
-    if (!target_empty) appendStringInfo(&sql, " JOIN pg_temp.%s k USING (source_row) WHERE k.k = 'n'", cls);
-    counts.inserted = spi_exec(sql.data, 1, types, values, SPI_OK_INSERT);
-    clock.lap("insert");
-  }
-  counts.unchanged = n_unchanged + unchanged_in_memory;
-
-  // Reconcile: the writes did exactly what the classification says.
-  if (counts.inserted != n_new || counts.updated != n_changed)
-    ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION),
-                    errmsg("prodplan ingestion: counts of sheet \"%s\" (%.*s) do not reconcile", sheet,
-                           (int)spec.entity.size(), spec.entity.data()),
-                    errdetail("classified " INT64_FORMAT " new and " INT64_FORMAT " changed rows, but inserted "
-                              INT64_FORMAT " and updated " INT64_FORMAT ".",
-                              n_new, n_changed, counts.inserted, counts.updated)));
-
-  // Fresh statistics for the columns later statements join on: a bulk load
-  // leaves a table unanalyzed (autovacuum never analyzes a partitioned
-  // parent), and on a table the planner believes nearly empty the reference
-  // counts below and the next run's joins pick nested loops over every row.
-  // (Only the tables' owner may analyze them; other callers leave it to autovacuum.)
-  if (counts.inserted + counts.updated > 0 && is_prodplan_table_owner(spec.entity)) {
-    resetStringInfo(&sql);
-    appendStringInfo(&sql, "ANALYZE prodplan.%.*s (plant_id", (int)spec.entity.size(), spec.entity.data());
-    append_join_columns(&sql, spec);
-    appendStringInfoChar(&sql, ')');
-    spi_exec(sql.data, 0, NULL, NULL, SPI_OK_UTILITY);
-    clock.lap("analyze");
-  }
-
-  // Match rates of the references this entity's rows make.
-  StringInfoData refs;
-  initStringInfo(&refs);
-  appendStringInfoChar(&refs, '{');
-  bool first_ref = true;
-  for (const Reference& r : kReferences) {
-    if (spec.entity != r.entity) continue;
-    resetStringInfo(&sql);
-    // Over the plant's rows of the entity once merged (this workbook's rows,
-    // changed or not, and earlier ones it does not repeat). Total minus the
-    // rows no target matches: an anti-join needs no DISTINCT over the target.
-    appendStringInfo(&sql,
-                     "SELECT t.n, t.n - u.n FROM (SELECT count(%1$s) AS n FROM prodplan.%2$.*3$s WHERE plant_id = $1) t, "
-                     "(SELECT count(*) AS n FROM prodplan.%2$.*3$s s WHERE s.plant_id = $1 AND s.%1$s IS NOT NULL "
-                     "AND NOT EXISTS (SELECT 1 FROM prodplan.%4$s m WHERE m.plant_id = $1 AND m.%5$s = s.%1$s)) u",
-                     r.column, spec.entity.data(), (int)spec.entity.size(), r.target, r.target_column);
-    if (SPI_execute_with_args(sql.data, 1, types, values, NULL, false, 1) != SPI_OK_SELECT)
-      elog(ERROR, "prodplan ingestion: could not count references of %s", stage);
-    bool isnull;
-    int64 total = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-    int64 matched = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
-    appendStringInfo(&refs, "%s\"%s -> %s\": {\"rows\": " INT64_FORMAT ", \"matched\": " INT64_FORMAT
-                     ", \"match_rate\": %.4f}",
-                     first_ref ? "" : ", ", r.column, r.target, total, matched,
-                     total > 0 ? (double)matched / (double)total : 1.0);
-    first_ref = false;
-  }
-  appendStringInfoChar(&refs, '}');
-  counts.references_json = refs.data;
-  clock.lap("references");
-  counts.steps_json = clock.finish();
-  pfree(sql.data);
-  return counts;
-}
 
 // The first part of an entity arrived: choose how it loads, create its
 // staging table, and in Compare mode index the plant's stored rows.
@@ -671,18 +128,31 @@ LoadMode begin_entity(IngestState* state, const pp::ingest::EntitySpec& spec, Da
   return mode;
 }
 
-// Creates the partitions a part's event times need as soon as the part
-// arrives (while the rest of the sheet is parsed), rather than after the
-// whole sheet. [*lo, *hi] is the range already ensured during this run.
+// Creates the partitions of prodplan.<entity> that a part's event times need
+// as soon as the part arrives (while the rest of the sheet is parsed),
+// rather than after the whole sheet. [*lo, *hi] is the range already ensured
+// for the entity during this run (lo > hi: none yet); only what a part adds
+// to it is checked, since checking costs a catalog lookup per month.
 void ensure_part_partitions(const pp::ingest::StagedEntity& part, int64* lo, int64* hi) {
   if (part.min_event_time > part.max_event_time) return;
   if (part.min_event_time >= *lo && part.max_event_time <= *hi) return;
+  int64 from[2], to[2];
+  int n = 0;
+  if (*lo > *hi) {
+    from[n] = part.min_event_time, to[n++] = part.max_event_time;
+  } else {
+    if (part.min_event_time < *lo) from[n] = part.min_event_time, to[n++] = *lo;
+    if (part.max_event_time > *hi) from[n] = *hi, to[n++] = part.max_event_time;
+  }
   *lo = Min(*lo, (int64)part.min_event_time);
   *hi = Max(*hi, (int64)part.max_event_time);
-  Oid t[2] = {FLOAT8OID, FLOAT8OID};
-  Datum v[2] = {Float8GetDatum((double)*lo), Float8GetDatum((double)*hi)};
-  spi_exec("SELECT prodplan.ensure_partitions(pg_catalog.to_timestamp($1), pg_catalog.to_timestamp($2))", 2, t, v,
-           SPI_OK_SELECT);
+  for (int i = 0; i < n; i++) {
+    Oid t[3] = {TEXTOID, FLOAT8OID, FLOAT8OID};
+    Datum v[3] = {CStringGetTextDatum(part.entity.c_str()), Float8GetDatum((double)from[i]),
+                  Float8GetDatum((double)to[i])};
+    spi_exec("SELECT prodplan.ensure_table_partitions($1, pg_catalog.to_timestamp($2), pg_catalog.to_timestamp($3))",
+             3, t, v, SPI_OK_SELECT);
+  }
 }
 
 char* sha256_hex(const char* data, size_t len) {
@@ -945,6 +415,7 @@ IngestOutcome ingest_run(const char* data, size_t len, const IngestArgs& args) {
     // out; an entity's chunks go into its staging table while it is parsed.
     const pp::ingest::EntitySpec* started = nullptr;  // entity whose parts are arriving
     LoadMode mode = LoadMode::Stream;
+    AppendLoad append;  // Append mode's totals of the entity being loaded
     double compare_seconds = 0;
     int64 ensured_lo = PG_INT64_MAX, ensured_hi = PG_INT64_MIN;
     double chunk_seconds = 0;
@@ -987,11 +458,17 @@ IngestOutcome ingest_run(const char* data, size_t len, const IngestArgs& args) {
             if (started != chunk_spec) {
               started = chunk_spec;
               mode = begin_entity(state, *chunk_spec, plant_d, label, &compare_seconds);
+              if (mode == LoadMode::Append) append_begin(*chunk_spec, &append);
+              ensured_lo = PG_INT64_MAX, ensured_hi = PG_INT64_MIN;
             }
             ensure_part_partitions(state->chunk, &ensured_lo, &ensured_hi);
-            if (mode == LoadMode::Compare)
-              pp_call(label, [&] { state->chunk.copy_text = state->filter->filter(state->chunk.copy_text, state->kept); });
-            load_stage(*chunk_spec, state->chunk.copy_text.data(), state->chunk.copy_text.size());
+            if (mode == LoadMode::Append) {
+              append_part(*chunk_spec, state->chunk.sheet.c_str(), run_id, plant_d, state->chunk, &append);
+            } else {
+              if (mode == LoadMode::Compare)
+                pp_call(label, [&] { state->chunk.copy_text = state->filter->filter(state->chunk.copy_text, state->kept); });
+              load_stage(*chunk_spec, state->chunk.copy_text.data(), state->chunk.copy_text.size());
+            }
             pp_call(label, [&] { std::string().swap(state->chunk.copy_text); });
             INSTR_TIME_SET_CURRENT(c1);
             INSTR_TIME_SUBTRACT(c1, c0);
@@ -1018,10 +495,15 @@ IngestOutcome ingest_run(const char* data, size_t len, const IngestArgs& args) {
         started = spec;
         chunk_seconds = 0;
         mode = begin_entity(state, *spec, plant_d, label, &compare_seconds);
+        if (mode == LoadMode::Append) append_begin(*spec, &append);
+        ensured_lo = PG_INT64_MAX, ensured_hi = PG_INT64_MIN;
       }
       ensure_part_partitions(e, &ensured_lo, &ensured_hi);
       SheetCounts c;
-      if (mode == LoadMode::Compare) {
+      if (mode == LoadMode::Append) {
+        append_part(*spec, r.sheet.c_str(), run_id, plant_d, e, &append);
+        c = append_finish(*spec, plant_d, (int64)e.rows, &append);
+      } else if (mode == LoadMode::Compare) {
         // The last part, less its unchanged rows. A superseded row (an
         // earlier part's row whose key came again) that was kept back is no
         // longer a live row; one that was loaded is deleted from the stage.

@@ -91,6 +91,10 @@ TEST(IngestPipeline, ChunksReassembleToTheUnchunkedRows) {
   std::map<std::string, std::vector<std::string>> parts;
   std::map<std::string, std::size_t> chunk_rows;
   std::size_t chunks = 0, superseded = 0;
+  // What a consumer that stores each part as it arrives holds: it removes a
+  // part's newly_superseded rows (all from earlier parts) before adding it.
+  std::map<std::string, std::map<std::string, std::string>> applied;
+  std::map<std::string, std::set<std::uint32_t>> newly;
   pp::ingest::StagedEntity e;
   pp::ingest::SheetReport r;
   for (;;) {
@@ -99,6 +103,17 @@ TEST(IngestPipeline, ChunksReassembleToTheUnchunkedRows) {
     if (n == pp::ingest::StagingPipeline::Next::Pending) continue;
     std::vector<std::string> lines = split_lines(e.copy_text);
     std::vector<std::string>& all = parts[e.entity];
+    std::map<std::string, std::string>& held = applied[e.entity];
+    for (std::uint32_t s : e.newly_superseded) {
+      EXPECT_EQ(held.erase(std::to_string(s)), 1u) << e.entity << " row " << s << " was not in an earlier part";
+      EXPECT_TRUE(newly[e.entity].insert(s).second);
+    }
+    for (const std::string& l : lines) EXPECT_TRUE(held.emplace(l.substr(0, l.find('\t')), l).second);
+    // Each replacing row is one of this part's rows.
+    ASSERT_EQ(e.superseding.size(), e.newly_superseded.size());
+    std::set<std::string> here;
+    for (const std::string& l : lines) here.insert(l.substr(0, l.find('\t')));
+    for (std::uint32_t s : e.superseding) EXPECT_EQ(here.count(std::to_string(s)), 1u) << e.entity << " row " << s;
     // Operations carry the range of their parts' event times; others none.
     if (e.entity == "operation" && !lines.empty()) {
       EXPECT_LE(e.min_event_time, e.max_event_time);
@@ -129,6 +144,11 @@ TEST(IngestPipeline, ChunksReassembleToTheUnchunkedRows) {
     std::sort(want.begin(), want.end());
     EXPECT_EQ(kept, want) << e.entity;
     EXPECT_EQ(e.rows, direct_rows[e.entity]);
+    std::vector<std::string> streamed;
+    for (const auto& [row, line] : held) streamed.push_back(line);
+    std::sort(streamed.begin(), streamed.end());
+    EXPECT_EQ(streamed, want) << e.entity;
+    EXPECT_EQ(newly[e.entity], std::set<std::uint32_t>(e.superseded_rows.begin(), e.superseded_rows.end()));
   }
   EXPECT_GT(chunks, 10u);
   EXPECT_EQ(parts.size(), direct.size());

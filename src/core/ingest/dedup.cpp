@@ -118,6 +118,7 @@ bool StagedRows::commit(std::size_t line_start, std::string_view key, std::uint3
   // The earlier row was handed out: the consumer deletes it, and the new
   // line is a new row at the end.
   superseded_.push_back(slots_[old].source_row);
+  superseding_slot_.push_back(next);
   slots_.push_back(line);
   set_slot(key, hash, next);
   return true;
@@ -146,6 +147,7 @@ std::string StagedRows::take_copy_text() {
   slots_.clear();
   emitted_ = 0;
   superseded_.clear();
+  superseding_slot_.clear();
   entries_.clear();
   std::string().swap(key_arena_);
   table_.assign(1024, 0);

@@ -94,8 +94,10 @@ class SheetStager {
       throw Error(ErrorKind::Internal, "staging of sheet " + quoted(sheet_) + " does not reconcile");
     StagedEntity entity;
     entity.entity = std::string(spec_.entity);
+    entity.sheet = sheet_;
     entity.rows = staged_.rows();
     entity.superseded_rows = staged_.superseded();
+    take_newly_superseded(entity);
     entity.copy_text = staged_.take_copy_text();
     take_event_range(entity);
     if (callbacks_.on_entity) callbacks_.on_entity(entity, report_);
@@ -103,6 +105,14 @@ class SheetStager {
   }
 
  private:
+  void take_newly_superseded(StagedEntity& part) {
+    const auto& all = staged_.superseded();
+    part.newly_superseded.assign(all.begin() + static_cast<std::ptrdiff_t>(superseded_handed_), all.end());
+    part.superseding.clear();
+    for (std::size_t i = superseded_handed_; i < all.size(); ++i) part.superseding.push_back(staged_.superseding(i));
+    superseded_handed_ = all.size();
+  }
+
   void take_event_range(StagedEntity& part) {
     part.min_event_time = min_event_time_;
     part.max_event_time = max_event_time_;
@@ -184,12 +194,14 @@ class SheetStager {
     if (options_.chunk_bytes > 0 && callbacks_.on_chunk && staged_.pending_bytes() >= options_.chunk_bytes) {
       StagedEntity chunk;
       chunk.entity = std::string(spec_.entity);
+      chunk.sheet = sheet_;
       chunk.complete = false;
       const std::size_t before = chunk_rows_;
       chunk_rows_ = staged_.rows() + staged_.superseded().size();  // rows ever handed out
       chunk.rows = chunk_rows_ - before;
       chunk.copy_text = staged_.take_chunk();
       take_event_range(chunk);
+      take_newly_superseded(chunk);
       callbacks_.on_chunk(chunk);
     }
   }
@@ -245,6 +257,7 @@ class SheetStager {
   detail::RowFault fault_;
   detail::StagedRows staged_;
   std::size_t chunk_rows_ = 0;  // rows handed out in chunks so far
+  std::size_t superseded_handed_ = 0;  // superseded() entries already given in a part
   std::vector<std::size_t> event_time_columns_;
   std::int64_t min_event_time_ = INT64_MAX, max_event_time_ = INT64_MIN;  // since the last part
   const xlsx::CellValue empty_{};

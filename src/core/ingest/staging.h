@@ -138,12 +138,20 @@ struct SheetReport {
 // source_row of rows in earlier chunks that a later row of the same key
 // replaced; the consumer deletes those). Unchunked, the one complete part
 // holds every row and superseded_rows is empty.
+// newly_superseded (every part): the earlier parts' rows that a row of this
+// part replaced, so a consumer that stores each part as it arrives can
+// remove them before storing this one; over all parts it is superseded_rows.
+// superseding (parallel to newly_superseded): the source_row of this part's
+// row that holds the same key, the row that replaced it.
 struct StagedEntity {
   std::string entity;
+  std::string sheet;  // the sheet the rows were read from
   std::string copy_text;
   std::size_t rows = 0;
   bool complete = true;
   std::vector<std::uint32_t> superseded_rows;
+  std::vector<std::uint32_t> newly_superseded;
+  std::vector<std::uint32_t> superseding;
   // Range of the event times (EntitySpec::event_time_from) of this part's
   // rows, Unix seconds, UTC; min > max when no row has one. Lets the consumer
   // create the partitions a part needs before the sheet is done.

@@ -175,6 +175,9 @@ class StagedRows {
   std::string take_chunk();
   // Source rows of handed-out rows that later rows replaced.
   const std::vector<std::uint32_t>& superseded() const { return superseded_; }
+  // The source row that now holds the key of superseded()[i]: a row not
+  // handed out yet, or one handed out after superseded()[i].
+  std::uint32_t superseding(std::size_t i) const { return slots_[superseding_slot_[i]].source_row; }
   // The remaining COPY text (take_chunk), then forgets everything.
   std::string take_copy_text();
 
@@ -191,6 +194,7 @@ class StagedRows {
   std::vector<Slot> slots_;
   std::size_t emitted_ = 0;  // slots_[0, emitted_) were handed out
   std::vector<std::uint32_t> superseded_;
+  std::vector<std::uint32_t> superseding_slot_;  // parallel to superseded_
   // Open-addressing hash index: key bytes in an arena, table of entry indexes.
   struct Entry {
     std::uint64_t hash;
