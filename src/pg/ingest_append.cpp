@@ -122,8 +122,8 @@ void append_part(const pp::ingest::EntitySpec& spec, const char* sheet, int64 ru
   }
   if (staged == 0) return;
 
-  Oid types[3] = {TEXTOID, INT8OID, TEXTOID};
-  Datum values[3] = {plant, Int64GetDatum(run_id), CStringGetTextDatum(sheet)};
+  Oid types[1] = {TEXTOID};
+  Datum values[1] = {plant};
   StringInfoData sql;
   initStringInfo(&sql);
   int64 quarantined = 0;
@@ -137,35 +137,17 @@ void append_part(const pp::ingest::EntitySpec& spec, const char* sheet, int64 ru
       appendStringInfoChar(&sql, ')');
       spi_exec(sql.data, 0, NULL, NULL, SPI_OK_UTILITY);
     }
-    for (const char* step : steps.steps) {
-      if (step == NULL) break;
-      resetStringInfo(&sql);
-      appendStringInfo(&sql, step, stage);
-      spi_exec(sql.data, 1, types, values, SPI_OK_UPDATE);
-    }
-    // Rows with no time at all cannot be placed in a partition.
-    resetStringInfo(&sql);
-    char held[NAMEDATALEN];
+    derive_stage(spec, plant);
+    char held[NAMEDATALEN], target[NAMEDATALEN + 16];
     held_name(held, spec.entity);
-    appendStringInfo(&sql,
-                     "WITH q AS (DELETE FROM pg_temp.%s s WHERE %s IS NULL RETURNING s.*) "
-                     "INSERT INTO pg_temp.%s (run_id, sheet, row_number, column_name, reason_code, "
-                     "reason_detail, raw_row) SELECT $2, $3, q.source_row, '%s', 'no_event_time', "
-                     "'no end, start or planned date, and no known order to take a creation date from', "
-                     "pg_catalog.to_jsonb(q) - 'source_row' FROM q",
-                     stage, derived_value(spec.entity), held, derived);
-    quarantined = spi_exec(sql.data, 3, types, values, SPI_OK_INSERT);
+    snprintf(target, sizeof target, "pg_temp.%s", held);
+    quarantined = quarantine_without_derived(spec, target, run_id, sheet);
     load->sql_quarantined += quarantined;
     load->seconds_derive += seconds_since(t);
     // The part's own times were covered when it arrived; times taken from
     // orders or operations may reach other months.
     INSTR_TIME_SET_CURRENT(t);
-    resetStringInfo(&sql);
-    appendStringInfo(&sql,
-                     "SELECT prodplan.ensure_table_partitions('%.*s', min(%s), max(%s)) FROM pg_temp.%s s HAVING count(*) > 0",
-                     (int)spec.entity.size(), spec.entity.data(),
-                     derived_value(spec.entity), derived_value(spec.entity), stage);
-    spi_exec(sql.data, 0, NULL, NULL, SPI_OK_SELECT);
+    ensure_stage_partitions(spec);
     load->seconds_partitions += seconds_since(t);
   }
 

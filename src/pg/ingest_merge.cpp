@@ -53,30 +53,10 @@ SheetCounts merge_entity(const pp::ingest::EntitySpec& spec, const char* sheet, 
   Datum values[3] = {plant, Int64GetDatum(run_id), CStringGetTextDatum(sheet)};
 
   if (derived) {
-    DerivedSteps steps = derived_steps(spec.entity);
-    for (const char* step : steps.steps) {
-      if (step == NULL) break;
-      resetStringInfo(&sql);
-      appendStringInfo(&sql, step, stage);
-      spi_exec(sql.data, 1, types, values, SPI_OK_UPDATE);
-    }
+    derive_stage(spec, plant);
     clock.lap("derive");
-    // Rows with no time at all cannot be placed in a partition.
-    resetStringInfo(&sql);
-    appendStringInfo(&sql,
-                     "WITH q AS (DELETE FROM pg_temp.%s s WHERE %s IS NULL RETURNING s.*) "
-                     "INSERT INTO prodplan.ingest_quarantine (run_id, sheet, row_number, column_name, reason_code, "
-                     "reason_detail, raw_row) SELECT $2, $3, q.source_row, '%s', 'no_event_time', "
-                     "'no end, start or planned date, and no known order to take a creation date from', "
-                     "pg_catalog.to_jsonb(q) - 'source_row' FROM q",
-                     stage, dvalue, derived);
-    counts.sql_quarantined = spi_exec(sql.data, 3, types, values, SPI_OK_INSERT);
-    resetStringInfo(&sql);
-    appendStringInfo(&sql,
-                     "SELECT prodplan.ensure_table_partitions('%.*s', min(%s), max(%s)) FROM pg_temp.%s s HAVING count(*) > 0",
-                     (int)spec.entity.size(), spec.entity.data(),
-                     dvalue, dvalue, stage);
-    spi_exec(sql.data, 0, NULL, NULL, SPI_OK_SELECT);
+    counts.sql_quarantined = quarantine_without_derived(spec, "prodplan.ingest_quarantine", run_id, sheet);
+    ensure_stage_partitions(spec);
     clock.lap("partitions");
   }
 

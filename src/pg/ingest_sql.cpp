@@ -271,6 +271,56 @@ void append_insert(StringInfo sql, const pp::ingest::EntitySpec& spec, const Not
   if (filter) appendStringInfo(sql, " %s", filter);
 }
 
+void derive_stage(const pp::ingest::EntitySpec& spec, Datum plant) {
+  char stage[NAMEDATALEN];
+  stage_name(stage, spec.entity);
+  Oid types[1] = {TEXTOID};
+  Datum values[1] = {plant};
+  StringInfoData sql;
+  initStringInfo(&sql);
+  for (const char* step : derived_steps(spec.entity).steps) {
+    if (step == NULL) break;
+    resetStringInfo(&sql);
+    appendStringInfo(&sql, step, stage);
+    spi_exec(sql.data, 1, types, values, SPI_OK_UPDATE);
+  }
+  pfree(sql.data);
+}
+
+int64 quarantine_without_derived(const pp::ingest::EntitySpec& spec, const char* quarantine_table, int64 run_id,
+                                 const char* sheet) {
+  char stage[NAMEDATALEN];
+  stage_name(stage, spec.entity);
+  Oid types[2] = {INT8OID, TEXTOID};
+  Datum values[2] = {Int64GetDatum(run_id), CStringGetTextDatum(sheet)};
+  StringInfoData sql;
+  initStringInfo(&sql);
+  appendStringInfo(&sql,
+                   "WITH q AS (DELETE FROM pg_temp.%s s WHERE %s IS NULL RETURNING s.*) "
+                   "INSERT INTO %s (run_id, sheet, row_number, column_name, reason_code, "
+                   "reason_detail, raw_row) SELECT $1, $2, q.source_row, '%s', 'no_event_time', "
+                   "'no end, start or planned date, and no known order to take a creation date from', "
+                   "pg_catalog.to_jsonb(q) - 'source_row' FROM q",
+                   stage, derived_value(spec.entity), quarantine_table, derived_column(spec.entity));
+  const int64 n = spi_exec(sql.data, 2, types, values, SPI_OK_INSERT);
+  pfree(sql.data);
+  return n;
+}
+
+void ensure_stage_partitions(const pp::ingest::EntitySpec& spec) {
+  char stage[NAMEDATALEN];
+  stage_name(stage, spec.entity);
+  const char* value = derived_value(spec.entity);
+  StringInfoData sql;
+  initStringInfo(&sql);
+  appendStringInfo(&sql,
+                   "SELECT prodplan.ensure_table_partitions('%.*s', min(%s), max(%s)) FROM pg_temp.%s s "
+                   "HAVING count(*) > 0",
+                   (int)spec.entity.size(), spec.entity.data(), value, value, stage);
+  spi_exec(sql.data, 0, NULL, NULL, SPI_OK_SELECT);
+  pfree(sql.data);
+}
+
 void finish_sheet(const pp::ingest::EntitySpec& spec, const char* stage, Datum plant, SheetCounts* counts,
                   StepClock* clock) {
   StringInfoData sql;

@@ -131,6 +131,19 @@ void delete_superseded(const pp::ingest::EntitySpec& spec, const std::uint32_t* 
 void append_join_columns(StringInfo sql, const pp::ingest::EntitySpec& spec);
 bool is_prodplan_table_owner(std::string_view entity);
 
+// Fills the staging table's derived column (derived_steps; the caller runs
+// any ANALYZE the steps need first).
+void derive_stage(const pp::ingest::EntitySpec& spec, Datum plant);
+// Moves the staged rows that got no derived value (no time at all: they
+// cannot be placed in a partition) into `quarantine_table`
+// (prodplan.ingest_quarantine or a temporary table of its shape) as
+// no_event_time records of run `run_id`, sheet `sheet`; returns how many.
+int64 quarantine_without_derived(const pp::ingest::EntitySpec& spec, const char* quarantine_table, int64 run_id,
+                                 const char* sheet);
+// Creates the partitions of prodplan.<entity> that the staged rows' derived
+// values need.
+void ensure_stage_partitions(const pp::ingest::EntitySpec& spec);
+
 // After a sheet's rows are merged: fresh statistics on prodplan.<entity> when
 // rows were written, and the match rates of its references (into
 // counts->references_json). Timed into `clock`.
