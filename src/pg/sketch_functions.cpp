@@ -1,6 +1,7 @@
 // Quantile sketches in SQL (core/stats/log_sketch.h, 1% relative accuracy):
 //   prodplan.sketch_agg(float8) -> int4[]       sketch of a column's values
 //   prodplan.sketch_merge(int4[]) -> int4[]     exact merge of stored sketches
+//   prodplan.sketch_add(int4[], int4[]) -> int4[]  the same for two sketches
 //   prodplan.sketch_quantile(int4[], float8)    a quantile (NULL when empty)
 //   prodplan.sketch_count(int4[])               values counted
 // Both aggregates share one internal state, its final, combine, serialize
@@ -35,6 +36,8 @@ PGDLLEXPORT Datum prodplan_sketch_serialize(PG_FUNCTION_ARGS);
 PGDLLEXPORT Datum prodplan_sketch_deserialize(PG_FUNCTION_ARGS);
 PGDLLEXPORT Datum prodplan_sketch_quantile(PG_FUNCTION_ARGS);
 PGDLLEXPORT Datum prodplan_sketch_count(PG_FUNCTION_ARGS);
+PGDLLEXPORT Datum prodplan_sketch_add(PG_FUNCTION_ARGS);
+PG_FUNCTION_INFO_V1(prodplan_sketch_add);
 PG_FUNCTION_INFO_V1(prodplan_sketch_agg_add);
 PG_FUNCTION_INFO_V1(prodplan_sketch_merge_add);
 PG_FUNCTION_INFO_V1(prodplan_sketch_final);
@@ -172,6 +175,30 @@ SketchArray read_sketch(ArrayType* a, const char* function) {
   return r;
 }
 
+// The state as a sketch (int4[], the stored format), in the current context.
+ArrayType* encode_state(const SketchState* s, const char* function) {
+  const bool any = s->lo <= s->hi;
+  const int32 first = any ? s->lo : 0;
+  const size_t n = any ? (size_t)(s->hi - s->lo + 1) : 0;
+  const int64* counts = any ? s->counts + (s->lo - s->first) : nullptr;
+  ArrayType* result = new_int4_array(st::kHeaderLength + n);
+  std::int32_t* out = (std::int32_t*)ARR_DATA_PTR(result);
+  size_t written = 0;
+  pp_call(function, [&] { written = st::encode_into(first, s->zeros, counts, n, out); });
+  shrink_int4_array(result, written);
+  return result;
+}
+
+// Adds the counts of one stored sketch to s. sql_name names the SQL function
+// in format errors, core_name the error context of the core's.
+void add_sketch(SketchState* s, ArrayType* sketch, const char* sql_name, const char* core_name, MemoryContext context) {
+  const SketchArray a = read_sketch(sketch, sql_name);
+  st::EncodedView v;  // points into the array; trivially destructible
+  pp_call(core_name, [&] { v = st::parse_encoded(a.data, a.n); });
+  s->zeros = add_count(s->zeros, v.zeros);
+  add_buckets(s, v.first, v.counts, v.n, context);
+}
+
 // Serialized state (parallel aggregation, never stored): int64 zeros,
 // int32 first, int32 n, then n int64 counts of buckets first .. first + n - 1.
 constexpr Size kSerialHeader = sizeof(int64) + 2 * sizeof(int32);
@@ -205,12 +232,8 @@ Datum prodplan_sketch_merge_add(PG_FUNCTION_ARGS) {
   MemoryContext context = agg_context(fcinfo, "prodplan.sketch_merge_add");
   SketchState* s = PG_ARGISNULL(0) ? nullptr : (SketchState*)PG_GETARG_POINTER(0);
   if (!PG_ARGISNULL(1)) {
-    const SketchArray a = read_sketch(PG_GETARG_ARRAYTYPE_P(1), "prodplan.sketch_merge");
-    st::EncodedView v;  // points into the array; trivially destructible
-    pp_call("sketch_merge", [&] { v = st::parse_encoded(a.data, a.n); });
     if (s == nullptr) s = new_state(context);
-    s->zeros = add_count(s->zeros, v.zeros);
-    add_buckets(s, v.first, v.counts, v.n, context);
+    add_sketch(s, PG_GETARG_ARRAYTYPE_P(1), "prodplan.sketch_merge", "sketch_merge", context);
   }
   if (s == nullptr) PG_RETURN_NULL();
   PG_RETURN_POINTER(s);
@@ -221,17 +244,7 @@ Datum prodplan_sketch_merge_add(PG_FUNCTION_ARGS) {
 Datum prodplan_sketch_final(PG_FUNCTION_ARGS) {
   agg_context(fcinfo, "prodplan.sketch_final");
   if (PG_ARGISNULL(0)) PG_RETURN_NULL();
-  const SketchState* s = (const SketchState*)PG_GETARG_POINTER(0);
-  const bool any = s->lo <= s->hi;
-  const int32 first = any ? s->lo : 0;
-  const size_t n = any ? (size_t)(s->hi - s->lo + 1) : 0;
-  const int64* counts = any ? s->counts + (s->lo - s->first) : nullptr;
-  ArrayType* result = new_int4_array(st::kHeaderLength + n);
-  std::int32_t* out = (std::int32_t*)ARR_DATA_PTR(result);
-  size_t written = 0;
-  pp_call("sketch_final", [&] { written = st::encode_into(first, s->zeros, counts, n, out); });
-  shrink_int4_array(result, written);
-  PG_RETURN_ARRAYTYPE_P(result);
+  PG_RETURN_ARRAYTYPE_P(encode_state((const SketchState*)PG_GETARG_POINTER(0), "sketch_final"));
 }
 
 // sketch_combine(a internal, b internal) -> internal: b's counts added to a
@@ -320,4 +333,16 @@ Datum prodplan_sketch_count(PG_FUNCTION_ARGS) {
   std::int64_t n = 0;
   pp_call("sketch_count", [&] { n = st::count(st::decode(a.data, a.n)); });
   PG_RETURN_INT64(n);
+}
+
+// sketch_add(a int4[], b int4[]) -> int4[]: the exact merge of two sketches
+// (what sketch_merge gives over both), for updating a stored sketch in place.
+// Not strict: a NULL sketch adds nothing; NULL only when both are NULL. A
+// malformed sketch is an ERROR saying what is wrong.
+Datum prodplan_sketch_add(PG_FUNCTION_ARGS) {
+  if (PG_ARGISNULL(0) && PG_ARGISNULL(1)) PG_RETURN_NULL();
+  SketchState* s = new_state(CurrentMemoryContext);
+  for (int i = 0; i < 2; ++i)
+    if (!PG_ARGISNULL(i)) add_sketch(s, PG_GETARG_ARRAYTYPE_P(i), "prodplan.sketch_add", "sketch_add", CurrentMemoryContext);
+  PG_RETURN_ARRAYTYPE_P(encode_state(s, "sketch_add"));
 }

@@ -63,14 +63,16 @@ for round in $(seq 1 "$rounds"); do
   q >/dev/null <<SQL
 SELECT setseed(($seed * 1000 + $round) / 1000000.0);
 -- Late operations, backfilled across the whole history (some in months
--- without a partition: they land in the DEFAULT partition).
+-- without a partition: they land in the DEFAULT partition), and a few new
+-- ones after the newest day so far (they move the watermark).
 INSERT INTO prodplan.operation (plant_id, operation_id, order_id, work_center_id, sequence, is_rework, started_at, ended_at, event_time)
 SELECT 'DEMO', 'R$round-' || g, o.order_id, w.work_center_id, 1, random() < 0.2, t, t + (random() * 600)::int * interval '1 minute',
        t + (random() * 600)::int * interval '1 minute'
 FROM generate_series(1, 40) g,
      LATERAL (SELECT order_id FROM prodplan.production_order WHERE plant_id = 'DEMO' ORDER BY random() + g * 0 LIMIT 1) o,
      LATERAL (SELECT work_center_id FROM prodplan.work_center WHERE plant_id = 'DEMO' ORDER BY random() + g * 0 LIMIT 1) w,
-     LATERAL (SELECT timestamptz '2019-01-01' + random() * (now() - timestamptz '2019-01-01') + g * interval '0' AS t) tt;
+     LATERAL (SELECT CASE WHEN g % 8 = 0 THEN now() + (g + $round * 40) * interval '1 hour'
+                          ELSE timestamptz '2019-01-01' + random() * (now() - timestamptz '2019-01-01') + g * interval '0' END AS t) tt;
 -- Corrections: durations, work centers, rework flags, ends removed (reopened).
 UPDATE prodplan.operation SET ended_at = ended_at + interval '17 minutes'
 WHERE plant_id = 'DEMO' AND ended_at IS NOT NULL AND random() < 0.01;
@@ -111,6 +113,83 @@ SQL
     esac
   fi
 done
+# Appends only: their ranges have the new rows' partials added (not
+# recomputed), including rows inserted inside savepoints and exception blocks
+# (they carry a subtransaction's id) and not counting a rolled-back one.
+dd='$$'  # a dollar quote inside the here-documents below
+for round in 1 2 3; do
+  # In round 2 the transaction also writes a row into a partition directly:
+  # not logged, but it carries the id of rows logged beside it, so the
+  # refresh finds one row more than logged on that day and recomputes it
+  # (counting the row).
+  partition_write=""
+  [ "$round" = 2 ] && partition_write="DO $dd
+DECLARE part regclass;
+BEGIN
+  SELECT o.tableoid::regclass INTO part FROM prodplan.operation o WHERE o.plant_id = 'DEMO' AND o.operation_id = 'A2-3';
+  EXECUTE format('INSERT INTO %s (plant_id, operation_id, order_id, work_center_id, sequence, started_at, ended_at, event_time)
+                  SELECT plant_id, ''P2-3'', order_id, work_center_id, sequence, started_at, ended_at, event_time
+                  FROM prodplan.operation WHERE plant_id = ''DEMO'' AND operation_id = ''A2-3''', part);
+END
+$dd;"
+  q >/dev/null <<SQL
+SELECT setseed(($seed * 1000 + 500 + $round) / 1000000.0);
+BEGIN;
+INSERT INTO prodplan.operation (plant_id, operation_id, order_id, work_center_id, sequence, is_rework, started_at, ended_at, event_time)
+SELECT 'DEMO', 'A$round-' || g, o.order_id, o.work_center_id, 1, g % 5 = 0, t - interval '50 minutes', CASE WHEN g % 7 <> 0 THEN t END, t
+FROM generate_series(1, 60) g,
+     LATERAL (SELECT order_id, work_center_id FROM prodplan.operation WHERE plant_id = 'DEMO' ORDER BY random() + g * 0 LIMIT 1) o,
+     LATERAL (SELECT now() + (g % 3) * interval '1 day' + $round * interval '2 hours' AS t) tt;
+$partition_write
+INSERT INTO prodplan.production_order (plant_id, order_id, product_id, created_at, finished_at, due_at)
+SELECT 'DEMO', 'A$round-' || g, p.product_id, now() - g * interval '1 hour', now() + g * interval '1 hour', now() + interval '1 day'
+FROM generate_series(1, 12) g,
+     LATERAL (SELECT product_id FROM prodplan.product WHERE plant_id = 'DEMO' ORDER BY random() + g * 0 LIMIT 1) p;
+SAVEPOINT s1;
+INSERT INTO prodplan.operation (plant_id, operation_id, order_id, work_center_id, sequence, started_at, ended_at, event_time)
+SELECT 'DEMO', 'B$round-' || g, o.order_id, o.work_center_id, 2, t - interval '20 minutes', t, t
+FROM generate_series(1, 25) g,
+     LATERAL (SELECT order_id, work_center_id, event_time - interval '1 hour' AS t FROM prodplan.operation
+              WHERE plant_id = 'DEMO' AND event_time < now() - interval '200 days' ORDER BY random() + g * 0 LIMIT 1) o;
+RELEASE s1;
+SAVEPOINT s2;
+INSERT INTO prodplan.operation (plant_id, operation_id, order_id, work_center_id, sequence, started_at, ended_at, event_time)
+SELECT 'DEMO', 'C$round-' || g, 'no-such-order', 'no-such-wc', 1, now(), now(), now() FROM generate_series(1, 9) g;
+ROLLBACK TO s2;
+RELEASE s2;
+DO $dd
+BEGIN
+  BEGIN
+    INSERT INTO prodplan.operation (plant_id, operation_id, order_id, work_center_id, sequence, started_at, ended_at, event_time)
+    SELECT 'DEMO', 'D$round-' || g, 'no-such-order', 'no-such-wc', 1, now() - interval '1 hour', now(), now() FROM generate_series(1, 7) g;
+  EXCEPTION WHEN others THEN RAISE;
+  END;
+END
+$dd;
+COMMIT;
+SQL
+  if [ "$round" = 3 ]; then
+    # Rows inserted, then updated before the refresh: a change, recomputed.
+    q -c "UPDATE prodplan.operation SET ended_at = ended_at + interval '5 minutes' WHERE plant_id = 'DEMO' AND operation_id LIKE 'A3-%' AND ended_at IS NOT NULL" >/dev/null
+  fi
+  q -c "SELECT count(*) FROM prodplan.refresh_aggregates()" >/dev/null
+  result=$(compare)
+  how=$(q -c "SELECT string_agg(x, ', ' ORDER BY x) FROM (SELECT aggregate || ' ' || (r ->> 'how') || ' ' || count(*) AS x
+                FROM prodplan.aggregate_watermark, jsonb_array_elements(last_refresh -> 'invalidated_ranges') r
+                WHERE aggregate <> 'defect_day' GROUP BY aggregate, r ->> 'how') y")
+  case $result in
+    *"=0 "*"=0 "*"=0") ;;
+    *) echo "FAIL: append round $round: $result ($how)"; fail=1; continue ;;
+  esac
+  case "$round:$how" in
+    1:*recomputed*|1:) echo "FAIL: append round 1: not every range added ($how)"; fail=1 ;;
+    1:*) echo "ok: append round 1: incremental = full, the new rows added ($how)" ;;
+    2:*"operation_day recomputed 1"*) echo "ok: append round 2 (a row written into a partition): incremental = full, its day recomputed ($how)" ;;
+    3:*"operation_day recomputed"*) echo "ok: append round 3 (rows updated after insert): incremental = full, their days recomputed ($how)" ;;
+    *) echo "FAIL: append round $round: unexpected ranges ($how)"; fail=1 ;;
+  esac
+done
+
 # A TRUNCATE (no transition table) makes the next refresh start over.
 q -c "TRUNCATE prodplan.defect" -c "SELECT count(*) FROM prodplan.refresh_aggregates()" >/dev/null
 [ "$(q -c "SELECT count(*) FROM prodplan.agg_defect_day")" = 0 ] && ok=1 || ok=0
