@@ -35,18 +35,25 @@ DROP INDEX prodplan.agg_defect_day_day_idx;
 -- were invisible to it). Rows a later statement updated or deleted are in
 -- the log as a change (no id), which makes the range a recomputation. As a
 -- last check the rows found must number what the entries logged; anything
--- else (rows written into a partition directly, an id of a row from 2^32
--- transactions ago) recomputes the range instead.
+-- else (a row written into a partition directly by the same transaction, an
+-- old row whose 32-bit xmin happens to equal a logged id) recomputes the
+-- range instead, as does an entry older than a billion transactions.
 -- ---------------------------------------------------------------------------
 CREATE FUNCTION prodplan.agg_inserting_xid() RETURNS xid
 LANGUAGE c VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'prodplan_agg_inserting_xid';
 COMMENT ON FUNCTION prodplan.agg_inserting_xid() IS 'The id of the current (sub)transaction, which every row it inserted carries as xmin; NULL when it has written nothing. Used by the aggregates'' statement triggers.';
 
+-- No SET clause, like the aggregates' support functions: it resolves no
+-- name, and a refresh calls it once per group it updates, where the clause
+-- would cost a GUC save and restore each time.
 CREATE FUNCTION prodplan.sketch_add(a int4[], b int4[]) RETURNS int4[]
 LANGUAGE c IMMUTABLE PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'prodplan_sketch_add';
 COMMENT ON FUNCTION prodplan.sketch_add(int4[], int4[]) IS 'The exact merge of two sketches (what prodplan.sketch_merge gives over both): for adding new values'' sketch to a stored one. A NULL sketch adds nothing (NULL when both are); a malformed sketch is an error saying what is wrong.';
+REVOKE ALL ON FUNCTION prodplan.sketch_add(int4[], int4[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION prodplan.sketch_add(int4[], int4[]) TO prodplan_reader;
 
 ALTER TABLE prodplan.aggregate_invalidation
   ADD COLUMN inserted_by xid,
@@ -308,7 +315,8 @@ REVOKE ALL ON FUNCTION prodplan.agg_add_operation_day(text, date, date, xid[], b
   prodplan.agg_add_order_day(text, date, date, xid[], bigint) FROM PUBLIC;
 
 -- ---------------------------------------------------------------------------
--- The refresh recomputes exactly the logged ranges. Every statement that
+-- The refresh covers exactly the logged ranges (adding or recomputing, as
+-- above), wherever they fall. Every statement that
 -- writes a source table through its parent logs the days it touched (the
 -- protocol of 0.4.0), new days included, so the ranges at or after the
 -- watermark are as exact as those below it: a refresh no longer recomputes

@@ -15,6 +15,14 @@ FROM exact e, sk, parts, (VALUES (1, 0.0::float8), (2, 0.1), (3, 0.5), (4, 0.9),
 ORDER BY q.i;
 SELECT prodplan.sketch_count(prodplan.sketch_agg(x)) AS counted, prodplan.sketch_agg(NULL::float8) IS NULL AS empty_is_null
 FROM (VALUES (0.0), (-3.0), (5.0), ('NaN'::float8), (NULL)) v(x);
+-- sketch_add of two parts' sketches is the whole's sketch, exactly (the
+-- refresh adds appended rows' sketches to stored ones this way).
+WITH v AS (SELECT (g * 7919 % 10007)::float8 / 10.0 AS x, g <= 7000 AS first FROM generate_series(1, 20000) g)
+SELECT prodplan.sketch_add((SELECT prodplan.sketch_agg(x) FROM v WHERE first), (SELECT prodplan.sketch_agg(x) FROM v WHERE NOT first))
+         = (SELECT prodplan.sketch_agg(x) FROM v) AS add_exact,
+       prodplan.sketch_add((SELECT prodplan.sketch_agg(x) FROM v), NULL) = (SELECT prodplan.sketch_agg(x) FROM v) AS null_adds_nothing,
+       prodplan.sketch_add(NULL, NULL) IS NULL AS both_null;
+SELECT prodplan.sketch_add(ARRAY[1, 0, 0, 0, 0], ARRAY[2, 0, 0, 0, 0]);
 SELECT prodplan.sketch_quantile(prodplan.sketch_agg(x), 1.5) FROM (VALUES (1.0)) v(x);
 SELECT prodplan.sketch_quantile(ARRAY[2, 0, 0, 0, 0], 0.5);
 
