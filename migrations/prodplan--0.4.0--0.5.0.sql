@@ -29,10 +29,10 @@ DROP INDEX prodplan.agg_defect_day_day_idx;
 -- recomputed.
 --
 -- Why the ids find exactly the new rows: the triggers log under FOR SHARE
--- on the watermark rows, which a refresh holds FOR UPDATE, so a logged
--- statement either committed before the refresh that consumes its entry
--- (which then sees its rows) or logs after that refresh committed (its rows
--- were invisible to it). Rows a later statement updated or deleted are in
+-- on the watermark rows, which a refresh holds FOR UPDATE (see "Lock
+-- order" below), so a logged statement either committed before the refresh
+-- that consumes its entry (which then sees its rows) or logs after that
+-- refresh committed (its rows were invisible to it). Rows a later statement updated or deleted are in
 -- the log as a change (no id), which makes the range a recomputation. As a
 -- last check the rows found must number what the entries logged; anything
 -- else (a row written into a partition directly by the same transaction, an
@@ -80,6 +80,41 @@ $fn$;
 COMMENT ON FUNCTION prodplan.agg_log(text, text[], date[], bigint[], xid) IS 'Records in prodplan.aggregate_invalidation the days (per plant, as runs of consecutive days) whose source rows changed. With counts (rows per day) and inserted_by, the entries say the rows were only inserted, by that (sub)transaction; otherwise they are changes. Called by the source tables'' statement triggers.';
 REVOKE ALL ON FUNCTION prodplan.agg_log(text, text[], date[], bigint[], xid), prodplan.agg_inserting_xid() FROM PUBLIC;
 
+-- Lock order. Every transaction that writes a source table takes FOR SHARE
+-- on all three watermark rows at its first statement, and a refresh takes
+-- FOR UPDATE on all three before anything else, both in the one order
+-- below. (In 0.4.0 each trigger locked only the rows of the aggregates its
+-- table feeds, and the refresh one row per aggregate as it went: a
+-- transaction writing operations and then orders could deadlock with a
+-- refresh; tests/integration/test_aggregates_concurrent.sh.)
+CREATE FUNCTION prodplan.agg_watermarks_for_share(OUT order_day date, OUT operation_day date, OUT defect_day date)
+LANGUAGE sql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+  SELECT max(l.watermark) FILTER (WHERE l.aggregate = 'order_day'),
+         max(l.watermark) FILTER (WHERE l.aggregate = 'operation_day'),
+         max(l.watermark) FILTER (WHERE l.aggregate = 'defect_day')
+  FROM (SELECT w.aggregate, w.watermark FROM prodplan.aggregate_watermark w
+        ORDER BY array_position(ARRAY['order_day', 'operation_day', 'defect_day'], w.aggregate), w.aggregate
+        FOR SHARE) l
+$fn$;
+COMMENT ON FUNCTION prodplan.agg_watermarks_for_share() IS 'The aggregates'' watermarks, their rows locked FOR SHARE in the fixed order a refresh locks them FOR UPDATE (order_day, operation_day, defect_day), so that writers and a refresh cannot deadlock. Called by the source tables'' statement triggers.';
+
+CREATE FUNCTION prodplan.agg_lock_watermarks()
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+  -- PERFORM reads every row (a SQL function would stop at the first).
+  PERFORM 1 FROM (SELECT 1 FROM prodplan.aggregate_watermark w
+                  ORDER BY array_position(ARRAY['order_day', 'operation_day', 'defect_day'], w.aggregate), w.aggregate
+                  FOR UPDATE) l;
+END
+$fn$;
+COMMENT ON FUNCTION prodplan.agg_lock_watermarks() IS 'Locks every watermark row FOR UPDATE in the fixed order of prodplan.agg_watermarks_for_share: waits for the writers of source tables in flight and holds off new ones until the caller commits. Used by prodplan.refresh_aggregates and the TRUNCATE trigger.';
+REVOKE ALL ON FUNCTION prodplan.agg_watermarks_for_share(), prodplan.agg_lock_watermarks() FROM PUBLIC;
+
 CREATE OR REPLACE FUNCTION prodplan.agg_operation_changed()
 RETURNS trigger
 LANGUAGE plpgsql
@@ -93,8 +128,7 @@ DECLARE
   d     date[];
   c     bigint[];
 BEGIN
-  SELECT w.watermark INTO w_op FROM prodplan.aggregate_watermark w WHERE w.aggregate = 'operation_day' FOR SHARE;
-  SELECT w.watermark INTO w_def FROM prodplan.aggregate_watermark w WHERE w.aggregate = 'defect_day' FOR SHARE;
+  SELECT l.operation_day, l.defect_day INTO w_op, w_def FROM prodplan.agg_watermarks_for_share() l;
   IF TG_OP IN ('INSERT', 'UPDATE') THEN
     IF w_op IS NOT NULL THEN
       -- New rows: insert-only entries (with their id and counts); new
@@ -149,9 +183,7 @@ DECLARE
   d     date[];
   c     bigint[];
 BEGIN
-  SELECT w.watermark INTO w_ord FROM prodplan.aggregate_watermark w WHERE w.aggregate = 'order_day' FOR SHARE;
-  SELECT w.watermark INTO w_op FROM prodplan.aggregate_watermark w WHERE w.aggregate = 'operation_day' FOR SHARE;
-  SELECT w.watermark INTO w_def FROM prodplan.aggregate_watermark w WHERE w.aggregate = 'defect_day' FOR SHARE;
+  SELECT l.order_day, l.operation_day, l.defect_day INTO w_ord, w_op, w_def FROM prodplan.agg_watermarks_for_share() l;
   IF w_ord IS NULL AND w_op IS NULL AND w_def IS NULL THEN
     RETURN NULL;
   END IF;
@@ -194,6 +226,23 @@ BEGIN
 END
 $fn$;
 
+CREATE OR REPLACE FUNCTION prodplan.agg_source_truncated()
+RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+  PERFORM prodplan.agg_lock_watermarks();
+  UPDATE prodplan.aggregate_watermark w SET watermark = NULL
+  WHERE w.aggregate = ANY (CASE TG_TABLE_NAME
+                             WHEN 'operation' THEN ARRAY['operation_day', 'defect_day']
+                             WHEN 'production_order' THEN ARRAY['order_day', 'operation_day', 'defect_day']
+                             ELSE ARRAY['defect_day'] END);
+  RETURN NULL;
+END
+$fn$;
+
 -- Defects are always recomputed (distinct orders do not add), so their
 -- entries need no ids.
 CREATE OR REPLACE FUNCTION prodplan.agg_defect_changed()
@@ -207,7 +256,7 @@ DECLARE
   p     text[];
   d     date[];
 BEGIN
-  SELECT w.watermark INTO w_def FROM prodplan.aggregate_watermark w WHERE w.aggregate = 'defect_day' FOR SHARE;
+  SELECT l.defect_day INTO w_def FROM prodplan.agg_watermarks_for_share() l;
   IF w_def IS NULL THEN
     RETURN NULL;
   END IF;
@@ -356,12 +405,12 @@ DECLARE
   written  bigint;
   how      text;
 BEGIN
-  -- The triggers take FOR SHARE in this order (order_day, operation_day,
-  -- defect_day); taking FOR UPDATE in the same order cannot deadlock them.
+  -- FOR UPDATE on every watermark row first, in the triggers' order (see
+  -- agg_watermarks_for_share): wait for writers in flight, hold off new ones.
+  PERFORM prodplan.agg_lock_watermarks();
   FOREACH a IN ARRAY ARRAY['order_day', 'operation_day', 'defect_day'] LOOP
     t0 := clock_timestamp();
-    -- FOR UPDATE: wait for writers in flight, hold off new ones (see the protocol).
-    SELECT w.watermark INTO wm FROM prodplan.aggregate_watermark w WHERE w.aggregate = a FOR UPDATE;
+    SELECT w.watermark INTO wm FROM prodplan.aggregate_watermark w WHERE w.aggregate = a;
     SELECT max(i.id), max(i.to_day) INTO max_id, last_day FROM prodplan.aggregate_invalidation i WHERE i.aggregate = a;
     n := 0;
     nranges := 0;
