@@ -57,7 +57,7 @@ GROUP BY 1, 2, 3, 4, 5"
 ops=$(q -c "SELECT count(*) FROM prodplan.operation")
 new=$((ops / 100))
 echo "load_demo($scale, 42): $ops operations; first (full) refresh of the three aggregates: $(awk -v m="$full_ms" 'BEGIN{printf "%.2f s", m/1000}')"
-printf '%-30s %10s %14s %20s %8s\n' series "new rows" "refresh (ms)" "REFRESH 3 MVs (ms)" ratio
+printf '%-30s %10s %14s %20s %8s   %s\n' series "new rows" "refresh (ms)" "REFRESH 3 MVs (ms)" ratio "operation_day ranges"
 for series in append backfill; do
   for r in $(seq 1 "$reps"); do
     # 1% new operations of today; in the backfill series 1 in 100 of them late, in an old month.
@@ -69,9 +69,14 @@ for series in append backfill; do
           CROSS JOIN LATERAL (SELECT CASE WHEN $late > 0 AND g % 100 = 0 THEN now() - (g % 900) * interval '1 day'
                                           ELSE now() - (g % 600) * interval '1 second' END AS t) x"
     inc=$(ms "SELECT count(*) FROM prodplan.refresh_aggregates()")
+    # How the refresh covered the operations aggregate: ranges whose new rows'
+    # partials were added, ranges recomputed.
+    how=$(q -c "SELECT coalesce(string_agg(n || ' ' || h, ', ' ORDER BY h), 'none') FROM (SELECT r ->> 'how' AS h, count(*) AS n
+                FROM prodplan.aggregate_watermark, jsonb_array_elements(last_refresh -> 'invalidated_ranges') r
+                WHERE aggregate = 'operation_day' GROUP BY 1) x")
     mv=$(q -c '\timing on' -c "REFRESH MATERIALIZED VIEW mv_operation_day" -c "REFRESH MATERIALIZED VIEW mv_order_day" \
            -c "REFRESH MATERIALIZED VIEW mv_defect_day" | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | awk '{s += $1} END {printf "%.1f", s}')
-    printf '%-30s %10s %14s %20s %8s\n' "$series (round $r)" "$new" "$inc" "$mv" "$(awk -v a="$inc" -v b="$mv" 'BEGIN{printf "%.0fx", b/a}')"
+    printf '%-30s %10s %14s %20s %8s   %s\n' "$series (round $r)" "$new" "$inc" "$mv" "$(awk -v a="$inc" -v b="$mv" 'BEGIN{printf "%.0fx", b/a}')" "$how"
   done
 done
 diff=$(q -c "SELECT count(*) FROM ((SELECT plant_id, work_center_id, product_id, day, operations, completed, rework, open, duration_n, duration_min, duration_max, duration_sketch FROM prodplan.agg_operation_day
