@@ -385,10 +385,16 @@ SET search_path = pg_catalog, pg_temp
 SET plan_cache_mode = force_custom_plan
 AS $fn$
 DECLARE
+  -- Per aggregate, in lock order: name, watermark, newest log entry and day.
+  aggs     text[];
+  wms      date[];
+  max_ids  bigint[];
+  lasts    date[];
+  reports  jsonb[] := '{}';
+  j        int;
   a        text;
   wm       date;
   max_id   bigint;
-  last_day date;
   newest   timestamptz;
   rp       text[];
   rl       date[];
@@ -408,10 +414,24 @@ BEGIN
   -- FOR UPDATE on every watermark row first, in the triggers' order (see
   -- agg_watermarks_for_share): wait for writers in flight, hold off new ones.
   PERFORM prodplan.agg_lock_watermarks();
-  FOREACH a IN ARRAY ARRAY['order_day', 'operation_day', 'defect_day'] LOOP
+  -- Then, in a statement of its own (whose snapshot sees what the writers
+  -- waited for committed), what each aggregate has logged. A refresh runs in
+  -- a new backend each minute, where every statement is parsed and planned
+  -- afresh: an aggregate with nothing logged costs no statement of its own.
+  SELECT array_agg(w.aggregate ORDER BY w.o), array_agg(w.watermark ORDER BY w.o),
+         array_agg(w.max_id ORDER BY w.o), array_agg(w.last_day ORDER BY w.o)
+    INTO aggs, wms, max_ids, lasts
+    FROM (SELECT w.aggregate, w.watermark, array_position(ARRAY['order_day', 'operation_day', 'defect_day'], w.aggregate) AS o,
+                 l.max_id, l.last_day
+          FROM prodplan.aggregate_watermark w
+          LEFT JOIN (SELECT i.aggregate, max(i.id) AS max_id, max(i.to_day) AS last_day
+                     FROM prodplan.aggregate_invalidation i GROUP BY i.aggregate) l ON l.aggregate = w.aggregate
+          WHERE w.aggregate IN ('order_day', 'operation_day', 'defect_day')) w;
+  FOR j IN 1 .. coalesce(array_length(aggs, 1), 0) LOOP
     t0 := clock_timestamp();
-    SELECT w.watermark INTO wm FROM prodplan.aggregate_watermark w WHERE w.aggregate = a;
-    SELECT max(i.id), max(i.to_day) INTO max_id, last_day FROM prodplan.aggregate_invalidation i WHERE i.aggregate = a;
+    a := aggs[j];
+    wm := wms[j];
+    max_id := max_ids[j];
     n := 0;
     nranges := 0;
     merged := '[]';
@@ -430,7 +450,7 @@ BEGIN
       END IF;
       wm := (newest AT TIME ZONE 'UTC')::date;
     ELSIF max_id IS NOT NULL THEN
-      wm := greatest(wm, last_day);
+      wm := greatest(wm, lasts[j]);
       -- The logged ranges, merged per plant where they overlap or touch.
       WITH l AS (SELECT i.plant_id, i.from_day, i.to_day FROM prodplan.aggregate_invalidation i
                  WHERE i.aggregate = a AND i.id <= max_id),
@@ -486,20 +506,26 @@ BEGIN
         merged := merged || jsonb_build_array(jsonb_build_object('plant', rp[k], 'from', rl[k], 'to', rh[k], 'how', how));
       END LOOP;
     END IF;
-    -- What was logged is covered now (a full computation covers it too).
-    DELETE FROM prodplan.aggregate_invalidation i WHERE i.aggregate = a AND i.id <= max_id;
+    wms[j] := wm;
     aggregate := a;
     ranges := nranges;
     rows_written := n;
     watermark := wm;
     seconds := extract(epoch FROM clock_timestamp() - t0);
-    UPDATE prodplan.aggregate_watermark w
-       SET watermark = refresh_aggregates.watermark, refreshed_at = now(),
-           last_refresh = jsonb_build_object('invalidated_ranges', merged, 'rows_written', n, 'seconds', round(seconds::numeric, 3))
-     WHERE w.aggregate = a;
+    reports := reports || jsonb_build_object('invalidated_ranges', merged, 'rows_written', n,
+                                             'seconds', round(seconds::numeric, 3));
     total := total + n;
     RETURN NEXT;
   END LOOP;
+  -- What was logged is covered now (a full computation covers it too); the
+  -- watermarks and reports of all three in one statement each.
+  DELETE FROM prodplan.aggregate_invalidation i
+   USING unnest(aggs, max_ids) AS u(a, max_id)
+   WHERE i.aggregate = u.a AND i.id <= u.max_id;
+  UPDATE prodplan.aggregate_watermark w
+     SET watermark = u.wm, refreshed_at = now(), last_refresh = u.report
+    FROM unnest(aggs, wms, reports) AS u(a, wm, report)
+   WHERE w.aggregate = u.a;
   -- Cached results computed from the aggregates are stale now.
   IF total > 0 THEN
     PERFORM prodplan.bump_data_version('refresh_aggregates');
