@@ -33,6 +33,11 @@ pp_cluster_psql "$dir" -qAt -c "CREATE DATABASE pp_jobs"
 q -c "CREATE EXTENSION prodplan"
 pp_cluster_psql "$dir" -qAt -c "ALTER SYSTEM SET prodplan.databases = 'postgres, pp_jobs'" -c "SELECT pg_reload_conf()" >/dev/null
 
+# PL/pgSQL comes loaded from the postmaster: a new backend knows its settings
+# before it has called any PL/pgSQL function.
+[ "$(q -c "SELECT count(*) FROM pg_settings WHERE name = 'plpgsql.variable_conflict'")" = 1 ] &&
+  ok "a new backend has PL/pgSQL loaded (preloaded with prodplan)" || bad "PL/pgSQL is not preloaded with prodplan"
+
 # Schedules: valid ones, and errors that say what is wrong.
 q -c "SELECT prodplan.next_run_time('*/15 * * * *', '2026-11-29 10:07:00+00')" | grep -q '10:15:00' &&
   ok "next_run_time of */15 after 10:07 is 10:15" || bad "next_run_time of */15"
