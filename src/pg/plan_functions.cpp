@@ -4,15 +4,13 @@
 // frames; C++ work (building the problem, planning, formatting rows) inside
 // pp_call. C++ state lives behind one raw pointer freed in PG_FINALLY.
 #include "core/common/civil_time.h"
-#include "core/common/json_text.h"
-#include "core/model/copy_rows.h"
-#include "core/planning/plan_rows.h"
+#include "core/planning/plan_output.h"
 #include "core/planning/plan_inputs.h"
 #include "core/schedule/factory_planner.h"
 #include "pg/boundary.h"
-#include "pg/copy_into.h"
 #include "pg/heavy_guard.h"
-#include "pg/plan_resources.h"
+#include "pg/plan_read.h"
+#include "pg/plan_store.h"
 #include "pg/spi_text.h"
 #include "pg/gucs.h"
 
@@ -23,6 +21,7 @@
 #include "pg/pg_includes.h"
 
 extern "C" {
+#include "utils/json.h"
 #include "utils/timestamp.h"
 PGDLLEXPORT Datum prodplan_plan(PG_FUNCTION_ARGS);
 PG_FUNCTION_INFO_V1(prodplan_plan);
@@ -37,8 +36,7 @@ struct PlanRun {
   pp::planning::PlanRows rows;
   pp::planning::PlanInput input;
   pp::factory::FactoryPlan plan;
-  std::string operations_copy, problems_copy, summary_json, rule_name;
-  int problem_count = 0;
+  pp::planning::PlanOutput out;
 };
 
 const char* kOptionKeys[] = {"plant", "start", "time_limit_ms", "seed", "objective", "rule", "frozen_hours",
@@ -132,42 +130,7 @@ Datum prodplan_plan(PG_FUNCTION_ARGS) {
     const double wait_seconds = INSTR_TIME_GET_DOUBLE(tw);
     pp_call("plan", [&] { st = new PlanRun(); });
     const int64 horizon_end = plan_start + (int64)(horizon_days * 86400.0);
-    Oid t4[4] = {TEXTOID, INT8OID, INT8OID, FLOAT8OID};
-    Datum v4[4] = {tv[0], Int64GetDatum(plan_start), Int64GetDatum(horizon_end), Float8GetDatum(frozen_hours)};
-    pp::planning::PlanRows& rows = st->rows;
-    pp::pg::read_plant_resources("prodplan.plan", v4[0], &rows.work_centers, &rows.setup_matrix, &rows.alternatives);
-    // Working time from a month before (work already started) to a year past the horizon.
-    rows.working_time = fetch_text_table("prodplan.plan",
-        "SELECT calendar_id, extract(epoch FROM starts_at)::bigint, extract(epoch FROM ends_at)::bigint "
-        "FROM prodplan.working_time($1, to_timestamp($2) - interval '31 days', to_timestamp($3) + interval '365 days')",
-        3, t4, v4);
-    rows.orders = fetch_text_table("prodplan.plan",
-        "SELECT o.order_id, o.product_id, extract(epoch FROM o.created_at)::bigint, extract(epoch FROM o.due_at)::bigint, "
-        "o.priority, coalesce(p.family, '') FROM prodplan.production_order o LEFT JOIN prodplan.product p "
-        "ON p.plant_id = o.plant_id AND p.product_id = o.product_id "
-        "WHERE o.plant_id = $1 AND o.finished_at IS NULL AND o.created_at < to_timestamp($3) ORDER BY o.order_id",
-        3, t4, v4);
-    rows.operations = fetch_text_table("prodplan.plan",
-        "SELECT o.order_id, o.operation_id, o.sequence, o.work_center_id, extract(epoch FROM o.started_at)::bigint, "
-        "o.ended_at IS NOT NULL FROM prodplan.operation o JOIN prodplan.production_order po "
-        "ON po.plant_id = o.plant_id AND po.order_id = o.order_id "
-        "WHERE o.plant_id = $1 AND po.finished_at IS NULL ORDER BY o.order_id, o.sequence NULLS LAST, o.operation_id",
-        1, t4, v4);
-    rows.routing = fetch_text_table("prodplan.plan",
-        "SELECT product_id, sequence, work_center_id FROM prodplan.routing_step WHERE plant_id = $1 ORDER BY 1, 2",
-        1, t4, v4);
-    // Standard times of the open orders' products only: the per-product
-    // medians are the costly part, and only these are needed.
-    rows.standard_times = fetch_text_table("prodplan.plan",
-        "SELECT product_id, work_center_id, round(minutes * 60)::bigint, source FROM prodplan.standard_times($1, 5, "
-        "(SELECT array_agg(DISTINCT product_id) FROM prodplan.production_order WHERE plant_id = $1 "
-        "AND finished_at IS NULL AND created_at < to_timestamp($3))) WHERE minutes > 0", 3, t4, v4);
-    rows.frozen = fetch_text_table("prodplan.plan",
-        "SELECT po.order_id, po.operation, po.work_center_id, po.unit, extract(epoch FROM po.start_at)::bigint, "
-        "extract(epoch FROM po.end_at)::bigint FROM prodplan.planned_operations po JOIN prodplan.plans p "
-        "ON p.plan_id = po.plan_id WHERE p.plant_id = $1 AND p.status = 'released' AND $4 > 0 "
-        "AND po.start_at >= to_timestamp($2) AND po.start_at < to_timestamp($2) + make_interval(secs => $4 * 3600)",
-        4, t4, v4);
+    pp::pg::read_plan_rows("prodplan.plan", tv[0], plan_start, horizon_end, frozen_hours, 0, &st->rows);
 
     // The plan's row first: its id goes into every planned operation.
     {
@@ -205,82 +168,14 @@ Datum prodplan_plan(PG_FUNCTION_ARGS) {
       fo.cancel = &cancel;
       s.plan = pp::factory::plan_factory(s.input.problem, fo);
 
-      const pp::factory::FactoryProblem& pb = s.input.problem;
-      const std::string pid = std::to_string(plan_id);
-      for (const pp::factory::PlannedOperation& op : s.plan.operations) {
-        if (op.work_center < 0 || op.unit < 0) continue;  // not placed: listed as a problem
-        pp::planning::append_planned_operation(s.operations_copy, pid, pb, op, s.input.numbers[op.order][op.operation],
-                                               s.input.operation_ids[op.order][op.operation]);
-      }
-      for (const pp::factory::PlanProblem& p : s.plan.problems) {
-        std::string& b = s.problems_copy;
-        const auto& order = pb.orders[p.order];
-        b += pid + '\t';
-        pp::model::append_copy_text(b, order.id);
-        b += '\t' + std::to_string(s.input.numbers[p.order][p.operation]) + '\t';
-        const auto& alts = order.operations[p.operation].alternatives;
-        if (alts.empty()) b += "\\N";
-        else pp::model::append_copy_text(b, pb.work_centers[alts[0].work_center].id);
-        b += '\t';
-        pp::model::append_copy_text(b, std::string(pp::factory::problem_kind_name(p.kind)));
-        b += '\t';
-        pp::model::append_copy_text(b, p.message);
-        b += '\n';
-        ++s.problem_count;
-      }
-      for (const pp::planning::OrderProblem& p : s.input.order_problems) {
-        std::string& b = s.problems_copy;
-        b += pid + '\t';
-        pp::model::append_copy_text(b, p.order_id);
-        b += "\t\\N\t\\N\t";
-        pp::model::append_copy_text(b, p.problem);
-        b += '\t';
-        pp::model::append_copy_text(b, p.detail);
-        b += '\n';
-        ++s.problem_count;
-      }
-      // Objective values of the plan and of the best dispatching rule.
-      const auto& ov = s.plan.objective;
-      const pp::factory::ObjectiveValues* best_rule = nullptr;
-      for (const auto& ro : s.plan.rules)
-        if (ro.rule == s.plan.rule) best_rule = &ro.objective;
-      auto values = [&](const pp::factory::ObjectiveValues& v, const char* prefix) {
-        char buf[512];
-        snprintf(buf, sizeof buf,
-                 "\"%smakespan_hours\": %.4f, \"%sweighted_tardiness_hours\": %.4f, \"%slate_orders\": %d, "
-                 "\"%smean_flow_hours\": %.4f, \"%ssetups\": %lld",
-                 prefix, (double)(v.makespan_end - plan_start) / 3600.0, prefix, v.total_weighted_tardiness / 3600.0,
-                 prefix, v.late_orders, prefix, v.mean_flow_seconds / 3600.0, prefix, (long long)v.setups);
-        return std::string(buf);
-      };
-      s.summary_json = "{" + values(ov, "");
-      if (best_rule) s.summary_json += ", " + values(*best_rule, "rule_");
-      s.summary_json += ", \"improved\": " + std::string(s.plan.improved ? "true" : "false") + ", \"rules\": {";
-      for (std::size_t i = 0; i < s.plan.rules.size(); ++i) {
-        const auto& ro = s.plan.rules[i];
-        if (i) s.summary_json += ", ";
-        pp::append_json_string(s.summary_json, std::string(pp::factory::rule_name(ro.rule)));
-        char buf[160];
-        snprintf(buf, sizeof buf, ": {\"weighted_tardiness_hours\": %.4f, \"makespan_hours\": %.4f, \"seconds\": %.3f}",
-                 ro.objective.total_weighted_tardiness / 3600.0, (double)(ro.objective.makespan_end - plan_start) / 3600.0,
-                 ro.seconds);
-        s.summary_json += buf;
-      }
-      s.summary_json += "}}";
-      s.rule_name = std::string(pp::factory::rule_name(s.plan.rule));
+      s.out = pp::planning::format_plan(std::to_string(plan_id), s.input, s.plan, plan_start, nullptr);
     });
 
     instr_time tp;
     INSTR_TIME_SET_CURRENT(tp);
     INSTR_TIME_SUBTRACT(tp, t0);
     const double planned_at = INSTR_TIME_GET_DOUBLE(tp);
-    if (!st->operations_copy.empty())
-      pp::pg::copy_into_table("planned_operations", pp::planning::kPlannedOperationColumns,
-                              pp::planning::kPlannedOperationColumnCount, st->operations_copy.data(),
-                              st->operations_copy.size());
-    const char* pr_cols[6] = {"plan_id", "order_id", "operation", "work_center_id", "problem", "detail"};
-    if (!st->problems_copy.empty())
-      pp::pg::copy_into_table("plan_problems", pr_cols, 6, st->problems_copy.data(), st->problems_copy.size());
+    pp::pg::store_plan_rows(st->out);
 
     instr_time t2;
     INSTR_TIME_SET_CURRENT(t2);
@@ -296,26 +191,13 @@ Datum prodplan_plan(PG_FUNCTION_ARGS) {
              "{\"wait\": %.3f, \"read\": %.3f, \"rules\": %.3f, \"improve\": %.3f, \"write\": %.3f}", wait_seconds,
              read_seconds, rules_seconds, compute_seconds > rules_seconds ? compute_seconds - rules_seconds : 0.0,
              INSTR_TIME_GET_DOUBLE(t2) - planned_at);
-    Oid tu[8] = {INT8OID, TEXTOID, TEXTOID, FLOAT8OID, FLOAT8OID, INT8OID, INT4OID, TEXTOID};
-    Datum vu[8] = {Int64GetDatum(plan_id),
-                   CStringGetTextDatum(st->summary_json.c_str()),
-                   CStringGetTextDatum(st->rule_name.c_str()),
-                   Float8GetDatum(read_seconds + first_rule_seconds),
-                   Float8GetDatum(INSTR_TIME_GET_DOUBLE(t2)),
-                   Int64GetDatum(st->plan.iterations),
-                   Int32GetDatum(st->problem_count),
-                   CStringGetTextDatum(phases)};
-    if (SPI_execute_with_args("UPDATE prodplan.plans SET objective_values = $2::jsonb, rule = $3, "
-                              "first_plan_seconds = $4, total_seconds = $5, iterations = $6, problem_count = $7, "
-                              "phase_seconds = $8::jsonb WHERE plan_id = $1",
-                              8, tu, vu, NULL, false, 0) != SPI_OK_UPDATE)
-      elog(ERROR, "prodplan.plan: could not record the plan's results");
-    Oid th[2] = {INT8OID, TEXTOID};
-    Datum vh[2] = {Int64GetDatum(plan_id), CStringGetTextDatum(plant)};
-    if (SPI_execute_with_args("INSERT INTO prodplan.plan_history (plan_id, action, detail) VALUES "
-                              "($1, 'created', jsonb_build_object('plant', $2::text))",
-                              2, th, vh, NULL, false, 0) != SPI_OK_INSERT)
-      elog(ERROR, "prodplan.plan: could not record the plan's history");
+    StringInfoData history;
+    initStringInfo(&history);
+    appendStringInfoString(&history, "{\"plant\": ");
+    escape_json(&history, plant);
+    appendStringInfoChar(&history, '}');
+    pp::pg::record_plan_results("prodplan.plan", plan_id, st->out, st->plan, read_seconds + first_rule_seconds,
+                                INSTR_TIME_GET_DOUBLE(t2), phases, history.data);
   }
   PG_FINALLY();
   {

@@ -73,6 +73,14 @@ Datum prodplan_move_operation(PG_FUNCTION_ARGS) {
     ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
                     errmsg("prodplan.move_operation: plan " INT64_FORMAT " is superseded", plan_id),
                     errhint("Move operations of the released plan or of a proposed one.")));
+  // A scenario's plan stands on changed calendars, capacities and orders
+  // that only its changes describe; repairing it against the base data
+  // would mix the two.
+  if (strcmp(status, "scenario") == 0)
+    ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                    errmsg("prodplan.move_operation: plan " INT64_FORMAT " is a what-if scenario", plan_id),
+                    errhint("Add the move's effect to the scenario's changes, or move operations of a plan made by "
+                            "prodplan.plan().")));
 
   MoveRun* volatile run = nullptr;
   Datum result = (Datum)0;

@@ -220,6 +220,7 @@ PlanInput build_plan_input(const PlanRows& rows, std::int64_t plan_start) {
     pb.orders.push_back(std::move(order));
     in.numbers.push_back(std::move(numbers));
     in.operation_ids.push_back(std::move(ids));
+    in.products.push_back(product);
   }
   return in;
 }

@@ -57,6 +57,7 @@ struct PlanInput {
   factory::FactoryProblem problem;
   std::vector<std::vector<int>> numbers;               // [order][op] operation number
   std::vector<std::vector<std::string>> operation_ids;  // [order][op] shop-floor id or ""
+  std::vector<std::string> products;                    // [order] product id ("" none)
   std::vector<OrderProblem> order_problems;
 };
 

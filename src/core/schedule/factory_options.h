@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 namespace pp::factory {
 
@@ -65,6 +66,13 @@ struct FactoryOptions {
   // (ProblemKind::AfterHorizon). nullopt: no horizon.
   std::optional<Time> horizon_end;
   const CancelToken* cancel = nullptr;  // not owned; may be null; polled every few ms
+  // Warm start (what-if re-planning): warm_start[order][op] is the Unix
+  // second the operation started in a base plan, NaN when it has none (new
+  // work). When set, the constructive phase is one run that places
+  // operations in that order (new work by its ready time) instead of the
+  // dispatching rules, so work the changes do not touch keeps its sequence;
+  // the improvement phase then starts from it. Not owned; may be null.
+  const std::vector<std::vector<double>>* warm_start = nullptr;
 };
 
 }  // namespace pp::factory

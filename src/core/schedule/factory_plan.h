@@ -68,7 +68,8 @@ struct FactoryPlan {
   ObjectiveValues objective;
   DispatchRule rule = DispatchRule::Fifo;    // rule whose plan started the search (the best rule)
   std::vector<RuleOutcome> rules;            // every constructive run, in run order
-  bool improved = false;                     // the search beat the best rule
+  bool improved = false;                     // the search beat the best rule (or the warm start)
+  bool warm_started = false;                 // built from FactoryOptions::warm_start, not the rules
   std::int64_t iterations = 0;               // candidates decoded by the search
   double seconds = 0;                        // wall clock of the whole call
   std::vector<PlanProblem> problems;

@@ -39,7 +39,14 @@ FactoryPlan plan_factory(const FactoryProblem& problem, const FactoryOptions& op
   FactorySchedule best;
   ObjectiveValues best_value;
   DispatchRule best_rule = DispatchRule::Fifo;
+  if (options.warm_start != nullptr) {
+    // One run in the base plan's order (see FactoryOptions::warm_start).
+    const WarmKey key(f, *options.warm_start);
+    best = sgs.run(key, options.cancel);
+    best_value = evaluate(f, best, options);
+  }
   for (DispatchRule rule : kConcreteRules) {
+    if (options.warm_start != nullptr) break;
     if (options.rule != DispatchRule::Best && options.rule != rule) continue;
     const auto t = std::chrono::steady_clock::now();
     const FactorySchedule& s = sgs.run(RuleKey(f, rule), options.cancel);
@@ -65,6 +72,7 @@ FactoryPlan plan_factory(const FactoryProblem& problem, const FactoryOptions& op
   plan.rule = best_rule;
   plan.rules = std::move(outcomes);
   plan.improved = improved;
+  plan.warm_started = options.warm_start != nullptr;
   plan.iterations = iterations;
   plan.seconds = seconds_since(t0);
   return plan;

@@ -50,4 +50,20 @@ double RuleKey::key(std::int32_t op, Time ready) const {
   return 0;
 }
 
+WarmKey::WarmKey(const CompiledFactory& f, const std::vector<std::vector<double>>& start)
+    : start_(f.ops.size(), std::nan("")) {
+  const auto& orders = f.problem.orders;
+  if (start.size() != orders.size()) throw_invalid("warm start: one entry per order is needed");
+  for (std::size_t o = 0; o < orders.size(); ++o) {
+    if (start[o].size() != orders[o].operations.size())
+      throw_invalid("warm start: order " + orders[o].id + " needs one entry per operation");
+    for (std::size_t k = 0; k < start[o].size(); ++k) start_[f.order_first_op[o] + k] = start[o][k];
+  }
+}
+
+double WarmKey::key(std::int32_t op, Time ready) const {
+  const double s = start_[op];
+  return std::isnan(s) ? static_cast<double>(ready) : s;
+}
+
 }  // namespace pp::factory

@@ -44,4 +44,19 @@ class RankKey final : public PriorityKey {
   const std::vector<std::int32_t>& rank_;
 };
 
+// A warm start: an operation's key is its start in a base plan (Unix
+// seconds); work the base plan did not have (NaN) is keyed by its ready time,
+// so it goes in as soon as it can. Keeps the base plan's sequence for the work
+// a what-if change does not touch. Both referenced objects are not owned.
+class WarmKey final : public PriorityKey {
+ public:
+  // start[order][op] as FactoryOptions::warm_start; throws
+  // pp::Error(InvalidParameter) when its shape is not the problem's.
+  WarmKey(const CompiledFactory& f, const std::vector<std::vector<double>>& start);
+  double key(std::int32_t op, Time ready) const override;
+
+ private:
+  std::vector<double> start_;  // by global op id
+};
+
 }  // namespace pp::factory

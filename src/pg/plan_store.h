@@ -1,0 +1,23 @@
+// Writing a plan's rows (core/planning/plan_output.h) and results. Shared by
+// prodplan.plan() and prodplan.whatif(). Plain PostgreSQL code: call inside
+// SPI from frames without live C++ objects (it can ereport).
+#pragma once
+
+#include "core/planning/plan_output.h"
+#include "core/schedule/factory_plan.h"
+
+#include <cstdint>
+
+namespace pp::pg {
+
+// Copies the planned operations, problems and orders of plan_id.
+void store_plan_rows(const pp::planning::PlanOutput& out);
+
+// Records the plan's results in its prodplan.plans row (objective values,
+// rule, timings, problem count) and a 'created' entry in plan_history with
+// `history` (a jsonb text) as detail. Times are seconds.
+void record_plan_results(const char* who, std::int64_t plan_id, const pp::planning::PlanOutput& out,
+                         const pp::factory::FactoryPlan& plan, double first_plan_seconds, double total_seconds,
+                         const char* phases_json, const char* history_json);
+
+}  // namespace pp::pg
