@@ -377,9 +377,12 @@ BEGIN
                           ON cal.plant_id = w.plant_id AND cal.calendar_id = w.calendar_id
                         WHERE w.plant_id = plant AND w.work_center_id = c ->> 'work_center'),
                        current_setting('TimeZone'));
-        IF NOT EXISTS (SELECT 1 FROM pg_timezone_names WHERE name = tz) THEN
+        -- (pg_timezone_names would read the whole time zone database.)
+        BEGIN
+          PERFORM now() AT TIME ZONE tz;
+        EXCEPTION WHEN others THEN
           RAISE EXCEPTION '%: unknown time zone "%"', what, tz USING ERRCODE = 'invalid_parameter_value';
-        END IF;
+        END;
         BEGIN
           sh_start := (c -> 'shift' ->> 'start')::time;
           sh_end := (c -> 'shift' ->> 'end')::time;
@@ -519,7 +522,7 @@ BEGIN
   WHERE k <> ALL (ARRAY['plant', 'time_limit_ms', 'max_iterations', 'seed']);
   IF bad IS NOT NULL THEN
     RAISE EXCEPTION 'prodplan.whatif: unknown option(s) %', bad
-      USING ERRCODE = 'invalid_parameter_value', HINT = 'Options are plant, time_limit_ms (default 200), max_iterations and seed.';
+      USING ERRCODE = 'invalid_parameter_value', HINT = 'Options are plant, time_limit_ms (default 100), max_iterations and seed.';
   END IF;
   IF base IS NULL THEN
     -- The plant's current plan (released, else the newest proposed), or a new one.
@@ -548,9 +551,7 @@ BEGIN
         USING ERRCODE = 'invalid_parameter_value';
     END IF;
   END IF;
-  -- Checks every change now (errors name the field) before anything is written.
-  PERFORM 1 FROM prodplan.whatif_changes(plant, changes,
-                                         (SELECT extract(epoch FROM p.plan_start)::bigint FROM prodplan.plans p WHERE p.plan_id = base));
+  -- A stored scenario (its changes were checked when it was made).
   version := (SELECT d.version FROM prodplan.data_version d);
   hash := md5(changes::text || '|' || (options - 'plant')::text);
   SELECT p.plan_id INTO found_id FROM prodplan.plans p
@@ -559,10 +560,13 @@ BEGIN
   IF found_id IS NOT NULL THEN
     RETURN found_id;
   END IF;
+  -- Checks every change now (errors name the field) before anything is written.
+  PERFORM 1 FROM prodplan.whatif_changes(plant, changes,
+                                         (SELECT extract(epoch FROM p.plan_start)::bigint FROM prodplan.plans p WHERE p.plan_id = base));
   RETURN prodplan.whatif_plan(base, changes, options - 'plant', hash, version);
 END
 $fn$;
-COMMENT ON FUNCTION prodplan.whatif(jsonb, bigint, jsonb) IS 'A what-if scenario: applies changes to the base plan''s data in memory (the base tables are never written), re-plans warm-started from the base plan''s sequence (so work the changes do not touch keeps its order; then a short local search, options.time_limit_ms, default 200) and returns the scenario''s plan id (status scenario; compare it with prodplan.compare_plans and prodplan.plan_diff). base_plan NULL: the plant''s current plan (released, else the newest proposed; one is planned if there is none). The same changes and options on the same base plan and data version return the stored scenario. changes is a JSON array of objects: {"type": "work_center_down", "work_center", "from", "to"}; {"type": "capacity", "work_center", "units" (set) or "units_add", optional "from"/"to" (only then)}; {"type": "calendar", "work_center" (omit: all), "action": "add" or "remove", "from", "to", optional "shift": {"start": "22:00", "end": "06:00"}, "days" (ISO weekdays), "time_zone"}; {"type": "rush_order", "product", "due", "quantity" (default 1: durations x quantity), "priority" (default 1), "order_id" (default RUSH-<position>)}; {"type": "order", "order_id", "due", "priority", "quantity", "cancel"}; {"type": "duration_factor", "work_center" and/or "product", "factor"}; {"type": "rule", "rule": fifo, spt, edd, cr/slack, wspt, atc, best or optimise} (a rule replaces the warm start). Options: plant, time_limit_ms, max_iterations, seed. A bad change is an error naming it and its field; nothing is written.';
+COMMENT ON FUNCTION prodplan.whatif(jsonb, bigint, jsonb) IS 'A what-if scenario: applies changes to the base plan''s data in memory (the base tables are never written), re-plans warm-started from the base plan''s sequence (so work the changes do not touch keeps its order; then a short local search, options.time_limit_ms, default 100) and returns the scenario''s plan id (status scenario; compare it with prodplan.compare_plans and prodplan.plan_diff). base_plan NULL: the plant''s current plan (released, else the newest proposed; one is planned if there is none). The same changes and options on the same base plan and data version return the stored scenario. changes is a JSON array of objects: {"type": "work_center_down", "work_center", "from", "to"}; {"type": "capacity", "work_center", "units" (set) or "units_add", optional "from"/"to" (only then)}; {"type": "calendar", "work_center" (omit: all), "action": "add" or "remove", "from", "to", optional "shift": {"start": "22:00", "end": "06:00"}, "days" (ISO weekdays), "time_zone"}; {"type": "rush_order", "product", "due", "quantity" (default 1: durations x quantity), "priority" (default 1), "order_id" (default RUSH-<position>)}; {"type": "order", "order_id", "due", "priority", "quantity", "cancel"}; {"type": "duration_factor", "work_center" and/or "product", "factor"}; {"type": "rule", "rule": fifo, spt, edd, cr/slack, wspt, atc, best or optimise} (a rule replaces the warm start). Options: plant, time_limit_ms, max_iterations, seed. A bad change is an error naming it and its field; nothing is written.';
 
 REVOKE ALL ON FUNCTION prodplan.whatif(jsonb, bigint, jsonb), prodplan.whatif_plan(bigint, jsonb, jsonb, text, bigint),
   prodplan.whatif_changes(text, jsonb, bigint), prodplan.compare_plans(bigint, bigint), prodplan.plan_diff(bigint, bigint),

@@ -128,7 +128,7 @@ Datum prodplan_whatif_plan(PG_FUNCTION_ARGS) {
   if (SPI_execute_with_args(
           "SELECT p.plant_id, extract(epoch FROM p.plan_start)::bigint, "
           "coalesce((p.options->>'horizon_days')::float8, 90), coalesce((p.options->>'frozen_hours')::float8, 0), "
-          "p.objective, p.status, coalesce(($2->>'time_limit_ms')::int, 200), coalesce(($2->>'max_iterations')::bigint, 0), "
+          "p.objective, p.status, coalesce(($2->>'time_limit_ms')::int, 100), coalesce(($2->>'max_iterations')::bigint, 0), "
           "coalesce(($2->>'seed')::bigint, 1) FROM prodplan.plans p WHERE p.plan_id = $1",
           2, tb, vb, NULL, true, 1) != SPI_OK_SELECT)
     elog(ERROR, "prodplan.whatif: could not read the base plan");
@@ -169,12 +169,23 @@ Datum prodplan_whatif_plan(PG_FUNCTION_ARGS) {
         "SELECT item, type, work_center, product, order_id, periods, add, units_set, units_add, factor, "
         "quantity, base_quantity, due, priority, cancel, rule FROM prodplan.whatif_changes($1, $2, $3) ORDER BY item",
         3, tc, vc);
-    if (SPI_execute_with_args(
-            "SELECT coalesce(jsonb_agg(jsonb_build_object('order_id', c.order_id, 'product_id', c.product, 'due', c.due, "
-            "'priority', coalesce(c.priority, 1))), '[]') FROM prodplan.whatif_changes($1, $2, $3) c WHERE c.type = 'rush_order'",
-            3, tc, vc, NULL, true, 1) != SPI_OK_SELECT)
-      elog(ERROR, "prodplan.whatif: could not read the rush orders");
-    Datum rush = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+    // The rush orders, as read_plan_rows takes them (columns of whatif_changes:
+    // 1 type, 3 product, 4 order_id, 12 due, 13 priority).
+    StringInfoData rj;
+    initStringInfo(&rj);
+    appendStringInfoChar(&rj, '[');
+    for (int64 r = 0; r < st->changes.rows; r++) {
+      if (strcmp(st->changes.cell(r, 1), "rush_order") != 0) continue;
+      if (rj.len > 1) appendStringInfoString(&rj, ", ");
+      appendStringInfoString(&rj, "{\"order_id\": ");
+      escape_json(&rj, st->changes.cell(r, 4));
+      appendStringInfoString(&rj, ", \"product_id\": ");
+      escape_json(&rj, st->changes.cell(r, 3));
+      appendStringInfo(&rj, ", \"due\": %s, \"priority\": %s}", st->changes.cell(r, 12) ? st->changes.cell(r, 12) : "null",
+                       st->changes.cell(r, 13) ? st->changes.cell(r, 13) : "1");
+    }
+    appendStringInfoChar(&rj, ']');
+    Datum rush = DirectFunctionCall1(jsonb_in, CStringGetDatum(rj.data));
     pp::pg::read_plan_rows("prodplan.whatif", vc[0], plan_start, horizon_end, frozen_hours, rush, &st->rows);
     st->base_ops = fetch_text_table("prodplan.whatif",
         "SELECT order_id, operation, extract(epoch FROM start_at)::float8 FROM prodplan.planned_operations "
