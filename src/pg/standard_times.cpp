@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "pg/pg_includes.h"
+#include "pg/spi_scan.h"
 
 extern "C" {
 #include "funcapi.h"
@@ -24,64 +25,8 @@ PG_FUNCTION_INFO_V1(prodplan_standard_times);
 
 using pp::pg::pp_call;
 
-namespace {
-
-constexpr long kBatch = 10000;
-
-std::string_view text_view(Datum d) {
-  text* t = DatumGetTextPP(d);
-  return std::string_view(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
-}
-
-// One fetched row: two text columns and up to two float8 columns (NaN for
-// NULL or absent). The views point into the fetched tuples.
-struct ScanRow {
-  std::string_view a, b;
-  double x, y;
-};
-
-// Feeds every row of a query over the plant to `add` (called in pp_call),
-// kBatch rows at a time, so the rows are never all held as tuples. The
-// columns are read here, in a plain frame, before C++ sees them.
-template <typename Add>
-void scan(const char* sql, Datum plant, Add&& add) {
-  Oid types[1] = {TEXTOID};
-  Datum values[1] = {plant};
-  SPIPlanPtr plan = SPI_prepare(sql, 1, types);
-  if (plan == nullptr)
-    elog(ERROR, "prodplan.standard_times: could not prepare a query: %s", SPI_result_code_string(SPI_result));
-  Portal portal = SPI_cursor_open(nullptr, plan, values, nullptr, true);
-  ScanRow* rows = (ScanRow*)palloc(sizeof(ScanRow) * kBatch);
-  for (;;) {
-    SPI_cursor_fetch(portal, true, kBatch);
-    if (SPI_processed == 0) break;
-    SPITupleTable* tt = SPI_tuptable;
-    const uint64 n = SPI_processed;
-    const int ncols = tt->tupdesc->natts;
-    for (uint64 i = 0; i < n; ++i) {
-      bool isnull = false;
-      ScanRow& r = rows[i];
-      r.a = text_view(SPI_getbinval(tt->vals[i], tt->tupdesc, 1, &isnull));
-      r.b = text_view(SPI_getbinval(tt->vals[i], tt->tupdesc, 2, &isnull));
-      Datum d = SPI_getbinval(tt->vals[i], tt->tupdesc, 3, &isnull);
-      r.x = isnull ? std::numeric_limits<double>::quiet_NaN() : DatumGetFloat8(d);
-      r.y = std::numeric_limits<double>::quiet_NaN();
-      if (ncols >= 4) {
-        d = SPI_getbinval(tt->vals[i], tt->tupdesc, 4, &isnull);
-        if (!isnull) r.y = DatumGetFloat8(d);
-      }
-    }
-    pp_call("standard_times", [&] {
-      for (uint64 i = 0; i < n; ++i) add(rows[i]);
-    });
-    SPI_freetuptable(tt);
-  }
-  pfree(rows);
-  SPI_cursor_close(portal);
-  SPI_freeplan(plan);
-}
-
-}  // namespace
+using pp::pg::ScanRow;
+using pp::pg::text_view;
 
 Datum prodplan_standard_times(PG_FUNCTION_ARGS) {
   if (PG_ARGISNULL(0)) ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("prodplan.standard_times: plant must not be NULL")));
@@ -118,13 +63,13 @@ Datum prodplan_standard_times(PG_FUNCTION_ARGS) {
       if (restricted) est->restrict_to_products(std::vector<std::string>(wanted, wanted + n_wanted));
     });
     pp::planning::StandardTimeEstimator& e = *est;
-    scan("SELECT po.product_id, o.work_center_id, o.coefficient, "
+    pp::pg::scan_plant_rows("prodplan.standard_times", "SELECT po.product_id, o.work_center_id, o.coefficient, "
          "extract(epoch FROM o.ended_at - o.started_at)::float8 / 60.0 "
          "FROM prodplan.operation o JOIN prodplan.production_order po "
          "ON po.plant_id = o.plant_id AND po.order_id = o.order_id "
          "WHERE o.plant_id = $1 AND o.ended_at > o.started_at AND NOT o.is_rework",
          plant, [&](const ScanRow& r) { e.add_completed(r.a, r.b, r.x, r.y); });
-    scan("SELECT product_id, work_center_id, coefficient FROM prodplan.routing_step WHERE plant_id = $1 "
+    pp::pg::scan_plant_rows("prodplan.standard_times", "SELECT product_id, work_center_id, coefficient FROM prodplan.routing_step WHERE plant_id = $1 "
          "ORDER BY product_id, work_center_id, sequence",
          plant, [&](const ScanRow& r) { e.add_routing_step(r.a, r.b, r.x); });
     pp_call("standard_times", [&] { *result = est->estimate(min_samples); });

@@ -1,0 +1,337 @@
+-- prodplan 0.7.0: risk. Monte Carlo simulation of a plan (prodplan.simulate),
+-- the risk queue of open orders, and due-date quoting for a new order.
+\echo Use "ALTER EXTENSION prodplan UPDATE TO '0.7.0'" to load this file. \quit
+
+-- ---------------------------------------------------------------------------
+-- Simulations and their per-order results.
+-- ---------------------------------------------------------------------------
+ALTER TABLE prodplan.plans ADD COLUMN risk jsonb;
+COMMENT ON COLUMN prodplan.plans.risk IS 'The latest Monte Carlo simulation of the plan (prodplan.simulate): simulation_id, replications, seed, durations model, and the distribution of the on-time rate over the replications (mean, p10, p50, p90) next to the plan''s own on-time rate.';
+
+CREATE TABLE prodplan.simulations (
+  simulation_id      bigserial PRIMARY KEY,
+  plan_id            bigint NOT NULL REFERENCES prodplan.plans ON DELETE CASCADE,
+  replications       int NOT NULL CHECK (replications >= 1),
+  seed               bigint NOT NULL,
+  durations          text NOT NULL CHECK (durations IN ('empirical', 'lognormal', 'none')),
+  breakdowns         boolean NOT NULL,
+  early_start        boolean NOT NULL,
+  options            jsonb NOT NULL DEFAULT '{}',
+  orders             int NOT NULL,
+  operations         int NOT NULL,
+  spread_sources     jsonb NOT NULL,
+  units_with_breakdowns int NOT NULL,
+  breakdowns_drawn   bigint NOT NULL,
+  planned_on_time    float8,
+  on_time_mean       float8,
+  on_time_p10        float8,
+  on_time_p50        float8,
+  on_time_p90        float8,
+  on_time_by_replication float8[] NOT NULL,
+  seconds            float8 NOT NULL,
+  phase_seconds      jsonb,
+  created_at         timestamptz NOT NULL DEFAULT now(),
+  created_by         name NOT NULL DEFAULT current_user
+);
+COMMENT ON TABLE prodplan.simulations IS 'One row per prodplan.simulate() run: a Monte Carlo replay of a plan''s sequences with random durations and breakdowns. Per-order results are in prodplan.simulation_orders.';
+COMMENT ON COLUMN prodplan.simulations.durations IS 'How durations vary: empirical (a factor drawn from the history of the operation''s product and work center relative to its median), lognormal (exp(sigma x Z) with sigma fitted on the log of those ratios) or none (the planned durations: a replay check).';
+COMMENT ON COLUMN prodplan.simulations.breakdowns IS 'Whether work centers broke down at random: failures arrive at each work center''s observed rate per working hour (prodplan.resource_event downtimes), each taking one unit for a repair time drawn from its observed downtimes; a downtime still open at the plan start holds the first unit for a drawn remaining time.';
+COMMENT ON COLUMN prodplan.simulations.early_start IS 'false (default): right shift, work starts at its planned time or later when held up (a shop following the released schedule); true: as soon as its sequence allows.';
+COMMENT ON COLUMN prodplan.simulations.spread_sources IS 'How many planned operations took their duration spread from their own (product, work center) history (pair), from their work center''s pool of the plan''s products (work_center), or kept the planned duration (none: too little history).';
+COMMENT ON COLUMN prodplan.simulations.planned_on_time IS 'Share of the plan''s orders with a due date that the plan itself finishes on time.';
+COMMENT ON COLUMN prodplan.simulations.on_time_mean IS 'Mean over the replications of the share of orders (with a due date) finished on time.';
+COMMENT ON COLUMN prodplan.simulations.on_time_by_replication IS 'The on-time share in each replication, in replication order. Two simulations with the same seed use the same random numbers for the same operations and units (common random numbers), so they can be compared replication by replication.';
+COMMENT ON COLUMN prodplan.simulations.phase_seconds IS 'Seconds per phase: read (the plan, calendars and history), simulate, write.';
+CREATE INDEX simulations_plan_idx ON prodplan.simulations (plan_id, simulation_id DESC);
+
+CREATE TABLE prodplan.simulation_orders (
+  simulation_id      bigint NOT NULL REFERENCES prodplan.simulations ON DELETE CASCADE,
+  order_id           text NOT NULL,
+  due_at             timestamptz,
+  planned_end        timestamptz,
+  p_on_time          float8,
+  mean_end           timestamptz,
+  p10_end            timestamptz,
+  p50_end            timestamptz,
+  p90_end            timestamptz,
+  p50_low            timestamptz,
+  p50_high           timestamptz,
+  driver_work_center text,
+  driver_operation   int,
+  driver_hours       float8,
+  PRIMARY KEY (simulation_id, order_id)
+);
+COMMENT ON TABLE prodplan.simulation_orders IS 'Per order of a simulated plan: the probability of finishing by its due date and the distribution of its completion time over the replications.';
+COMMENT ON COLUMN prodplan.simulation_orders.p_on_time IS 'Share of replications in which the order completes by its due date; NULL when it has none.';
+COMMENT ON COLUMN prodplan.simulation_orders.p50_end IS 'Median completion (the smallest time reached in at least half the replications); p10_end and p90_end likewise.';
+COMMENT ON COLUMN prodplan.simulation_orders.p50_low IS 'Lower end of the distribution-free 95% confidence interval of the median completion (order statistics); p50_high the upper end. More replications narrow it.';
+COMMENT ON COLUMN prodplan.simulation_orders.driver_work_center IS 'The work center of the operation that adds most delay to this order on average (its end''s delay minus the delay it inherited from the order''s previous operation: waiting for its unit, its own duration, breakdowns). NULL when nothing adds delay.';
+COMMENT ON COLUMN prodplan.simulation_orders.driver_hours IS 'The mean delay, in hours, that the driver operation adds.';
+
+GRANT SELECT ON prodplan.simulations, prodplan.simulation_orders TO prodplan_reader;
+GRANT INSERT, UPDATE, DELETE ON prodplan.simulations, prodplan.simulation_orders TO prodplan_planner;
+GRANT USAGE ON SEQUENCE prodplan.simulations_simulation_id_seq TO prodplan_planner;
+
+-- ---------------------------------------------------------------------------
+-- simulate
+-- ---------------------------------------------------------------------------
+CREATE FUNCTION prodplan.simulate_plan(plan_id bigint, replications int, options jsonb)
+RETURNS bigint
+LANGUAGE C STRICT
+AS 'MODULE_PATHNAME', 'prodplan_simulate_plan';
+COMMENT ON FUNCTION prodplan.simulate_plan(bigint, int, jsonb) IS 'The engine behind prodplan.simulate(): runs the simulation, stores it in prodplan.simulations and prodplan.simulation_orders, sets the plan''s risk column, and returns the simulation id. Options as prodplan.simulate.';
+
+CREATE FUNCTION prodplan.simulate(plan_id bigint, replications int DEFAULT 1000, options jsonb DEFAULT '{}')
+RETURNS TABLE (order_id text, p_on_time float8, p50_end timestamptz, p90_end timestamptz)
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+#variable_conflict use_column
+DECLARE
+  bad text;
+  sim bigint;
+BEGIN
+  IF plan_id IS NULL OR replications IS NULL THEN
+    RAISE EXCEPTION 'prodplan.simulate: plan_id and replications must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  IF replications < 1 OR replications > 100000 THEN
+    RAISE EXCEPTION 'prodplan.simulate: replications must be between 1 and 100000, got %', replications
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF options IS NULL OR jsonb_typeof(options) <> 'object' THEN
+    RAISE EXCEPTION 'prodplan.simulate: options must be a JSON object' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  SELECT string_agg(k, ', ' ORDER BY k) INTO bad FROM jsonb_object_keys(options) k
+  WHERE k <> ALL (ARRAY['seed', 'durations', 'breakdowns', 'early_start', 'min_samples']);
+  IF bad IS NOT NULL THEN
+    RAISE EXCEPTION 'prodplan.simulate: unknown option(s) %', bad
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Options are seed (integer, default 1), durations (empirical, lognormal or none), breakdowns (true/false), early_start (true/false) and min_samples (default 5).';
+  END IF;
+  IF options ? 'seed' AND (jsonb_typeof(options -> 'seed') <> 'number' OR (options ->> 'seed') !~ '^-?[0-9]{1,18}$') THEN
+    RAISE EXCEPTION 'prodplan.simulate: seed must be an integer, got %', options -> 'seed' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF options ? 'durations' AND coalesce(options ->> 'durations', '') NOT IN ('empirical', 'lognormal', 'none') THEN
+    RAISE EXCEPTION 'prodplan.simulate: durations must be empirical, lognormal or none, got %', options -> 'durations'
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF options ? 'breakdowns' AND jsonb_typeof(options -> 'breakdowns') <> 'boolean' THEN
+    RAISE EXCEPTION 'prodplan.simulate: breakdowns must be true or false' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF options ? 'early_start' AND jsonb_typeof(options -> 'early_start') <> 'boolean' THEN
+    RAISE EXCEPTION 'prodplan.simulate: early_start must be true or false' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF options ? 'min_samples' AND (jsonb_typeof(options -> 'min_samples') <> 'number' OR (options ->> 'min_samples') !~ '^[0-9]{1,6}$'
+                                  OR (options ->> 'min_samples')::int < 2) THEN
+    RAISE EXCEPTION 'prodplan.simulate: min_samples must be an integer of at least 2, got %', options -> 'min_samples'
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM prodplan.plans p WHERE p.plan_id = simulate.plan_id) THEN
+    RAISE EXCEPTION 'prodplan.simulate: no plan %', simulate.plan_id
+      USING ERRCODE = 'invalid_parameter_value', HINT = 'Plans are listed in prodplan.plans.';
+  END IF;
+  sim := prodplan.simulate_plan(simulate.plan_id, simulate.replications, options);
+  RETURN QUERY
+  SELECT so.order_id, so.p_on_time, so.p50_end, so.p90_end FROM prodplan.simulation_orders so
+  WHERE so.simulation_id = sim
+  ORDER BY so.p_on_time NULLS LAST, so.p90_end DESC, so.order_id;
+END
+$fn$;
+COMMENT ON FUNCTION prodplan.simulate(bigint, int, jsonb) IS 'Monte Carlo risk of a plan: replays its sequences (every operation keeps its unit and its place on it) replications times with random durations and breakdowns, and returns per order the probability of finishing by its due date (NULL: no due date) and the P50/P90 completion, most at risk first. Durations: the planned duration times a factor drawn from the history of the operation''s (product, work center) relative to its median, samples beyond 3 interquartile ranges dropped as errors (options.durations empirical, the default, or lognormal: fitted; none: no variation); pairs with fewer than options.min_samples (default 5) use their work center''s pool. Breakdowns (options.breakdowns, default true): each work center fails at its observed downtime rate per working hour and stays down for a drawn observed repair time; a failure suspends the operation. Execution: right shift (nothing starts before its planned time; early_start true lets work start as soon as its sequence allows). Deterministic per options.seed (default 1), with common random numbers: the same operation or unit gets the same draws in two plans simulated with the same seed. Stores prodplan.simulations (with the on-time rate per replication) and prodplan.simulation_orders (mean, P10, the median''s 95% interval, the operation driving the delay), and the plan''s risk column.';
+
+-- ---------------------------------------------------------------------------
+-- The risk queue.
+-- ---------------------------------------------------------------------------
+CREATE FUNCTION prodplan.current_plan(plant text)
+RETURNS bigint
+LANGUAGE sql STABLE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+  SELECT p.plan_id FROM prodplan.plans p
+  WHERE p.plant_id = current_plan.plant AND p.status IN ('released', 'proposed')
+  ORDER BY p.status = 'released' DESC, p.plan_id DESC LIMIT 1
+$fn$;
+COMMENT ON FUNCTION prodplan.current_plan(text) IS 'The plan a plant works to: its released plan, else its newest proposed one (never a what-if scenario); NULL when it has none.';
+
+CREATE FUNCTION prodplan.risk_queue(as_of timestamptz DEFAULT now())
+RETURNS TABLE (plant_id text, order_id text, product_id text, due_at timestamptz, eta timestamptz, slack_hours float8,
+               p_late float8, eta_source text, plan_id bigint, simulation_id bigint, reason text)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+  WITH plan_of AS (
+    SELECT pl.plant_id, prodplan.current_plan(pl.plant_id) AS plan_id FROM prodplan.plant pl
+  ), sim_of AS (
+    SELECT po.plant_id, po.plan_id,
+           (SELECT s.simulation_id FROM prodplan.simulations s WHERE s.plan_id = po.plan_id
+            ORDER BY s.simulation_id DESC LIMIT 1) AS simulation_id
+    FROM plan_of po WHERE po.plan_id IS NOT NULL
+  ), open_orders AS (
+    SELECT o.plant_id, o.order_id, o.product_id, o.due_at, o.created_at
+    FROM prodplan.production_order o
+    WHERE o.finished_at IS NULL AND o.created_at <= risk_queue.as_of
+  ), planned_ops AS (
+    -- Each planned operation's wait: from when its order's previous
+    -- operation ends (the plan start for the first) to its start.
+    SELECT po.plan_id, po.order_id, po.operation, po.work_center_id, po.start_at, po.end_at,
+           extract(epoch FROM po.start_at - coalesce(lag(po.end_at) OVER w, greatest(p.plan_start, po.setup_start_at)))::float8 / 3600 AS wait_h,
+           extract(epoch FROM po.end_at - po.start_at)::float8 / 3600 AS run_h
+    FROM prodplan.planned_operations po JOIN prodplan.plans p ON p.plan_id = po.plan_id
+    WHERE po.plan_id IN (SELECT s.plan_id FROM sim_of s)
+    WINDOW w AS (PARTITION BY po.plan_id, po.order_id ORDER BY po.operation)
+  ), planned AS (
+    SELECT x.plan_id, x.order_id, max(x.end_at) AS end_at,
+           (array_agg(x.operation ORDER BY greatest(x.wait_h, x.run_h) DESC, x.operation))[1] AS key_op,
+           (array_agg(x.work_center_id ORDER BY greatest(x.wait_h, x.run_h) DESC, x.operation))[1] AS key_wc,
+           (array_agg(x.wait_h ORDER BY greatest(x.wait_h, x.run_h) DESC, x.operation))[1] AS key_wait,
+           (array_agg(x.run_h ORDER BY greatest(x.wait_h, x.run_h) DESC, x.operation))[1] AS key_run
+    FROM planned_ops x GROUP BY x.plan_id, x.order_id
+  ), unplanned AS (
+    SELECT oo.* FROM open_orders oo LEFT JOIN sim_of s ON s.plant_id = oo.plant_id
+    WHERE NOT EXISTS (SELECT 1 FROM planned p WHERE p.plan_id = s.plan_id AND p.order_id = oo.order_id)
+  ), std AS (
+    SELECT pl.plant_id, st.product_id, st.work_center_id, st.minutes
+    FROM (SELECT DISTINCT u.plant_id FROM unplanned u) pl,
+         LATERAL prodplan.standard_times(pl.plant_id, 5,
+                   (SELECT array_agg(DISTINCT u.product_id) FROM unplanned u WHERE u.plant_id = pl.plant_id)) st
+  ), remaining AS (
+    -- The routing steps after the last one the order finished.
+    SELECT u.plant_id, u.order_id, sum(coalesce(sd.minutes, 0)) AS minutes, count(*) AS steps,
+           count(*) FILTER (WHERE sd.minutes IS NULL) AS unknown,
+           (array_agg(rs.work_center_id ORDER BY sd.minutes DESC NULLS LAST))[1] AS longest_wc,
+           max(sd.minutes) / 60 AS longest_h
+    FROM unplanned u
+    JOIN prodplan.routing_step rs ON rs.plant_id = u.plant_id AND rs.product_id = u.product_id
+    LEFT JOIN std sd ON sd.plant_id = u.plant_id AND sd.product_id = u.product_id AND sd.work_center_id = rs.work_center_id
+    WHERE rs.sequence > coalesce((SELECT max(op.sequence) FROM prodplan.operation op
+                                  WHERE op.plant_id = u.plant_id AND op.order_id = u.order_id AND op.ended_at IS NOT NULL), -1)
+    GROUP BY u.plant_id, u.order_id
+  ), rows AS (
+    SELECT oo.plant_id, oo.order_id, oo.product_id, oo.due_at,
+           CASE WHEN pd.order_id IS NOT NULL THEN greatest(pd.end_at, risk_queue.as_of)
+                WHEN r.order_id IS NOT NULL THEN risk_queue.as_of + make_interval(secs => r.minutes * 60)
+           END AS eta,
+           CASE WHEN pd.order_id IS NOT NULL THEN 'plan'
+                WHEN r.order_id IS NOT NULL THEN 'history'
+                ELSE 'none' END AS eta_source,
+           s.plan_id AS plan_id_, s.simulation_id AS sim_id, so.p_on_time, so.driver_work_center, so.driver_operation,
+           so.driver_hours, pd.end_at AS plan_end, pd.key_op, pd.key_wc, pd.key_wait, pd.key_run,
+           r.steps, r.unknown, r.longest_wc, r.longest_h
+    FROM open_orders oo
+    LEFT JOIN sim_of s ON s.plant_id = oo.plant_id
+    LEFT JOIN planned pd ON pd.plan_id = s.plan_id AND pd.order_id = oo.order_id
+    LEFT JOIN remaining r ON r.plant_id = oo.plant_id AND r.order_id = oo.order_id AND pd.order_id IS NULL
+    LEFT JOIN prodplan.simulation_orders so ON so.simulation_id = s.simulation_id AND so.order_id = oo.order_id
+  )
+  SELECT x.plant_id, x.order_id, x.product_id, x.due_at, x.eta,
+         (extract(epoch FROM x.due_at - x.eta) / 3600)::float8 AS slack_hours,
+         1 - x.p_on_time AS p_late, x.eta_source, x.plan_id_, x.sim_id,
+         concat_ws('; ',
+           CASE WHEN x.due_at < risk_queue.as_of THEN format('past due by %s h', round((extract(epoch FROM risk_queue.as_of - x.due_at) / 3600)::numeric, 1)) END,
+           CASE WHEN x.plan_end < risk_queue.as_of THEN format('plan %s expected it done by %s', x.plan_id_, x.plan_end) END,
+           CASE WHEN x.driver_work_center IS NOT NULL AND x.driver_hours >= 0.05 THEN
+                  format('in simulation %s, operation %s on work center %s adds %s h on average', x.sim_id, x.driver_operation,
+                         x.driver_work_center, round(x.driver_hours::numeric, 1))
+                WHEN x.eta_source = 'plan' AND x.key_wait > x.key_run THEN
+                  format('operation %s waits %s h for work center %s', x.key_op, round(x.key_wait::numeric, 1), x.key_wc)
+                WHEN x.eta_source = 'plan' THEN
+                  format('operation %s on work center %s takes %s h', x.key_op, x.key_wc, round(x.key_run::numeric, 1))
+                WHEN x.eta_source = 'history' THEN
+                  format('not in a plan: %s remaining operations at their historical medians%s, longest on work center %s (%s h)',
+                         x.steps, CASE WHEN x.unknown > 0 THEN format(' (%s without history)', x.unknown) ELSE '' END,
+                         x.longest_wc, round(coalesce(x.longest_h, 0)::numeric, 1))
+                ELSE 'no plan and no remaining routing step: ETA unknown' END)
+  FROM rows x
+  ORDER BY (extract(epoch FROM x.due_at - x.eta) / 3600) ASC NULLS LAST, 1 - x.p_on_time DESC NULLS LAST, x.plant_id, x.order_id
+$fn$;
+COMMENT ON FUNCTION prodplan.risk_queue(timestamptz) IS 'Every open order (not finished, created by as_of) with its ETA, due date, slack (due minus ETA, hours; negative: late), probability of being late and why, most urgent (least slack) first. ETA: the order''s completion in its plant''s current plan (prodplan.current_plan), never before as_of (eta_source plan); for orders the plan does not hold, as_of plus the historical medians (prodplan.standard_times) of the routing steps after the last one finished (eta_source history). p_late: 1 - p_on_time of the plan''s latest simulation (prodplan.simulate), NULL without one. reason: past due, a stale plan, and what drives the order: the simulation''s delay driver when there is one, else the operation with the longest wait for its work center or the longest run in the plan, else the remaining routing.';
+
+-- ---------------------------------------------------------------------------
+-- Due-date quoting.
+-- ---------------------------------------------------------------------------
+CREATE FUNCTION prodplan.quote_due_date(product_id text, quantity float8 DEFAULT 1, options jsonb DEFAULT '{}')
+RETURNS TABLE (order_id text, planned_end timestamptz, p50_end timestamptz, p90_end timestamptz, p_on_time float8,
+               deciding_work_centers text[], decided_by jsonb, scenario_plan bigint, simulation_id bigint)
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+#variable_conflict use_column
+DECLARE
+  bad text;
+  plant text;
+  base bigint;
+  scenario bigint;
+  sim bigint;
+  quote_id text;
+  change jsonb;
+BEGIN
+  IF product_id IS NULL OR quantity IS NULL THEN
+    RAISE EXCEPTION 'prodplan.quote_due_date: product_id and quantity must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  IF NOT (quantity > 0) THEN
+    RAISE EXCEPTION 'prodplan.quote_due_date: quantity must be above 0, got %', quantity USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF options IS NULL OR jsonb_typeof(options) <> 'object' THEN
+    RAISE EXCEPTION 'prodplan.quote_due_date: options must be a JSON object' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  SELECT string_agg(k, ', ' ORDER BY k) INTO bad FROM jsonb_object_keys(options) k
+  WHERE k <> ALL (ARRAY['plant', 'due', 'priority', 'replications', 'seed', 'durations', 'breakdowns', 'time_limit_ms']);
+  IF bad IS NOT NULL THEN
+    RAISE EXCEPTION 'prodplan.quote_due_date: unknown option(s) %', bad
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Options are plant, due (a wanted date: the order is planned against it), priority (default 1), replications (default 500), seed, durations, breakdowns and time_limit_ms.';
+  END IF;
+  plant := options ->> 'plant';
+  IF plant IS NULL THEN
+    IF (SELECT count(*) FROM prodplan.plant) <> 1 THEN
+      RAISE EXCEPTION 'prodplan.quote_due_date: options.plant is needed: the database has % plants', (SELECT count(*) FROM prodplan.plant)
+        USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    plant := (SELECT p.plant_id FROM prodplan.plant p);
+  END IF;
+  base := prodplan.current_plan(plant);
+  IF base IS NULL THEN
+    base := prodplan.plan(jsonb_build_object('plant', plant));
+  END IF;
+  -- The hypothetical order: an id no order has.
+  quote_id := 'QUOTE-' || product_id;
+  WHILE EXISTS (SELECT 1 FROM prodplan.production_order o WHERE o.plant_id = plant AND o.order_id = quote_id) LOOP
+    quote_id := quote_id || '''';
+  END LOOP;
+  change := jsonb_build_object('type', 'rush_order', 'order_id', quote_id, 'product', product_id, 'quantity', quantity,
+                               'due', options -> 'due', 'priority', coalesce(options -> 'priority', '1'::jsonb));
+  scenario := prodplan.whatif(jsonb_build_array(change), base,
+                              jsonb_strip_nulls(jsonb_build_object('plant', plant, 'time_limit_ms', options -> 'time_limit_ms',
+                                                                   'seed', options -> 'seed')));
+  sim := prodplan.simulate_plan(scenario, coalesce((options ->> 'replications')::int, 500),
+                                jsonb_strip_nulls(jsonb_build_object('seed', options -> 'seed', 'durations', options -> 'durations',
+                                                                     'breakdowns', options -> 'breakdowns')));
+  RETURN QUERY
+  WITH ops AS (
+    SELECT po.operation, po.work_center_id,
+           extract(epoch FROM po.start_at - coalesce(lag(po.end_at) OVER (ORDER BY po.operation), p.plan_start))::float8 / 3600 AS wait_h,
+           extract(epoch FROM po.end_at - po.start_at)::float8 / 3600 AS run_h
+    FROM prodplan.planned_operations po JOIN prodplan.plans p ON p.plan_id = po.plan_id
+    WHERE po.plan_id = scenario AND po.order_id = quote_id
+  ), ranked AS (
+    SELECT o.work_center_id, sum(greatest(o.wait_h, 0) + o.run_h) AS hours, sum(greatest(o.wait_h, 0)) AS wait_h,
+           sum(o.run_h) AS run_h
+    FROM ops o GROUP BY o.work_center_id
+  )
+  SELECT so.order_id, so.planned_end, so.p50_end, so.p90_end, so.p_on_time,
+         (SELECT array_agg(r.work_center_id ORDER BY r.hours DESC, r.work_center_id)
+          FROM (SELECT * FROM ranked ORDER BY hours DESC, work_center_id LIMIT 3) r),
+         (SELECT jsonb_agg(jsonb_build_object('work_center', r.work_center_id, 'wait_hours', round(r.wait_h::numeric, 2),
+                                              'run_hours', round(r.run_h::numeric, 2)) ORDER BY r.hours DESC, r.work_center_id)
+          FROM ranked r),
+         scenario, sim
+  FROM prodplan.simulation_orders so WHERE so.simulation_id = sim AND so.order_id = quote_id;
+END
+$fn$;
+COMMENT ON FUNCTION prodplan.quote_due_date(text, float8, jsonb) IS 'When could a new order of product_id (quantity units: durations x quantity) be finished? Adds it as a hypothetical order to the plant''s current plan (prodplan.whatif rush_order: the base data and the plan are not changed; the scenario is kept and reused for the same question on the same data), simulates that scenario (prodplan.simulate, options.replications default 500) and returns the order''s planned, P50 and P90 completion, its probability of meeting options.due when given, and the work centers that decide it: where its operations wait and run longest (deciding_work_centers, the top three; decided_by, every one with wait and run hours). Options: plant, due, priority (default 1: higher is more urgent), replications, seed, durations, breakdowns, time_limit_ms.';
+
+REVOKE ALL ON FUNCTION prodplan.simulate(bigint, int, jsonb), prodplan.simulate_plan(bigint, int, jsonb),
+  prodplan.risk_queue(timestamptz), prodplan.quote_due_date(text, float8, jsonb), prodplan.current_plan(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION prodplan.simulate(bigint, int, jsonb), prodplan.simulate_plan(bigint, int, jsonb),
+  prodplan.quote_due_date(text, float8, jsonb) TO prodplan_planner;
+GRANT EXECUTE ON FUNCTION prodplan.risk_queue(timestamptz), prodplan.current_plan(text) TO prodplan_reader;
