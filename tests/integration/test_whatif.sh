@@ -79,6 +79,20 @@ expect "order: a changed due date is kept with the scenario" "(SELECT due_at = '
 rule=$(q -c "SELECT prodplan.whatif('[{\"type\": \"rule\", \"rule\": \"edd\"}]', $base)")
 expect "rule: planned with EDD, no warm start" "(SELECT rule = 'edd' FROM prodplan.plans WHERE plan_id = $rule)"
 
+# Monte Carlo on the demo's plans: a scenario is replayed on its own calendars
+# and capacity (the extra unit of the capacity scenario exists only in its
+# period), with the demo's breakdown history.
+for p in $base $down $cap $shift; do
+  n=$(q -c "SELECT count(*) FROM prodplan.simulate($p, 50, '{\"seed\": 4}')")
+  expect "simulate plan $p: a row per planned order" "$n = (SELECT count(*) FROM prodplan.plan_order_ends($p) WHERE end_at IS NOT NULL)"
+done
+expect "simulate: breakdowns drawn from the demo's downtime history" \
+  "(SELECT bool_and(units_with_breakdowns > 0 AND breakdowns_drawn > 0) FROM prodplan.simulations)"
+expect "simulate: every order's P50 no earlier than planned (right shift), P90 >= P50" \
+  "(SELECT bool_and(so.p50_end >= so.planned_end AND so.p90_end >= so.p50_end) FROM prodplan.simulation_orders so)"
+expect "simulate without variation replays each scenario exactly" \
+  "(SELECT bool_and(x) FROM (SELECT (SELECT bool_and(s.p50_end = e.end_at) FROM prodplan.simulate(p.plan_id, 3, '{\"durations\": \"none\", \"breakdowns\": false}') s JOIN prodplan.plan_order_ends(p.plan_id) e USING (order_id)) x FROM prodplan.plans p WHERE p.plan_id IN ($base, $down, $cap, $shift)) y)"
+
 # Bad changes: each an error naming the change and the field; nothing written.
 plans=$(q -c "SELECT count(*) FROM prodplan.plans")
 while IFS='|' read -r changes want; do
