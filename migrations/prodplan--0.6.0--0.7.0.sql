@@ -78,6 +78,7 @@ GRANT USAGE ON SEQUENCE prodplan.simulations_simulation_id_seq TO prodplan_plann
 CREATE FUNCTION prodplan.simulate_plan(plan_id bigint, replications int, options jsonb)
 RETURNS bigint
 LANGUAGE C STRICT
+SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'prodplan_simulate_plan';
 COMMENT ON FUNCTION prodplan.simulate_plan(bigint, int, jsonb) IS 'The engine behind prodplan.simulate(): runs the simulation, stores it in prodplan.simulations and prodplan.simulation_orders, sets the plan''s risk column, and returns the simulation id. Options as prodplan.simulate.';
 
