@@ -103,11 +103,11 @@ BEGIN
     RAISE EXCEPTION 'prodplan.simulate: options must be a JSON object' USING ERRCODE = 'invalid_parameter_value';
   END IF;
   SELECT string_agg(k, ', ' ORDER BY k) INTO bad FROM jsonb_object_keys(options) k
-  WHERE k <> ALL (ARRAY['seed', 'durations', 'breakdowns', 'early_start', 'min_samples']);
+  WHERE k <> ALL (ARRAY['seed', 'durations', 'breakdowns', 'early_start', 'min_samples', 'history_days']);
   IF bad IS NOT NULL THEN
     RAISE EXCEPTION 'prodplan.simulate: unknown option(s) %', bad
       USING ERRCODE = 'invalid_parameter_value',
-            HINT = 'Options are seed (integer, default 1), durations (empirical, lognormal or none), breakdowns (true/false), early_start (true/false) and min_samples (default 5).';
+            HINT = 'Options are seed (integer, default 1), durations (empirical, lognormal or none), breakdowns (true/false), early_start (true/false), min_samples (default 5) and history_days (default 365, 0: all).';
   END IF;
   IF options ? 'seed' AND (jsonb_typeof(options -> 'seed') <> 'number' OR (options ->> 'seed') !~ '^-?[0-9]{1,18}$') THEN
     RAISE EXCEPTION 'prodplan.simulate: seed must be an integer, got %', options -> 'seed' USING ERRCODE = 'invalid_parameter_value';
@@ -127,6 +127,10 @@ BEGIN
     RAISE EXCEPTION 'prodplan.simulate: min_samples must be an integer of at least 2, got %', options -> 'min_samples'
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
+  IF options ? 'history_days' AND (jsonb_typeof(options -> 'history_days') <> 'number' OR (options ->> 'history_days')::float8 < 0) THEN
+    RAISE EXCEPTION 'prodplan.simulate: history_days must be a number of days >= 0 (0: all history), got %', options -> 'history_days'
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
   IF NOT EXISTS (SELECT 1 FROM prodplan.plans p WHERE p.plan_id = simulate.plan_id) THEN
     RAISE EXCEPTION 'prodplan.simulate: no plan %', simulate.plan_id
       USING ERRCODE = 'invalid_parameter_value', HINT = 'Plans are listed in prodplan.plans.';
@@ -138,7 +142,7 @@ BEGIN
   ORDER BY so.p_on_time NULLS LAST, so.p90_end DESC, so.order_id;
 END
 $fn$;
-COMMENT ON FUNCTION prodplan.simulate(bigint, int, jsonb) IS 'Monte Carlo risk of a plan: replays its sequences (every operation keeps its unit and its place on it) replications times with random durations and breakdowns, and returns per order the probability of finishing by its due date (NULL: no due date) and the P50/P90 completion, most at risk first. Durations: the planned duration times a factor drawn from the history of the operation''s (product, work center) relative to its median, samples beyond 3 interquartile ranges dropped as errors (options.durations empirical, the default, or lognormal: fitted; none: no variation); pairs with fewer than options.min_samples (default 5) use their work center''s pool. Breakdowns (options.breakdowns, default true): each work center fails at its observed downtime rate per working hour and stays down for a drawn observed repair time; a failure suspends the operation. Execution: right shift (nothing starts before its planned time; early_start true lets work start as soon as its sequence allows). Deterministic per options.seed (default 1), with common random numbers: the same operation or unit gets the same draws in two plans simulated with the same seed. Stores prodplan.simulations (with the on-time rate per replication) and prodplan.simulation_orders (mean, P10, the median''s 95% interval, the operation driving the delay), and the plan''s risk column.';
+COMMENT ON FUNCTION prodplan.simulate(bigint, int, jsonb) IS 'Monte Carlo risk of a plan: replays its sequences (every operation keeps its unit and its place on it) replications times with random durations and breakdowns, and returns per order the probability of finishing by its due date (NULL: no due date) and the P50/P90 completion, most at risk first. Durations: the planned duration times a factor drawn from the history of the operation''s (product, work center) relative to its median, samples beyond 3 interquartile ranges dropped as errors (options.durations empirical, the default, or lognormal: fitted; none: no variation); history is the operations completed in the last options.history_days (default 365; 0: all) before the plan start, each measured in its work center''s working time; pairs with fewer than options.min_samples (default 5) use their work center''s pool. Breakdowns (options.breakdowns, default true): each work center fails at its observed downtime rate per working hour and stays down for a drawn observed repair time; a failure suspends the operation. Execution: right shift (nothing starts before its planned time; early_start true lets work start as soon as its sequence allows). Deterministic per options.seed (default 1), with common random numbers: the same operation or unit gets the same draws in two plans simulated with the same seed. Stores prodplan.simulations (with the on-time rate per replication) and prodplan.simulation_orders (mean, P10, the median''s 95% interval, the operation driving the delay), and the plan''s risk column.';
 
 -- ---------------------------------------------------------------------------
 -- The risk queue.
@@ -336,3 +340,21 @@ REVOKE ALL ON FUNCTION prodplan.simulate(bigint, int, jsonb), prodplan.simulate_
 GRANT EXECUTE ON FUNCTION prodplan.simulate(bigint, int, jsonb), prodplan.simulate_plan(bigint, int, jsonb),
   prodplan.quote_due_date(text, float8, jsonb) TO prodplan_planner;
 GRANT EXECUTE ON FUNCTION prodplan.risk_queue(timestamptz), prodplan.current_plan(text) TO prodplan_reader;
+
+-- ---------------------------------------------------------------------------
+-- A plan's standard times, kept for its what-ifs.
+-- ---------------------------------------------------------------------------
+CREATE TABLE prodplan.plan_standard_times (
+  plan_id         bigint NOT NULL REFERENCES prodplan.plans ON DELETE CASCADE,
+  product_id      text NOT NULL,
+  work_center_id  text NOT NULL,
+  seconds         bigint NOT NULL,
+  source          text NOT NULL,
+  PRIMARY KEY (plan_id, product_id, work_center_id)
+);
+COMMENT ON TABLE prodplan.plan_standard_times IS 'The standard times (prodplan.standard_times) a plan was made with, for the products of its orders. prodplan.whatif reuses them while the data version is the plan''s (prodplan.plans.data_version) and the scenario adds no other product, instead of estimating them again from the whole operation history.';
+COMMENT ON COLUMN prodplan.plan_standard_times.seconds IS 'Working seconds of one unit of the product on the work center.';
+COMMENT ON COLUMN prodplan.plan_standard_times.source IS 'As prodplan.standard_times: history, coefficient or phase_median.';
+COMMENT ON COLUMN prodplan.plans.data_version IS 'prodplan.data_version when the plan was made (read before its data). For a scenario, what finds it again; for a plan, whether its stored standard times (prodplan.plan_standard_times) still hold.';
+GRANT SELECT ON prodplan.plan_standard_times TO prodplan_reader;
+GRANT INSERT, UPDATE, DELETE ON prodplan.plan_standard_times TO prodplan_planner;

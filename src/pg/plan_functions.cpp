@@ -130,18 +130,24 @@ Datum prodplan_plan(PG_FUNCTION_ARGS) {
     const double wait_seconds = INSTR_TIME_GET_DOUBLE(tw);
     pp_call("plan", [&] { st = new PlanRun(); });
     const int64 horizon_end = plan_start + (int64)(horizon_days * 86400.0);
-    pp::pg::read_plan_rows("prodplan.plan", tv[0], plan_start, horizon_end, frozen_hours, 0, &st->rows);
+    // The data version first: rows read after it are at least that new, so
+    // the standard times stored with the plan never claim a later version.
+    if (SPI_execute("SELECT version FROM prodplan.data_version", true, 1) != SPI_OK_SELECT || SPI_processed != 1)
+      elog(ERROR, "prodplan.plan: could not read the data version");
+    const int64 data_version = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+    pp::pg::read_plan_rows("prodplan.plan", tv[0], plan_start, horizon_end, frozen_hours, 0, 0, &st->rows);
 
     // The plan's row first: its id goes into every planned operation.
     {
-      Oid ti[5] = {TEXTOID, INT8OID, JSONBOID, TEXTOID, TEXTOID};
-      Datum vi[5] = {tv[0], Int64GetDatum(plan_start), PointerGetDatum(options), CStringGetTextDatum(objective),
-                     CStringGetTextDatum(rule)};
-      if (SPI_execute_with_args("INSERT INTO prodplan.plans (plant_id, plan_start, options, objective, rule) "
-                                "VALUES ($1, to_timestamp($2), $3, $4, $5) RETURNING plan_id",
-                                5, ti, vi, NULL, false, 1) != SPI_OK_INSERT_RETURNING)
+      Oid ti[6] = {TEXTOID, INT8OID, JSONBOID, TEXTOID, TEXTOID, INT8OID};
+      Datum vi[6] = {tv[0], Int64GetDatum(plan_start), PointerGetDatum(options), CStringGetTextDatum(objective),
+                     CStringGetTextDatum(rule), Int64GetDatum(data_version)};
+      if (SPI_execute_with_args("INSERT INTO prodplan.plans (plant_id, plan_start, options, objective, rule, data_version) "
+                                "VALUES ($1, to_timestamp($2), $3, $4, $5, $6) RETURNING plan_id",
+                                6, ti, vi, NULL, false, 1) != SPI_OK_INSERT_RETURNING)
         elog(ERROR, "prodplan.plan: could not record the plan");
       plan_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+      pp::pg::store_standard_times(plan_id, st->rows.standard_times);
     }
     instr_time t1;
     INSTR_TIME_SET_CURRENT(t1);

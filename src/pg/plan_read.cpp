@@ -8,7 +8,8 @@
 namespace pp::pg {
 
 void read_plan_rows(const char* who, std::uintptr_t plant, std::int64_t plan_start, std::int64_t horizon_end,
-                    double frozen_hours, std::uintptr_t rush_orders, pp::planning::PlanRows* rows) {
+                    double frozen_hours, std::uintptr_t rush_orders, std::int64_t standard_times_of_plan,
+                    pp::planning::PlanRows* rows) {
   Oid t5[5] = {TEXTOID, INT8OID, INT8OID, FLOAT8OID, JSONBOID};
   Datum v5[5] = {plant, Int64GetDatum(plan_start), Int64GetDatum(horizon_end), Float8GetDatum(frozen_hours),
                  rush_orders != 0 ? (Datum)rush_orders : DirectFunctionCall1(jsonb_in, CStringGetDatum("[]"))};
@@ -40,6 +41,13 @@ void read_plan_rows(const char* who, std::uintptr_t plant, std::int64_t plan_sta
       1, t5, v5);
   // Standard times of the products planned only: the per-product medians are
   // the costly part, and only these are needed.
+  if (standard_times_of_plan != 0) {
+    Oid tp[1] = {INT8OID};
+    Datum vp[1] = {Int64GetDatum(standard_times_of_plan)};
+    rows->standard_times = fetch_text_table(who,
+        "SELECT product_id, work_center_id, seconds, source FROM prodplan.plan_standard_times WHERE plan_id = $1",
+        1, tp, vp);
+  } else
   rows->standard_times = fetch_text_table(who,
       "SELECT product_id, work_center_id, round(minutes * 60)::bigint, source FROM prodplan.standard_times($1, 5, "
       "(SELECT array_agg(DISTINCT x.product_id) FROM (SELECT product_id FROM prodplan.production_order WHERE plant_id = $1 "

@@ -19,6 +19,39 @@ void store_plan_rows(const pp::planning::PlanOutput& out) {
                     out.orders_copy.data(), out.orders_copy.size());
 }
 
+namespace {
+
+// One COPY text field: backslash, tab, newline and carriage return escaped.
+void append_copy_field(StringInfo buf, const char* v) {
+  for (const char* c = v; *c; c++) {
+    switch (*c) {
+      case '\\': appendStringInfoString(buf, "\\\\"); break;
+      case '\t': appendStringInfoString(buf, "\\t"); break;
+      case '\n': appendStringInfoString(buf, "\\n"); break;
+      case '\r': appendStringInfoString(buf, "\\r"); break;
+      default: appendStringInfoChar(buf, *c);
+    }
+  }
+}
+
+}  // namespace
+
+void store_standard_times(std::int64_t plan_id, const pp::planning::TextTable& t) {
+  static const char* const columns[] = {"plan_id", "product_id", "work_center_id", "seconds", "source"};
+  StringInfoData buf;
+  initStringInfo(&buf);
+  for (std::int64_t r = 0; r < t.rows; r++) {
+    if (t.cell(r, 0) == nullptr || t.cell(r, 1) == nullptr || t.cell(r, 2) == nullptr || t.cell(r, 3) == nullptr) continue;
+    appendStringInfo(&buf, INT64_FORMAT "\t", (int64)plan_id);
+    for (int c = 0; c < 4; c++) {
+      append_copy_field(&buf, t.cell(r, c));
+      appendStringInfoChar(&buf, c < 3 ? '\t' : '\n');
+    }
+  }
+  if (buf.len > 0) copy_into_table("plan_standard_times", columns, 5, buf.data, (std::size_t)buf.len);
+  pfree(buf.data);
+}
+
 void record_plan_results(const char* who, std::int64_t plan_id, const pp::planning::PlanOutput& out,
                          const pp::factory::FactoryPlan& plan, double first_plan_seconds, double total_seconds,
                          const char* phases_json, const char* history_json) {

@@ -13,6 +13,10 @@ namespace pp::pg {
 // Copies the planned operations, problems and orders of plan_id.
 void store_plan_rows(const pp::planning::PlanOutput& out);
 
+// Copies the standard times a plan was made with (PlanRows::standard_times:
+// product_id, work_center_id, seconds, source) into prodplan.plan_standard_times.
+void store_standard_times(std::int64_t plan_id, const pp::planning::TextTable& standard_times);
+
 // Records the plan's results in its prodplan.plans row (objective values,
 // rule, timings, problem count) and a 'created' entry in plan_history with
 // `history` (a jsonb text) as detail. Times are seconds.

@@ -104,7 +104,8 @@ Datum prodplan_simulate_plan(PG_FUNCTION_ARGS) {
           " WHERE c->>'type' IN ('work_center_down', 'calendar', 'capacity')), "
           "coalesce(($2->>'seed')::bigint, 1), coalesce($2->>'durations', 'empirical'), "
           "coalesce(($2->>'breakdowns')::boolean, true), coalesce(($2->>'early_start')::boolean, false), "
-          "coalesce(($2->>'min_samples')::int, 5) FROM prodplan.plans p WHERE p.plan_id = $1",
+          "coalesce(($2->>'min_samples')::int, 5), coalesce(($2->>'history_days')::float8, 365) "
+          "FROM prodplan.plans p WHERE p.plan_id = $1",
           2, tp, vp, NULL, true, 1) != SPI_OK_SELECT)
     elog(ERROR, "prodplan.simulate: could not read the plan");
   if (SPI_processed != 1)
@@ -123,6 +124,14 @@ Datum prodplan_simulate_plan(PG_FUNCTION_ARGS) {
   const bool breakdowns = DatumGetBool(SPI_getbinval(pt, pd, 7, &isnull));
   const bool early_start = DatumGetBool(SPI_getbinval(pt, pd, 8, &isnull));
   const int min_samples = DatumGetInt32(SPI_getbinval(pt, pd, 9, &isnull));
+  const double history_days = DatumGetFloat8(SPI_getbinval(pt, pd, 10, &isnull));
+  if (!(history_days >= 0))
+    ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                    errmsg("prodplan.simulate: history_days must be at least 0 (0: all history), got %g", history_days)));
+  // Completed operations that ended after this (Unix seconds) make the
+  // duration spreads; event_time is a finished operation's end, so the
+  // operation partitions before it are never read.
+  const int64 history_from = history_days > 0 ? plan_start - (int64)(history_days * 86400.0) : INT64CONST(-210866803200);
   if (min_samples < 2)
     ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
                     errmsg("prodplan.simulate: min_samples must be at least 2, got %d", min_samples)));
@@ -189,15 +198,17 @@ Datum prodplan_simulate_plan(PG_FUNCTION_ARGS) {
         2, t3, v3);
     // The duration history of the plan's products, each operation measured
     // in its work center's working time (core/simulate/history_time.h).
+    Oid t4[3] = {TEXTOID, INT8OID, INT8OID};
+    Datum v4[3] = {plant_d, Int64GetDatum(plan_start), Int64GetDatum(history_from)};
     st->history_periods = fetch_text_table("prodplan.simulate",
         "SELECT w.calendar_id, extract(epoch FROM w.starts_at)::bigint, extract(epoch FROM w.ends_at)::bigint "
-        "FROM prodplan.working_time($1, (SELECT min(o.started_at) FROM prodplan.operation o WHERE o.plant_id = $1), "
-        "to_timestamp($2)) w",
-        2, t3, v3);
+        "FROM prodplan.working_time($1, greatest(to_timestamp($3), (SELECT min(o.started_at) FROM prodplan.operation o "
+        "WHERE o.plant_id = $1 AND o.event_time >= to_timestamp($3))) - interval '31 days', to_timestamp($2)) w",
+        3, t4, v4);
     pp_call("simulate", [&] { st->history_time = new pp::simulate::HistoryWorkingTime(st->rows.work_centers, st->history_periods); });
     {
-      Oid th[2] = {TEXTOID, INT8OID};
-      Datum vh[2] = {plant_d, Int64GetDatum(plan_id)};
+      Oid th[3] = {TEXTOID, INT8OID, INT8OID};
+      Datum vh[3] = {plant_d, Int64GetDatum(plan_id), Int64GetDatum(history_from)};
       pp::simulate::DurationSpreads& spreads = st->spreads;
       const pp::simulate::HistoryWorkingTime& hw = *st->history_time;
       pp::pg::scan_rows("prodplan.simulate",
@@ -205,8 +216,9 @@ Datum prodplan_simulate_plan(PG_FUNCTION_ARGS) {
           "extract(epoch FROM o.ended_at)::float8 FROM prodplan.operation o JOIN prodplan.production_order po "
           "ON po.plant_id = o.plant_id AND po.order_id = o.order_id "
           "WHERE o.plant_id = $1 AND o.ended_at > o.started_at AND NOT o.is_rework AND po.product_id IN "
-          "(SELECT DISTINCT e.product_id FROM prodplan.plan_order_ends($2) e WHERE e.product_id IS NOT NULL)",
-          2, th, vh, [&](const pp::pg::ScanRow& r) {
+          "(SELECT DISTINCT e.product_id FROM prodplan.plan_order_ends($2) e WHERE e.product_id IS NOT NULL) "
+          "AND o.event_time >= to_timestamp($3) AND o.ended_at >= to_timestamp($3)",
+          3, th, vh, [&](const pp::pg::ScanRow& r) {
             const double w = hw.working_seconds(r.b, r.x, r.y);
             if (w > 0) spreads.add_sample(r.a, r.b, w / 60.0);
           });

@@ -127,7 +127,25 @@ Datum prodplan_whatif_plan(PG_FUNCTION_ARGS) {
     }
     appendStringInfoChar(&rj, ']');
     Datum rush = DirectFunctionCall1(jsonb_in, CStringGetDatum(rj.data));
-    pp::pg::read_plan_rows("prodplan.whatif", vc[0], plan_start, horizon_end, frozen_hours, rush, &st->rows);
+    // The base plan's standard times hold while the data version is its own
+    // and the scenario brings no product the base plan did not have.
+    int64 reuse = 0;
+    {
+      Oid tr[2] = {INT8OID, JSONBOID};
+      Datum vr[2] = {Int64GetDatum(base_plan), rush};
+      if (SPI_execute_with_args(
+              "SELECT p.data_version = (SELECT d.version FROM prodplan.data_version d) "
+              "AND EXISTS (SELECT 1 FROM prodplan.plan_standard_times s WHERE s.plan_id = $1) "
+              "AND NOT EXISTS (SELECT 1 FROM jsonb_to_recordset($2) r(product_id text) WHERE NOT EXISTS "
+              "  (SELECT 1 FROM prodplan.plan_orders o WHERE o.plan_id = $1 AND o.product_id = r.product_id)) "
+              "FROM prodplan.plans p WHERE p.plan_id = $1",
+              2, tr, vr, NULL, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
+        elog(ERROR, "prodplan.whatif: could not check the base plan's standard times");
+      bool n;
+      Datum d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &n);
+      if (!n && DatumGetBool(d)) reuse = base_plan;
+    }
+    pp::pg::read_plan_rows("prodplan.whatif", vc[0], plan_start, horizon_end, frozen_hours, rush, reuse, &st->rows);
     st->base_ops = fetch_text_table("prodplan.whatif",
         "SELECT order_id, operation, extract(epoch FROM start_at)::float8 FROM prodplan.planned_operations "
         "WHERE plan_id = $1", 1, tb, vb);
@@ -214,8 +232,9 @@ Datum prodplan_whatif_plan(PG_FUNCTION_ARGS) {
     escape_json(&history, plant);
     appendStringInfo(&history,
                      ", \"base_plan\": " INT64_FORMAT ", \"changed_work_centers\": %d, \"changed_orders\": %d, "
-                     "\"changed_operations\": %d}",
-                     base_plan, st->map.changed_work_centers, st->map.changed_orders, st->map.changed_operations);
+                     "\"changed_operations\": %d, \"base_standard_times\": %s}",
+                     base_plan, st->map.changed_work_centers, st->map.changed_orders, st->map.changed_operations,
+                     reuse != 0 ? "true" : "false");
     pp::pg::record_plan_results("prodplan.whatif", plan_id, st->out, st->plan, planned_at,
                                 INSTR_TIME_GET_DOUBLE(t2), phases, history.data);
   }

@@ -44,15 +44,13 @@ INSERT INTO hist SELECT 'Z', 'Q', w, s, k, m FROM (VALUES ('A', 10, 60), ('B', 2
 INSERT INTO hist SELECT 'B', 'P', w, s, k, (ARRAY[a, b, c, d, e])[k] FROM
   (VALUES ('A', 10, 50, 60, 70, 80, 100), ('B', 20, 20, 25, 30, 40, 50), ('C', 30, 100, 110, 120, 150, 180)) v(w, s, a, b, c, d, e),
   generate_series(1, 5) k;
+-- History orders H1..H5 in the last weeks (simulate reads a year of history by default).
 INSERT INTO prodplan.production_order (plant_id, order_id, product_id, created_at, finished_at, due_at)
-SELECT DISTINCT plant, 'H' || k, product, ('2026-01-0' || k || ' 00:00+00')::timestamptz, ('2026-01-0' || k || ' 12:00+00')::timestamptz,
-       NULL::timestamptz FROM hist;
+SELECT DISTINCT plant, 'H' || k, product, date_trunc('day', now()) - (40 - k) * interval '1 day',
+       date_trunc('day', now()) - (40 - k) * interval '1 day' + interval '12 hours', NULL::timestamptz FROM hist;
 INSERT INTO prodplan.operation (plant_id, operation_id, order_id, work_center_id, sequence, started_at, ended_at, event_time)
-SELECT plant, 'H' || k || '-' || seq, 'H' || k, wc, seq,
-       ('2026-01-0' || k || ' 00:00+00')::timestamptz + (seq * interval '1 minute'),
-       ('2026-01-0' || k || ' 00:00+00')::timestamptz + (seq * interval '1 minute') + minutes * interval '1 minute',
-       ('2026-01-0' || k || ' 00:00+00')::timestamptz
-FROM hist;
+SELECT plant, 'H' || k || '-' || seq, 'H' || k, wc, seq, t, t + minutes * interval '1 minute', t + minutes * interval '1 minute'
+FROM (SELECT h.*, date_trunc('day', now()) - (40 - k) * interval '1 day' + seq * interval '1 minute' AS t FROM hist h) x;
 -- Open orders. Z: one order per 210 minutes of work, due dates alternating
 -- between loose and impossible. B: a single order due 4 hours after now.
 INSERT INTO prodplan.production_order (plant_id, order_id, product_id, created_at, due_at)
@@ -152,6 +150,7 @@ prodplan.simulate($pz, 10, '{"durations": "gaussian"}')|durations must be empiri
 prodplan.simulate($pz, 10, '{"seeds": 1}')|unknown option(s) seeds
 prodplan.simulate($pz, 10, '{"seed": 1.5}')|seed must be an integer
 prodplan.simulate($pz, 10, '{"breakdowns": "yes"}')|breakdowns must be true or false
+prodplan.simulate($pz, 10, '{"history_days": -1}')|history_days must be a number of days >= 0
 prodplan.quote_due_date('no-such', 1, '{"plant": "B"}')|product "no-such" is unknown
 prodplan.quote_due_date('P', 0, '{"plant": "B"}')|quantity must be above 0
 prodplan.quote_due_date('P', 1)|options.plant is needed
