@@ -49,3 +49,12 @@ FROM prodplan.gantt WHERE plan_id = :plan_id AND NOT is_fixed ORDER BY setup_sta
 \echo '== Open orders by status (view prodplan.order_status) =='
 SELECT status, count(*) AS orders FROM prodplan.order_status
 WHERE plant_id = 'DEMO' AND finished_at IS NULL GROUP BY status ORDER BY status;
+\echo '== Risk: SELECT prodplan.simulate(plan_id, 1000) (Monte Carlo), then the risk queue =='
+SELECT count(*) AS orders_simulated, round(avg(p_on_time)::numeric, 3) AS mean_p_on_time
+FROM prodplan.simulate(:plan_id, 1000);
+SELECT round((risk ->> 'planned_on_time')::numeric, 3) AS planned_on_time,
+       round((risk -> 'on_time' ->> 'mean')::numeric, 3) AS simulated_on_time,
+       round((risk -> 'on_time' ->> 'p10')::numeric, 3) AS p10, round((risk -> 'on_time' ->> 'p90')::numeric, 3) AS p90
+FROM prodplan.plans WHERE plan_id = :plan_id;
+SELECT order_id, due_at, eta, round(slack_hours::numeric, 1) AS slack_h, round(p_late::numeric, 2) AS p_late, reason
+FROM prodplan.risk_queue() LIMIT 5;

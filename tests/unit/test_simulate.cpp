@@ -222,3 +222,37 @@ TEST(Simulate, BreakdownsOnlyDelay) {
   EXPECT_GE(ro.orders[0].p10_end, with.orders[0].planned_end + 300);
   EXPECT_GT(ro.orders[0].p90_end, ro.orders[0].p10_end);
 }
+
+TEST(Simulate, ImplausibleFailureRateIsAnErrorNotAHang) {
+  ThreeSteps f;
+  FailureHistory h;
+  h.work_center_id = "W0";
+  h.failures = 1000000000;
+  h.observed_seconds = 1;  // a failure every nanosecond
+  h.repairs = {60};
+  f.rows.failures.push_back(h);
+  DurationSpreads none;
+  none.build(5);
+  const ReplayModel m = build_replay(f.rows, none);
+  SimOptions o;
+  o.replications = 2;
+  try {
+    run_monte_carlo(m, o);
+    FAIL() << "expected an error";
+  } catch (const pp::Error& e) {
+    EXPECT_EQ(e.kind(), pp::ErrorKind::DataException);
+    EXPECT_NE(std::string(e.what()).find("work center W0 breaks down more than"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Simulate, CancelStopsTheReplications) {
+  ThreeSteps f;
+  const ReplayModel m = build_replay(f.rows, f.spreads);
+  static int polls = 0;
+  const pp::CancelToken cancel([] { return ++polls > 3; });
+  SimOptions o;
+  o.replications = 1000;
+  o.cancel = &cancel;
+  EXPECT_THROW(run_monte_carlo(m, o), pp::Cancelled);
+  EXPECT_EQ(polls, 4) << "polled once per replication";
+}

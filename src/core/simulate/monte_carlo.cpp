@@ -69,6 +69,14 @@ class Replication {
     return *su.open_since + static_cast<Time>(std::llround(total));
   }
 
+  [[noreturn]] static void implausible_failures(const SimUnit& su) {
+    throw Error(ErrorKind::DataException,
+                "work center " + su.work_center_id + " breaks down more than " +
+                    std::to_string(kMaxFailuresPerOperation) + " times around one operation",
+                "Its downtime history gives an implausible failure rate; check prodplan.resource_event or "
+                "simulate with {\"breakdowns\": false}.");
+  }
+
   // The first failure after `from`: exponential working time of the unit.
   Time next_failure(std::size_t u, Time from) {
     const SimUnit& su = m_.units[u];
@@ -126,7 +134,9 @@ class Replication {
     };
     factory::Placement p = lay_out();
     // Failures while the unit waits: a repair that outlasts the wait delays the start.
+    int struck = 0;
     while (st.next_failure < p.setup_start) {
+      if (++struck > kMaxFailuresPerOperation) implausible_failures(su);
       const Time up = repair_and_advance(op.unit);
       if (up > p.setup_start) {
         free = std::max(free, up);
@@ -135,14 +145,8 @@ class Replication {
     }
     // Failures during setup or work suspend it until the repair ends.
     Time end = p.end;
-    int struck = 0;
     while (st.next_failure < end) {
-      if (++struck > kMaxFailuresPerOperation)
-        throw Error(ErrorKind::DataException,
-                    "work center " + su.work_center_id + " breaks down more than " +
-                        std::to_string(kMaxFailuresPerOperation) + " times during one operation",
-                    "Its downtime history gives an implausible failure rate; check prodplan.resource_event or "
-                    "simulate with {\"breakdowns\": false}.");
+      if (++struck > kMaxFailuresPerOperation) implausible_failures(su);
       const Time at = st.next_failure;
       const Seconds left = op.fixed ? end - at : cal.working_seconds(at, end);
       const Time up = repair_and_advance(op.unit);
