@@ -358,3 +358,203 @@ COMMENT ON COLUMN prodplan.plan_standard_times.source IS 'As prodplan.standard_t
 COMMENT ON COLUMN prodplan.plans.data_version IS 'prodplan.data_version when the plan was made (read before its data). For a scenario, what finds it again; for a plan, whether its stored standard times (prodplan.plan_standard_times) still hold.';
 GRANT SELECT ON prodplan.plan_standard_times TO prodplan_reader;
 GRANT INSERT, UPDATE, DELETE ON prodplan.plan_standard_times TO prodplan_planner;
+
+-- ---------------------------------------------------------------------------
+-- validate_plan for scenarios: their own working time and capacity.
+-- ---------------------------------------------------------------------------
+CREATE FUNCTION prodplan.scenario_resources(plan_id bigint)
+RETURNS TABLE (work_center_id text, unit_from int, unit_to int, working tstzmultirange)
+LANGUAGE plpgsql STABLE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+-- Written apart from the C++ that applies a scenario's changes
+-- (src/core/whatif/scenario_apply.cpp), so that validate_plan checks the
+-- scenario's plan against an independent reading of the same changes. Each
+-- work center starts as one entry (all its units, its calendar's working
+-- time; unbounded without calendar); changes apply in order: work_center_down
+-- removes time from every entry of the work center, calendar adds or removes
+-- it (every work center when none is named), capacity without a period sets
+-- the first entry's units, with a period splits off the units it adds
+-- (numbered after every unit the work center has, working only inside the
+-- periods) or removes (the first entry's top units, working only outside).
+#variable_conflict use_column
+DECLARE
+  p        record;
+  c        record;
+  wcs      text[] := '{}';
+  offs     int[] := '{}';
+  units    int[] := '{}';
+  times    tstzmultirange[] := '{}';
+  i        int;
+  j        int;
+  base     int;
+  target   int;
+  nxt      int;
+  per      tstzmultirange;
+BEGIN
+  SELECT pl.plant_id, pl.plan_start, pl.status, pl.changes, coalesce((pl.options->>'horizon_days')::float8, 90) AS horizon_days
+  INTO p FROM prodplan.plans pl WHERE pl.plan_id = scenario_resources.plan_id;
+  IF p.status IS DISTINCT FROM 'scenario' THEN
+    RETURN;
+  END IF;
+  SELECT array_agg(w.work_center_id ORDER BY w.work_center_id), array_agg(0 ORDER BY w.work_center_id),
+         array_agg(w.capacity_units ORDER BY w.work_center_id),
+         array_agg(coalesce(t.r, CASE WHEN w.calendar_id IS NULL THEN '{(,)}'::tstzmultirange ELSE '{}'::tstzmultirange END)
+                   ORDER BY w.work_center_id)
+  INTO wcs, offs, units, times
+  FROM prodplan.work_center w
+  LEFT JOIN (SELECT x.calendar_id, range_agg(tstzrange(x.starts_at, x.ends_at)) AS r
+             FROM prodplan.working_time(p.plant_id, p.plan_start - interval '31 days',
+                                        p.plan_start + make_interval(secs => p.horizon_days * 86400) + interval '365 days') x
+             GROUP BY x.calendar_id) t ON t.calendar_id = w.calendar_id
+  WHERE w.plant_id = p.plant_id;
+  IF wcs IS NULL THEN
+    RETURN;
+  END IF;
+  FOR c IN
+    SELECT ch.type, ch.work_center, ch.add, ch.units_set, ch.units_add,
+           (SELECT range_agg(tstzrange(to_timestamp(ch.periods[2 * k - 1]), to_timestamp(ch.periods[2 * k])))
+            FROM generate_series(1, coalesce(array_length(ch.periods, 1), 0) / 2) k) AS periods
+    FROM prodplan.whatif_changes(p.plant_id,
+           coalesce((SELECT jsonb_agg(x ORDER BY n) FROM jsonb_array_elements(p.changes) WITH ORDINALITY e(x, n)
+                     WHERE x ->> 'type' IN ('work_center_down', 'calendar', 'capacity')), '[]'::jsonb),
+           extract(epoch FROM p.plan_start)::bigint) ch
+    ORDER BY ch.item
+  LOOP
+    per := coalesce(c.periods, '{}'::tstzmultirange);
+    IF c.type = 'work_center_down' THEN
+      FOR i IN 1 .. array_length(wcs, 1) LOOP
+        IF wcs[i] = c.work_center THEN times[i] := times[i] - per; END IF;
+      END LOOP;
+    ELSIF c.type = 'calendar' THEN
+      FOR i IN 1 .. array_length(wcs, 1) LOOP
+        IF coalesce(c.work_center, '') = '' OR wcs[i] = c.work_center THEN
+          times[i] := CASE WHEN c.add THEN times[i] + per ELSE times[i] - per END;
+        END IF;
+      END LOOP;
+    ELSIF c.type = 'capacity' THEN
+      j := NULL;
+      nxt := 0;
+      FOR i IN 1 .. array_length(wcs, 1) LOOP
+        IF wcs[i] = c.work_center THEN
+          IF offs[i] = 0 AND j IS NULL THEN j := i; END IF;
+          nxt := greatest(nxt, offs[i] + units[i]);
+        END IF;
+      END LOOP;
+      CONTINUE WHEN j IS NULL;
+      base := units[j];
+      target := coalesce(c.units_set, base + coalesce(c.units_add, 0));
+      IF isempty(per) THEN
+        units[j] := target;
+      ELSIF target <> base THEN
+        wcs := wcs || c.work_center;
+        offs := offs || CASE WHEN target > base THEN greatest(nxt, least(target, base)) ELSE least(target, base) END;
+        units := units || abs(target - base);
+        times := times || CASE WHEN target > base THEN times[j] * per ELSE times[j] - per END;
+        units[j] := least(target, base);
+      END IF;
+    END IF;
+  END LOOP;
+  RETURN QUERY SELECT wcs[i], offs[i] + 1, offs[i] + units[i], times[i] FROM generate_subscripts(wcs, 1) i;
+END
+$fn$;
+COMMENT ON FUNCTION prodplan.scenario_resources(bigint) IS 'For a what-if scenario: which units of which work center work when, after its work_center_down, calendar and capacity changes (units unit_from..unit_to, 1-based, work in working; a work center split by a capacity change with a period has several rows). No rows for a plan that is not a scenario. What prodplan.validate_plan checks a scenario against; computed in SQL apart from the C++ that planned it.';
+
+CREATE OR REPLACE FUNCTION prodplan.validate_plan(plan_id bigint)
+RETURNS TABLE (violation text, detail jsonb)
+LANGUAGE sql STABLE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+  -- Written apart from the planner, in set-based SQL, so that a bug in the
+  -- planner's C++ cannot hide itself: a feasible plan returns no rows. A
+  -- scenario is checked against its own working time and units
+  -- (prodplan.scenario_resources) and its own orders (prodplan.plan_orders).
+  WITH p AS (
+    SELECT * FROM prodplan.plans WHERE plans.plan_id = validate_plan.plan_id
+  ), scen AS (
+    SELECT * FROM prodplan.scenario_resources(validate_plan.plan_id)
+  ), ops AS (
+    SELECT po.*, wc.capacity_units, wc.calendar_id, wc.resumable, (wc.work_center_id IS NULL) AS unknown_wc,
+           coalesce(o.created_at, pod.released_at) AS released_at
+    FROM prodplan.planned_operations po
+    LEFT JOIN prodplan.work_center wc ON wc.plant_id = (SELECT plant_id FROM p) AND wc.work_center_id = po.work_center_id
+    LEFT JOIN prodplan.production_order o ON o.plant_id = (SELECT plant_id FROM p) AND o.order_id = po.order_id
+    LEFT JOIN prodplan.plan_orders pod ON pod.plan_id = po.plan_id AND pod.order_id = po.order_id
+    WHERE po.plan_id = validate_plan.plan_id
+  ), wt AS (
+    SELECT w.calendar_id, range_agg(tstzrange(w.starts_at, w.ends_at)) AS r
+    FROM prodplan.working_time((SELECT plant_id FROM p),
+                               (SELECT least(min(setup_start_at), (SELECT plan_start FROM p)) FROM ops) - interval '1 day',
+                               (SELECT max(end_at) FROM ops) + interval '1 day') w
+    GROUP BY w.calendar_id
+  ), timed AS (
+    SELECT ops.*, s.working AS scenario_working, (s.work_center_id IS NOT NULL) AS in_scenario_unit
+    FROM ops LEFT JOIN scen s ON s.work_center_id = ops.work_center_id AND ops.unit BETWEEN s.unit_from AND s.unit_to
+  ), worked AS (
+    SELECT t.*,
+           CASE WHEN t.scenario_working IS NULL AND t.calendar_id IS NULL THEN extract(epoch FROM t.end_at - t.setup_start_at) / 60.0
+                ELSE coalesce((SELECT sum(extract(epoch FROM upper(x) - lower(x))) / 60.0
+                               FROM unnest(coalesce(t.scenario_working, wt.r) * tstzmultirange(tstzrange(t.setup_start_at, t.end_at))) x), 0) END
+             AS working_minutes,
+           (t.scenario_working IS NULL AND t.calendar_id IS NULL) OR t.setup_start_at = t.end_at
+             OR EXISTS (SELECT 1 FROM unnest(coalesce(t.scenario_working, wt.r)) x WHERE x @> tstzrange(t.setup_start_at, t.end_at)) AS in_one_period
+    FROM timed t LEFT JOIN wt ON wt.calendar_id = t.calendar_id
+  )
+  SELECT 'precedence', jsonb_build_object('order_id', a.order_id, 'operation', b.operation,
+         'starts_at', b.start_at, 'previous_operation', a.operation, 'previous_ends_at', a.end_at)
+  FROM ops a JOIN ops b ON b.order_id = a.order_id AND b.operation > a.operation AND b.start_at < a.end_at
+  WHERE NOT EXISTS (SELECT 1 FROM ops m WHERE m.order_id = a.order_id AND m.operation > a.operation AND m.operation < b.operation)
+  UNION ALL
+  SELECT 'unit_overlap', jsonb_build_object('work_center_id', a.work_center_id, 'unit', a.unit,
+         'order_id', a.order_id, 'operation', a.operation, 'setup_start_at', a.setup_start_at, 'end_at', a.end_at,
+         'other_order_id', b.order_id, 'other_operation', b.operation, 'other_setup_start_at', b.setup_start_at,
+         'other_end_at', b.end_at)
+  FROM ops a JOIN ops b ON b.work_center_id = a.work_center_id AND b.unit = a.unit
+   AND (b.order_id, b.operation) > (a.order_id, a.operation)
+   AND b.setup_start_at < a.end_at AND a.setup_start_at < b.end_at
+  UNION ALL
+  SELECT CASE WHEN unknown_wc THEN 'unknown_work_center' ELSE 'capacity' END,
+         jsonb_build_object('order_id', order_id, 'operation', operation, 'work_center_id', work_center_id,
+                            'unit', unit, 'capacity_units', capacity_units)
+  FROM timed
+  WHERE unknown_wc OR CASE WHEN EXISTS (SELECT 1 FROM scen) THEN NOT in_scenario_unit ELSE unit > capacity_units END
+  UNION ALL
+  SELECT 'calendar', jsonb_build_object('order_id', order_id, 'operation', operation, 'work_center_id', work_center_id,
+         'setup_start_at', setup_start_at, 'end_at', end_at, 'needed_minutes', work_minutes + setup_minutes,
+         'working_minutes_in_span', round(working_minutes::numeric, 2),
+         'reason', CASE WHEN NOT resumable AND NOT in_one_period THEN 'not resumable and not within one working period'
+                        ELSE 'less working time between start and end than the operation needs' END)
+  FROM worked
+  WHERE NOT is_fixed AND NOT unknown_wc
+    AND (working_minutes < work_minutes + setup_minutes - 1.0 / 60 OR (NOT resumable AND NOT in_one_period))
+  UNION ALL
+  SELECT 'release', jsonb_build_object('order_id', order_id, 'operation', operation, 'setup_start_at', setup_start_at,
+         'start_at', start_at, 'not_before', greatest(released_at, (SELECT plan_start FROM p)))
+  FROM ops WHERE NOT is_fixed
+    AND (start_at < greatest(released_at, (SELECT plan_start FROM p)) OR setup_start_at < (SELECT plan_start FROM p))
+  UNION ALL
+  SELECT 'fixed_moved', jsonb_build_object('order_id', po.order_id, 'operation', po.operation,
+         'operation_id', po.operation_id, 'planned_work_center_id', po.work_center_id, 'planned_start_at', po.start_at,
+         'actual_work_center_id', o.work_center_id, 'actual_started_at', o.started_at)
+  FROM ops po
+  JOIN prodplan.operation o ON o.plant_id = (SELECT plant_id FROM p) AND o.operation_id = po.operation_id
+  WHERE o.started_at IS NOT NULL AND o.ended_at IS NULL
+    AND (po.work_center_id <> o.work_center_id OR po.setup_start_at <> o.started_at)
+  UNION ALL
+  SELECT 'missing_operation', jsonb_build_object('order_id', o.order_id, 'operation_id', o.operation_id,
+         'sequence', o.sequence, 'work_center_id', o.work_center_id)
+  FROM prodplan.operation o
+  JOIN prodplan.production_order po ON po.plant_id = o.plant_id AND po.order_id = o.order_id
+  WHERE o.plant_id = (SELECT plant_id FROM p) AND po.finished_at IS NULL AND o.ended_at IS NULL
+    AND po.created_at <= (SELECT plan_start FROM p)
+    AND NOT EXISTS (SELECT 1 FROM ops WHERE ops.operation_id = o.operation_id)
+    AND NOT EXISTS (SELECT 1 FROM prodplan.plan_problems pp
+                    WHERE pp.plan_id = validate_plan.plan_id AND pp.order_id = o.order_id)
+    -- A plan that lists its orders (0.6.0 on) answers only for those: a
+    -- scenario's cancelled orders are not missing.
+    AND (NOT EXISTS (SELECT 1 FROM prodplan.plan_orders x WHERE x.plan_id = validate_plan.plan_id)
+         OR EXISTS (SELECT 1 FROM prodplan.plan_orders x WHERE x.plan_id = validate_plan.plan_id AND x.order_id = o.order_id))
+$fn$;
+COMMENT ON FUNCTION prodplan.validate_plan(bigint) IS 'Checks a plan independently of the planner (its own SQL, not the planner''s C++): precedence within each order (work starts after the previous operation ends; a unit''s setup may overlap it), no overlap on a unit (setups included), units within capacity and known work centers, enough working time between start and end per the work center''s calendar (within one working period when not resumable), nothing before the order''s creation or the plan start, started operations where they are, and every unfinished operation of an open order planned or listed as a problem. A what-if scenario is checked against its own working time and units (prodplan.scenario_resources: downtime, added shifts, capacity changes) and its own orders (cancelled ones are not missing; rush orders are released at the plan start). No rows when the plan is feasible; else one row per violation with its details.';
+REVOKE ALL ON FUNCTION prodplan.scenario_resources(bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION prodplan.scenario_resources(bigint), prodplan.whatif_changes(text, jsonb, bigint) TO prodplan_reader;

@@ -4,8 +4,8 @@
 # leaves every base table as it was; a rush order is planned on time and
 # plan_diff lists the orders it pushed; halving the bottleneck's durations
 # improves the on-time rate; a capacity change with a period, an extra shift
-# and order changes plan; every scenario passes prodplan.validate_plan where
-# it only takes time or work away; the same scenario comes back from the
+# and order changes plan; every scenario passes prodplan.validate_plan,
+# checked against its own working time and units; the same scenario comes back from the
 # store; every bad change is an error naming it, and writes nothing.
 set -euo pipefail
 : "${PGHOST:?}" "${PGPORT:?}"
@@ -78,6 +78,16 @@ expect "order: a cancelled order is removed" "(SELECT change = 'removed' FROM pr
 expect "order: a changed due date is kept with the scenario" "(SELECT due_at = '2099-01-01' AND priority = 3 FROM prodplan.plan_orders WHERE plan_id = $ord AND order_id = (SELECT order_id FROM prodplan.plan_order_ends($base) ORDER BY order_id OFFSET 1 LIMIT 1))"
 rule=$(q -c "SELECT prodplan.whatif('[{\"type\": \"rule\", \"rule\": \"edd\"}]', $base)")
 expect "rule: planned with EDD, no warm start" "(SELECT rule = 'edd' FROM prodplan.plans WHERE plan_id = $rule)"
+# validate_plan checks each scenario against its own working time, units and orders.
+for p in $cap $shift $ord $rule; do
+  expect "scenario $p passes validate_plan" "NOT EXISTS (SELECT 1 FROM prodplan.validate_plan($p))"
+done
+expect "scenario_resources: unit $extra of 17 works only in the added week" \
+  "(SELECT unit_from = $extra AND unit_to = $extra AND upper(working) <= '$from'::timestamptz + interval '7 days' AND lower(working) >= '$from' FROM prodplan.scenario_resources($cap) WHERE work_center_id = '17' AND unit_from > 1)"
+expect "scenario_resources: 17 does not work while it is down" \
+  "(SELECT bool_and(NOT (working && tstzmultirange(tstzrange('$from', '$to')))) FROM prodplan.scenario_resources($down) WHERE work_center_id = '17')"
+moved=$(q -c "BEGIN; UPDATE prodplan.planned_operations SET setup_start_at = '$from', start_at = '$from', end_at = '$from'::timestamptz + (end_at - start_at) WHERE (plan_id, order_id, operation) = (SELECT plan_id, order_id, operation FROM prodplan.planned_operations WHERE plan_id = $down AND work_center_id = '17' AND NOT is_fixed ORDER BY start_at LIMIT 1); SELECT count(*) FROM prodplan.validate_plan($down) WHERE violation = 'calendar'; ROLLBACK;" | sed -n '1p')
+[ "${moved:-0}" -ge 1 ] && ok "validate_plan flags a scenario operation moved into its downtime" || bad "an operation moved into the scenario's downtime passed validate_plan ($moved)"
 
 # Monte Carlo on the demo's plans: a scenario is replayed on its own calendars
 # and capacity (the extra unit of the capacity scenario exists only in its

@@ -135,6 +135,28 @@ TEST(ScenarioApply, CapacityPeriodSplitsTheWorkCenterAndMapsBack) {
   EXPECT_EQ(units, 3);  // units 0 and 1
 }
 
+TEST(ScenarioApply, TwoAddedPeriodsGetTheirOwnUnitsAndDownStopsThemAll) {
+  auto in = two_orders();
+  Change a = change(ChangeType::Capacity, 1), b = change(ChangeType::Capacity, 2), d = change(ChangeType::WorkCenterDown, 3);
+  a.work_center = b.work_center = d.work_center = "A";
+  a.units_add = 1;
+  a.periods = {{0, 8 * H}};
+  b.units_add = 2;
+  b.periods = {{4 * H, 12 * H}};
+  d.periods = {{5 * H, 6 * H}};
+  const auto map = pp::whatif::apply_changes(in, {a, b, d}, -100 * H, 1000 * H);
+  const auto& pb = in.problem;
+  ASSERT_EQ(pb.work_centers.size(), 4u);
+  // A's own unit is #1; the first change's unit #2; the second change's units #3 and #4.
+  EXPECT_EQ(map.unit_offset[2], 1);
+  EXPECT_EQ(map.unit_offset[3], 2);
+  EXPECT_EQ(pb.work_centers[3].units, 2);
+  // The breakdown takes every entry of A down, the split-off ones included.
+  EXPECT_EQ(str(pb.calendars[pb.work_centers[2].calendar].intervals), "[0,18000)[21600,28800)");
+  EXPECT_EQ(str(pb.calendars[pb.work_centers[3].calendar].intervals), "[14400,18000)[21600,43200)");
+  EXPECT_EQ(str(pb.calendars[pb.work_centers[0].calendar].intervals), "[-360000,18000)[21600,3600000)");
+}
+
 TEST(ScenarioApply, CapacityWithoutPeriodSetsUnitsAndRefusesBelowZero) {
   auto in = two_orders();
   Change c = change(ChangeType::Capacity, 3);

@@ -43,8 +43,10 @@ class Applier {
   void apply(const Change& c) {
     switch (c.type) {
       case ChangeType::WorkCenterDown: {
+        // Every unit is down, including units a capacity change split off.
         const int w = work_center(c);
-        edit_calendar(w, [&](const Intervals& cal) { return subtracted(cal, c.periods); });
+        for (int e : entries_of(w))
+          edit_calendar(e, [&](const Intervals& cal) { return subtracted(cal, c.periods); });
         touched_wc(w);
         break;
       }
@@ -143,8 +145,14 @@ class Applier {
     pb_.work_centers[w].units = permanent;
     pb_.work_centers.push_back(std::move(extra));
     const int e = static_cast<int>(pb_.work_centers.size()) - 1;
+    // Removed units are the top ones of w; added units are numbered after
+    // every unit the work center already has (an earlier change's added units
+    // included), so no two entries share a unit number.
+    int next_free = 0;
+    for (int x : entries_of(w)) next_free = std::max(next_free, map_.unit_offset[x] + pb_.work_centers[x].units);
     map_.origin.push_back(map_.origin[w]);
-    map_.unit_offset.push_back(map_.unit_offset[w] + permanent);
+    map_.unit_offset.push_back(target > base ? std::max(next_free, map_.unit_offset[w] + permanent)
+                                             : map_.unit_offset[w] + permanent);
     own_.push_back(true);
     for (factory::Order& o : pb_.orders)
       for (factory::Operation& op : o.operations) {
