@@ -73,6 +73,48 @@ GRANT INSERT, UPDATE, DELETE ON prodplan.simulations, prodplan.simulation_orders
 GRANT USAGE ON SEQUENCE prodplan.simulations_simulation_id_seq TO prodplan_planner;
 
 -- ---------------------------------------------------------------------------
+-- Breakdown statistics: what simulate draws failures from.
+-- ---------------------------------------------------------------------------
+CREATE FUNCTION prodplan.work_center_reliability(plant text, as_of timestamptz DEFAULT now())
+RETURNS TABLE (work_center_id text, units int, failures bigint, observed_from timestamptz, observed_to timestamptz,
+               working_hours float8, mtbf_hours float8, mttr_hours float8, repairs_seconds float8[],
+               down_since timestamptz)
+LANGUAGE sql STABLE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+  -- The observation window is the one the plant's resource events cover
+  -- (any kind), up to as_of; a work center's working time in it comes from
+  -- its calendar (the whole window without one).
+  WITH win AS (
+    SELECT min(e.started_at) AS a, least(max(coalesce(e.ended_at, e.started_at)), work_center_reliability.as_of) AS b
+    FROM prodplan.resource_event e
+    WHERE e.plant_id = work_center_reliability.plant AND e.started_at < work_center_reliability.as_of
+  ), dt AS (
+    SELECT e.work_center_id, count(*) FILTER (WHERE e.ended_at > e.started_at) AS failures,
+           array_agg(extract(epoch FROM e.ended_at - e.started_at)::float8 ORDER BY e.ended_at - e.started_at)
+             FILTER (WHERE e.ended_at > e.started_at) AS repairs,
+           max(e.started_at) FILTER (WHERE e.ended_at IS NULL) AS down_since
+    FROM prodplan.resource_event e
+    WHERE e.plant_id = work_center_reliability.plant AND e.kind = 'downtime' AND e.started_at < work_center_reliability.as_of
+    GROUP BY 1
+  ), wt AS (
+    SELECT w.calendar_id, sum(extract(epoch FROM w.ends_at - w.starts_at))::float8 AS seconds
+    FROM win, prodplan.working_time(work_center_reliability.plant, win.a, win.b) w WHERE win.a < win.b GROUP BY 1
+  ), r AS (
+    SELECT dt.work_center_id, wc.capacity_units AS units, dt.failures, win.a, win.b,
+           CASE WHEN wc.calendar_id IS NULL THEN extract(epoch FROM win.b - win.a)::float8 ELSE coalesce(wt.seconds, 0) END AS seconds,
+           dt.repairs, dt.down_since
+    FROM dt JOIN prodplan.work_center wc ON wc.plant_id = work_center_reliability.plant AND wc.work_center_id = dt.work_center_id
+    CROSS JOIN win LEFT JOIN wt ON wt.calendar_id = wc.calendar_id
+  )
+  SELECT r.work_center_id, r.units, r.failures, r.a, r.b, r.seconds / 3600,
+         CASE WHEN r.failures > 0 THEN r.seconds * greatest(r.units, 1) / 3600 / r.failures END,
+         (SELECT avg(x) / 3600 FROM unnest(r.repairs) x), r.repairs, r.down_since
+  FROM r ORDER BY r.work_center_id
+$fn$;
+COMMENT ON FUNCTION prodplan.work_center_reliability(text, timestamptz) IS 'Per work center with downtime events (prodplan.resource_event, kind downtime) before as_of: completed failures, the observation window (what the plant''s events cover), the work center''s working hours in it, MTBF per unit in working hours (working hours x units / failures: each failure takes one unit), MTTR in hours, every repair time in seconds (sorted), and the start of a downtime still open. prodplan.simulate draws breakdowns from exactly these rows.';
+
+-- ---------------------------------------------------------------------------
 -- simulate
 -- ---------------------------------------------------------------------------
 CREATE FUNCTION prodplan.simulate_plan(plan_id bigint, replications int, options jsonb)
@@ -335,6 +377,8 @@ END
 $fn$;
 COMMENT ON FUNCTION prodplan.quote_due_date(text, float8, jsonb) IS 'When could a new order of product_id (quantity units: durations x quantity) be finished? Adds it as a hypothetical order to the plant''s current plan (prodplan.whatif rush_order: the base data and the plan are not changed; the scenario is kept and reused for the same question on the same data), simulates that scenario (prodplan.simulate, options.replications default 500) and returns the order''s planned, P50 and P90 completion, its probability of meeting options.due when given, and the work centers that decide it: where its operations wait and run longest (deciding_work_centers, the top three; decided_by, every one with wait and run hours). Options: plant, due, priority (default 1: higher is more urgent), replications, seed, durations, breakdowns, time_limit_ms.';
 
+REVOKE ALL ON FUNCTION prodplan.work_center_reliability(text, timestamptz) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION prodplan.work_center_reliability(text, timestamptz) TO prodplan_reader;
 REVOKE ALL ON FUNCTION prodplan.simulate(bigint, int, jsonb), prodplan.simulate_plan(bigint, int, jsonb),
   prodplan.risk_queue(timestamptz), prodplan.quote_due_date(text, float8, jsonb), prodplan.current_plan(text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION prodplan.simulate(bigint, int, jsonb), prodplan.simulate_plan(bigint, int, jsonb),

@@ -176,25 +176,11 @@ Datum prodplan_simulate_plan(PG_FUNCTION_ARGS) {
         "SELECT e.order_id, extract(epoch FROM e.released_at)::bigint, extract(epoch FROM e.due_at)::bigint "
         "FROM prodplan.plan_order_ends($1) e WHERE e.end_at IS NOT NULL ORDER BY e.order_id",
         1, tp, vp);
-    // Each work center's downtime history before the plan start: completed
-    // failures, its working seconds over the window the plant's events cover,
-    // the repair times, and a downtime still open.
+    // Each work center's downtime history before the plan start
+    // (prodplan.work_center_reliability, which users see as well).
     st->failures = fetch_text_table("prodplan.simulate",
-        "WITH win AS (SELECT min(e.started_at) AS a, least(max(coalesce(e.ended_at, e.started_at)), to_timestamp($2)) AS b "
-        "  FROM prodplan.resource_event e WHERE e.plant_id = $1 AND e.started_at < to_timestamp($2)), "
-        "dt AS (SELECT e.work_center_id, count(*) FILTER (WHERE e.ended_at > e.started_at) AS failures, "
-        "  array_agg(extract(epoch FROM e.ended_at - e.started_at)::float8 ORDER BY e.ended_at - e.started_at) "
-        "    FILTER (WHERE e.ended_at > e.started_at) AS repairs, "
-        "  max(extract(epoch FROM e.started_at)::bigint) FILTER (WHERE e.ended_at IS NULL) AS open_since "
-        "  FROM prodplan.resource_event e WHERE e.plant_id = $1 AND e.kind = 'downtime' AND e.started_at < to_timestamp($2) "
-        "  GROUP BY 1), "
-        "wt AS (SELECT w.calendar_id, sum(extract(epoch FROM w.ends_at - w.starts_at))::float8 AS seconds "
-        "  FROM win, prodplan.working_time($1, win.a, win.b) w WHERE win.a < win.b GROUP BY 1) "
-        "SELECT dt.work_center_id, wc.capacity_units, dt.failures, "
-        "  CASE WHEN wc.calendar_id IS NULL THEN extract(epoch FROM win.b - win.a)::float8 ELSE coalesce(wt.seconds, 0) END, "
-        "  dt.repairs, dt.open_since "
-        "FROM dt JOIN prodplan.work_center wc ON wc.plant_id = $1 AND wc.work_center_id = dt.work_center_id "
-        "CROSS JOIN win LEFT JOIN wt ON wt.calendar_id = wc.calendar_id",
+        "SELECT work_center_id, units, failures, working_hours * 3600, repairs_seconds, "
+        "extract(epoch FROM down_since)::bigint FROM prodplan.work_center_reliability($1, to_timestamp($2))",
         2, t3, v3);
     // The duration history of the plan's products, each operation measured
     // in its work center's working time (core/simulate/history_time.h).

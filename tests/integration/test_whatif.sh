@@ -96,6 +96,8 @@ for p in $base $down $cap $shift; do
   n=$(q -c "SELECT count(*) FROM prodplan.simulate($p, 50, '{\"seed\": 4}')")
   expect "simulate plan $p: a row per planned order" "$n = (SELECT count(*) FROM prodplan.plan_order_ends($p) WHERE end_at IS NOT NULL)"
 done
+expect "work_center_reliability: MTBF and MTTR from the demo's downtimes; the paint oven's breakdown still open" \
+  "(SELECT count(*) > 10 AND bool_and(mtbf_hours > 0 AND mttr_hours > 0 AND failures > 0) AND count(down_since) = 1 FROM prodplan.work_center_reliability('DEMO'))"
 expect "simulate: breakdowns drawn from the demo's downtime history" \
   "(SELECT bool_and(units_with_breakdowns > 0 AND breakdowns_drawn > 0) FROM prodplan.simulations)"
 expect "simulate: every order's P50 no earlier than planned (right shift), P90 >= P50" \
