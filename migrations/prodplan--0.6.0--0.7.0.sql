@@ -602,3 +602,197 @@ $fn$;
 COMMENT ON FUNCTION prodplan.validate_plan(bigint) IS 'Checks a plan independently of the planner (its own SQL, not the planner''s C++): precedence within each order (work starts after the previous operation ends; a unit''s setup may overlap it), no overlap on a unit (setups included), units within capacity and known work centers, enough working time between start and end per the work center''s calendar (within one working period when not resumable), nothing before the order''s creation or the plan start, started operations where they are, and every unfinished operation of an open order planned or listed as a problem. A what-if scenario is checked against its own working time and units (prodplan.scenario_resources: downtime, added shifts, capacity changes) and its own orders (cancelled ones are not missing; rush orders are released at the plan start). No rows when the plan is feasible; else one row per violation with its details.';
 REVOKE ALL ON FUNCTION prodplan.scenario_resources(bigint) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION prodplan.scenario_resources(bigint), prodplan.whatif_changes(text, jsonb, bigint) TO prodplan_reader;
+
+-- ---------------------------------------------------------------------------
+-- SPC and capability (issue 7).
+-- ---------------------------------------------------------------------------
+CREATE FUNCTION prodplan.spc_points(plant text, characteristic text, options jsonb)
+RETURNS TABLE (point int, taken_at timestamptz, subgroup_size int, phase int, value float8, cl float8, lcl float8,
+               ucl float8, zone text, rules int[], spread float8, spread_cl float8, spread_lcl float8,
+               spread_ucl float8, spread_beyond boolean, out_of_control boolean, chart text, sigma float8)
+LANGUAGE C STRICT STABLE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'prodplan_spc_points';
+COMMENT ON FUNCTION prodplan.spc_points(text, text, jsonb) IS 'The engine behind prodplan.spc for one plant; call prodplan.spc.';
+
+CREATE FUNCTION prodplan.capability_of(plant text, characteristic text, from_ts timestamptz, to_ts timestamptz)
+RETURNS TABLE (n bigint, mean float8, sigma_within float8, sigma_overall float8, cp float8, cpu float8, cpl float8,
+               cpk float8, pp float8, ppu float8, ppl float8, ppk float8, cpm float8, expected_ppm_within float8,
+               expected_ppm_overall float8, observed_ppm float8, lsl float8, target float8, usl float8)
+LANGUAGE C STABLE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'prodplan_capability_of';
+COMMENT ON FUNCTION prodplan.capability_of(text, text, timestamptz, timestamptz) IS 'The engine behind prodplan.capability for one plant; call prodplan.capability.';
+
+CREATE FUNCTION prodplan.characteristic_plant(characteristic text, plant text, who text)
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+  found text;
+  n int;
+BEGIN
+  IF characteristic IS NULL THEN
+    RAISE EXCEPTION '%: characteristic must not be NULL', who USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  SELECT min(c.plant_id), count(*) INTO found, n FROM prodplan.characteristic c
+  WHERE c.characteristic_id = characteristic_plant.characteristic AND (plant IS NULL OR c.plant_id = plant);
+  IF n = 0 THEN
+    RAISE EXCEPTION '%: characteristic "%" is unknown%', who, characteristic,
+                    CASE WHEN plant IS NULL THEN '' ELSE ' in plant ' || plant END
+      USING ERRCODE = 'invalid_parameter_value', HINT = 'Characteristics are listed in prodplan.characteristic.';
+  ELSIF n > 1 THEN
+    RAISE EXCEPTION '%: characteristic "%" exists in % plants; give options.plant', who, characteristic, n
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  RETURN found;
+END
+$fn$;
+COMMENT ON FUNCTION prodplan.characteristic_plant(text, text, text) IS 'The plant of a characteristic (plant NULL: the only plant that has it), or an error naming the function who asked.';
+
+CREATE FUNCTION prodplan.spc(characteristic text, options jsonb DEFAULT '{}')
+RETURNS TABLE (point int, taken_at timestamptz, subgroup_size int, phase int, value float8, cl float8, lcl float8,
+               ucl float8, zone text, rules int[], spread float8, spread_cl float8, spread_lcl float8,
+               spread_ucl float8, spread_beyond boolean, out_of_control boolean, chart text, sigma float8)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+  bad text;
+BEGIN
+  IF options IS NULL OR jsonb_typeof(options) <> 'object' THEN
+    RAISE EXCEPTION 'prodplan.spc: options must be a JSON object' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  SELECT string_agg(k, ', ' ORDER BY k) INTO bad FROM jsonb_object_keys(options) k
+  WHERE k <> ALL (ARRAY['plant', 'chart', 'subgroup_size', 'baseline_subgroups', 'baseline_to', 'from', 'to']);
+  IF bad IS NOT NULL THEN
+    RAISE EXCEPTION 'prodplan.spc: unknown option(s) %', bad
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Options are plant, chart (xbar_r, xbar_s, i_mr, p, np, c, u), subgroup_size, baseline_subgroups, baseline_to, from and to.';
+  END IF;
+  IF options ? 'chart' AND coalesce(options ->> 'chart', '') NOT IN ('xbar_r', 'xbar_s', 'i_mr', 'p', 'np', 'c', 'u') THEN
+    RAISE EXCEPTION 'prodplan.spc: chart must be xbar_r, xbar_s, i_mr, p, np, c or u, got %', options -> 'chart'
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF options ? 'subgroup_size' AND (jsonb_typeof(options -> 'subgroup_size') <> 'number'
+       OR (options ->> 'subgroup_size') !~ '^[0-9]+$' OR (options ->> 'subgroup_size')::int NOT BETWEEN 1 AND 25) THEN
+    RAISE EXCEPTION 'prodplan.spc: subgroup_size must be a whole number from 1 to 25, got %', options -> 'subgroup_size'
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF options ? 'baseline_subgroups' AND (jsonb_typeof(options -> 'baseline_subgroups') <> 'number'
+       OR (options ->> 'baseline_subgroups') !~ '^[0-9]+$' OR (options ->> 'baseline_subgroups')::int < 2) THEN
+    RAISE EXCEPTION 'prodplan.spc: baseline_subgroups must be a whole number of at least 2, got %', options -> 'baseline_subgroups'
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  BEGIN
+    PERFORM (options ->> 'baseline_to')::timestamptz, (options ->> 'from')::timestamptz, (options ->> 'to')::timestamptz;
+  EXCEPTION WHEN others THEN
+    RAISE EXCEPTION 'prodplan.spc: baseline_to, from and to must be timestamps: %', SQLERRM USING ERRCODE = 'invalid_parameter_value';
+  END;
+  RETURN QUERY SELECT * FROM prodplan.spc_points(
+    prodplan.characteristic_plant(characteristic, options ->> 'plant', 'prodplan.spc'), characteristic, options - 'plant');
+END
+$fn$;
+COMMENT ON FUNCTION prodplan.spc(text, jsonb) IS 'A Shewhart control chart of a characteristic''s measurements (prodplan.measurement), one row per plotted point in time order. Charts (options.chart): xbar_r and xbar_s (subgroup means with ranges or standard deviations; the default for subgroups of 2-10 and 11-25 readings), i_mr (individuals and moving ranges; the default for single readings), p and np (each reading 0/1 defective; a subgroup''s readings are its units), c (defects: the sum of a subgroup''s readings) and u (defects per unit). Subgroups: the measurement''s subgroup number, or options.subgroup_size consecutive readings. Phase I (phase 1): the first options.baseline_subgroups subgroups, or those before options.baseline_to, else all; their statistics give the centre line and 3-sigma limits (constants A2, A3, B3, B4, D3, D4 for n = 2-25; LCL clipped at 0 for attributes), applied to every point (phase 2 after the baseline). Per point: zone (C, B, A on each side, above UCL, below LCL, on CL), rules: the Nelson rules that fire (1 beyond 3 sigma; 2 nine on one side; 3 six rising or falling; 4 fourteen alternating; 5 two of three beyond 2 sigma on one side; 6 four of five beyond 1 sigma on one side; 7 fifteen within 1 sigma; 8 eight beyond 1 sigma on either side; "beyond" is strict, a point on the centre line is on neither side, equal neighbours neither rise nor fall; a rule fires at the point completing its pattern and at each later point keeping it), the dispersion chart''s value and limits, and out_of_control (a rule fires or the dispersion is outside its limits). chart and sigma (the within-subgroup sigma estimate) repeat on every row. Options also: plant, from, to (measured_at window).';
+
+CREATE FUNCTION prodplan.capability(characteristic text, from_ts timestamptz DEFAULT NULL, to_ts timestamptz DEFAULT NULL,
+                                    plant text DEFAULT NULL)
+RETURNS TABLE (n bigint, mean float8, sigma_within float8, sigma_overall float8, cp float8, cpu float8, cpl float8,
+               cpk float8, pp float8, ppu float8, ppl float8, ppk float8, cpm float8, expected_ppm_within float8,
+               expected_ppm_overall float8, observed_ppm float8, lsl float8, target float8, usl float8)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+  SELECT * FROM prodplan.capability_of(prodplan.characteristic_plant(capability.characteristic, capability.plant, 'prodplan.capability'),
+                                       capability.characteristic, capability.from_ts, capability.to_ts)
+$fn$;
+COMMENT ON FUNCTION prodplan.capability(text, timestamptz, timestamptz, text) IS 'Process capability of a characteristic over its measurements in [from_ts, to_ts) (NULL: unbounded) against its specification limits (prodplan.characteristic lsl, target, usl): n, mean, sigma within (Rbar/d2 for one subgroup size, Sbar/c4 for varying sizes, MRbar/1.128 for single readings) and overall (sample standard deviation); Cp = (USL - LSL) / 6 sigma_within, Cpu = (USL - mean) / 3 sigma_within, Cpl = (mean - LSL) / 3 sigma_within, Cpk = min(Cpu, Cpl); Pp, Ppu, Ppl, Ppk likewise with sigma overall; Cpm = (USL - LSL) / 6 sqrt(sum (x - T)^2 / (n - 1)) with T the target (the midpoint without one); expected ppm out of specification from the normal tails with either sigma, and observed ppm. One-sided specifications: Cp, Pp and Cpm are NULL, Cpk and Ppk are the one side. plant NULL: the only plant with that characteristic.';
+
+REVOKE ALL ON FUNCTION prodplan.spc_points(text, text, jsonb), prodplan.capability_of(text, text, timestamptz, timestamptz),
+  prodplan.characteristic_plant(text, text, text), prodplan.spc(text, jsonb), prodplan.capability(text, timestamptz, timestamptz, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION prodplan.spc_points(text, text, jsonb), prodplan.capability_of(text, text, timestamptz, timestamptz),
+  prodplan.characteristic_plant(text, text, text), prodplan.spc(text, jsonb), prodplan.capability(text, timestamptz, timestamptz, text) TO prodplan_reader;
+
+-- ---------------------------------------------------------------------------
+-- Creating a month's partition when its rows already wait in the DEFAULT
+-- partition (written before the partition existed, e.g. by a plain INSERT):
+-- PostgreSQL refuses to create the partition over them, so they move into it
+-- in the same transaction, as prodplan.maintain_partitions moves them.
+-- ---------------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION prodplan.ensure_table_partitions(table_name text, from_ts timestamptz, to_ts timestamptz)
+RETURNS integer
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+  -- Months are calendar months in UTC, whatever the session's TimeZone.
+  first_month timestamp := date_trunc('month', from_ts AT TIME ZONE 'UTC');
+  last_month  timestamp := date_trunc('month', to_ts AT TIME ZONE 'UTC');
+  m           timestamp;
+  part        text;
+  created     integer := 0;
+  tcol        text;
+  cols        text;
+  lo          timestamptz;
+  hi          timestamptz;
+  waiting     boolean;
+BEGIN
+  SELECT p.time_column INTO tcol FROM prodplan.partitioned_table p WHERE p.table_name = $1;
+  IF tcol IS NULL THEN
+    RAISE EXCEPTION 'prodplan.ensure_table_partitions: "%" is not a partitioned prodplan table', $1
+      USING HINT = 'SELECT table_name FROM prodplan.partitioned_table lists them.';
+  END IF;
+  IF from_ts IS NULL OR to_ts IS NULL THEN
+    RAISE EXCEPTION 'prodplan.ensure_table_partitions: from_ts and to_ts must not be NULL';
+  END IF;
+  IF to_ts < from_ts THEN
+    RAISE EXCEPTION 'prodplan.ensure_table_partitions: to_ts (%) is before from_ts (%)', to_ts, from_ts;
+  END IF;
+  IF last_month - first_month > interval '100 years' THEN
+    RAISE EXCEPTION 'prodplan.ensure_table_partitions: range % .. % spans more than 100 years', from_ts, to_ts
+      USING HINT = 'Check the dates of the data: a range this wide usually means a mis-parsed date.';
+  END IF;
+  -- One creator at a time per database: concurrent loaders would race on the
+  -- existence check below.
+  PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('prodplan.ensure_partitions'));
+  m := first_month;
+  WHILE m <= last_month LOOP
+    part := format('%s_p%s', $1, to_char(m, 'YYYYMM'));
+    IF pg_catalog.to_regclass(format('prodplan.%I', part)) IS NULL THEN
+      lo := m AT TIME ZONE 'UTC';
+      hi := (m + interval '1 month') AT TIME ZONE 'UTC';
+      EXECUTE format('SELECT EXISTS (SELECT 1 FROM prodplan.%I WHERE %I >= $1 AND %I < $2)', $1 || '_default', tcol, tcol)
+        INTO waiting USING lo, hi;
+      IF waiting THEN
+        IF EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k
+                   WHERE k.contype = 'f' AND k.confrelid = pg_catalog.to_regclass('prodplan.' || $1)) THEN
+          RAISE EXCEPTION 'prodplan.ensure_table_partitions: rows of % for % wait in %_default and other tables reference % by foreign key',
+                          $1, to_char(m, 'YYYY-MM'), $1, $1
+            USING HINT = 'Move them by hand (delete, create the partition, insert again) in one transaction.';
+        END IF;
+        SELECT string_agg(format('%I', a.attname), ', ' ORDER BY a.attnum) INTO cols
+        FROM pg_catalog.pg_attribute a
+        WHERE a.attrelid = pg_catalog.to_regclass('prodplan.' || $1) AND a.attnum > 0
+          AND NOT a.attisdropped AND a.attgenerated = '';
+        EXECUTE format('CREATE TEMP TABLE pp_month_rows (LIKE prodplan.%I) ON COMMIT DROP', $1);
+        EXECUTE format('WITH d AS (DELETE FROM prodplan.%I WHERE %I >= $1 AND %I < $2 RETURNING %s) '
+                       'INSERT INTO pg_temp.pp_month_rows (%s) SELECT %s FROM d', $1 || '_default', tcol, tcol, cols, cols, cols)
+          USING lo, hi;
+      END IF;
+      EXECUTE format('CREATE TABLE prodplan.%I PARTITION OF prodplan.%I FOR VALUES FROM (%L) TO (%L)', part, $1, lo, hi);
+      EXECUTE format('COMMENT ON TABLE prodplan.%I IS %L', part,
+                     format('Monthly partition of prodplan.%s for %s (UTC).', $1, to_char(m, 'YYYY-MM')));
+      IF waiting THEN
+        EXECUTE format('INSERT INTO prodplan.%I (%s) SELECT %s FROM pg_temp.pp_month_rows', $1, cols, cols);
+        DROP TABLE pg_temp.pp_month_rows;
+      END IF;
+      created := created + 1;
+    END IF;
+    m := m + interval '1 month';
+  END LOOP;
+  RETURN created;
+END
+$fn$;
+COMMENT ON FUNCTION prodplan.ensure_table_partitions(text, timestamptz, timestamptz) IS 'Creates the missing monthly partitions (UTC months) of one partitioned prodplan table for the months from from_ts to to_ts; returns how many it created. Rows of such a month already in the DEFAULT partition move into the new partition in the same transaction (an error names the month when other tables reference the table by foreign key).';
