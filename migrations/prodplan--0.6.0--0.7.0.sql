@@ -796,3 +796,113 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION prodplan.ensure_table_partitions(text, timestamptz, timestamptz) IS 'Creates the missing monthly partitions (UTC months) of one partitioned prodplan table for the months from from_ts to to_ts; returns how many it created. Rows of such a month already in the DEFAULT partition move into the new partition in the same transaction (an error names the month when other tables reference the table by foreign key).';
+
+-- ---------------------------------------------------------------------------
+-- Defect rates (issue 7).
+-- ---------------------------------------------------------------------------
+CREATE FUNCTION prodplan.defect_rates(by text DEFAULT 'overall', from_ts timestamptz DEFAULT NULL,
+                                      to_ts timestamptz DEFAULT NULL, options jsonb DEFAULT '{}')
+RETURNS TABLE (plant_id text, group_key text, orders bigint, orders_with_defects bigint, defect_rate float8,
+               defects bigint, mean_severity float8, level text)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+#variable_conflict use_column
+DECLARE
+  bad text;
+  high_rate float8;
+  medium_rate float8;
+  high_severity float8;
+  medium_severity float8;
+BEGIN
+  IF by IS NULL OR by NOT IN ('overall', 'product', 'work_center', 'evaluating_phase', 'severity', 'week') THEN
+    RAISE EXCEPTION 'prodplan.defect_rates: by must be overall, product, work_center, evaluating_phase, severity or week, got %',
+                    coalesce(by, 'NULL') USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF options IS NULL OR jsonb_typeof(options) <> 'object' THEN
+    RAISE EXCEPTION 'prodplan.defect_rates: options must be a JSON object' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  SELECT string_agg(k, ', ' ORDER BY k) INTO bad FROM jsonb_object_keys(options) k
+  WHERE k <> ALL (ARRAY['plant', 'high_rate', 'medium_rate', 'high_severity', 'medium_severity']);
+  IF bad IS NOT NULL THEN
+    RAISE EXCEPTION 'prodplan.defect_rates: unknown option(s) %', bad
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Options are plant, high_rate (0.3), medium_rate (0.1), high_severity (2.5) and medium_severity (2.0).';
+  END IF;
+  BEGIN
+    high_rate := coalesce((options ->> 'high_rate')::float8, 0.3);
+    medium_rate := coalesce((options ->> 'medium_rate')::float8, 0.1);
+    high_severity := coalesce((options ->> 'high_severity')::float8, 2.5);
+    medium_severity := coalesce((options ->> 'medium_severity')::float8, 2.0);
+  EXCEPTION WHEN others THEN
+    RAISE EXCEPTION 'prodplan.defect_rates: thresholds must be numbers: %', SQLERRM USING ERRCODE = 'invalid_parameter_value';
+  END;
+  IF from_ts > to_ts THEN
+    RAISE EXCEPTION 'prodplan.defect_rates: from_ts (%) is after to_ts (%)', from_ts, to_ts USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  RETURN QUERY
+  WITH o AS (
+    -- The orders of the window: created in [from_ts, to_ts).
+    SELECT po.plant_id, po.order_id, po.product_id, po.created_at FROM prodplan.production_order po
+    WHERE (options ->> 'plant' IS NULL OR po.plant_id = options ->> 'plant')
+      AND (from_ts IS NULL OR po.created_at >= from_ts) AND (to_ts IS NULL OR po.created_at < to_ts)
+  ), d0 AS (
+    SELECT d.plant_id, d.order_id, d.severity, d.evaluation_work_center_id, d.culprit_operation_id
+    FROM prodplan.defect d JOIN o ON o.plant_id = d.plant_id AND o.order_id = d.order_id
+  ), culprit AS (
+    -- The culprit operations' work centers, in one pass over the operations
+    -- (only when grouping by culprit).
+    SELECT DISTINCT ON (op.plant_id, op.operation_id) op.plant_id, op.operation_id, op.work_center_id
+    FROM prodplan.operation op
+    WHERE by = 'work_center'
+      AND EXISTS (SELECT 1 FROM d0 WHERE d0.plant_id = op.plant_id AND d0.culprit_operation_id = op.operation_id)
+  ), d AS (
+    SELECT d0.*, c.work_center_id AS culprit_work_center_id
+    FROM d0 LEFT JOIN culprit c ON c.plant_id = d0.plant_id AND c.operation_id = d0.culprit_operation_id
+  ), visits AS (
+    -- Orders that passed through a work center (an operation there).
+    SELECT DISTINCT op.plant_id, op.order_id, op.work_center_id
+    FROM prodplan.operation op JOIN o ON o.plant_id = op.plant_id AND o.order_id = op.order_id
+    WHERE by IN ('work_center', 'evaluating_phase')
+  ), population AS (
+    -- (plant, group, order): which orders each group's rate is over.
+    SELECT o.plant_id, '' AS g, o.order_id FROM o WHERE by = 'overall'
+    UNION ALL SELECT o.plant_id, o.product_id, o.order_id FROM o WHERE by = 'product'
+    UNION ALL SELECT o.plant_id, to_char(date_trunc('week', o.created_at AT TIME ZONE 'UTC'), 'IYYY-"W"IW'), o.order_id FROM o WHERE by = 'week'
+    UNION ALL SELECT o.plant_id, s::text, o.order_id FROM o, generate_series(1, 3) s WHERE by = 'severity'
+    UNION ALL SELECT v.plant_id, v.work_center_id, v.order_id FROM visits v
+    -- Defects without a known culprit are rated over every order of the window.
+    UNION ALL SELECT o.plant_id, '(unknown)', o.order_id FROM o
+              WHERE by = 'work_center' AND EXISTS (SELECT 1 FROM d WHERE d.plant_id = o.plant_id AND d.culprit_work_center_id IS NULL)
+  ), hits AS (
+    -- (plant, group, order, severity): each defect under the group it counts for.
+    SELECT d.plant_id, '' AS g, d.order_id, d.severity FROM d WHERE by = 'overall'
+    UNION ALL SELECT d.plant_id, o.product_id, d.order_id, d.severity FROM d JOIN o USING (plant_id, order_id) WHERE by = 'product'
+    UNION ALL SELECT d.plant_id, to_char(date_trunc('week', o.created_at AT TIME ZONE 'UTC'), 'IYYY-"W"IW'), d.order_id, d.severity
+              FROM d JOIN o USING (plant_id, order_id) WHERE by = 'week'
+    UNION ALL SELECT d.plant_id, d.severity::text, d.order_id, d.severity FROM d WHERE by = 'severity'
+    UNION ALL SELECT d.plant_id, coalesce(d.culprit_work_center_id, '(unknown)'), d.order_id, d.severity FROM d WHERE by = 'work_center'
+    UNION ALL SELECT d.plant_id, d.evaluation_work_center_id, d.order_id, d.severity FROM d WHERE by = 'evaluating_phase'
+  ), pop AS (
+    SELECT p.plant_id, p.g, count(DISTINCT p.order_id) AS orders FROM population p GROUP BY 1, 2
+  ), hit AS (
+    SELECT h.plant_id, h.g, count(DISTINCT h.order_id) AS orders_with, count(*) AS defects, avg(h.severity)::float8 AS sev
+    FROM hits h GROUP BY 1, 2
+  ), r AS (
+    SELECT coalesce(p.plant_id, h.plant_id) AS plant_id, coalesce(p.g, h.g) AS g,
+           coalesce(p.orders, 0) AS orders, coalesce(h.orders_with, 0) AS orders_with, coalesce(h.defects, 0) AS defects, h.sev
+    FROM pop p FULL JOIN hit h ON h.plant_id = p.plant_id AND h.g = p.g
+  )
+  SELECT r.plant_id, nullif(r.g, ''), r.orders, r.orders_with,
+         CASE WHEN r.orders > 0 THEN r.orders_with::float8 / r.orders END, r.defects, r.sev,
+         CASE WHEN r.orders = 0 THEN NULL
+              WHEN r.orders_with::float8 / r.orders > high_rate OR r.sev >= high_severity THEN 'HIGH'
+              WHEN r.orders_with::float8 / r.orders > medium_rate OR r.sev >= medium_severity THEN 'MEDIUM'
+              ELSE 'LOW' END
+  FROM r
+  ORDER BY r.plant_id, CASE WHEN r.orders > 0 THEN r.orders_with::float8 / r.orders END DESC NULLS LAST, r.defects DESC, r.g;
+END
+$fn$;
+COMMENT ON FUNCTION prodplan.defect_rates(text, timestamptz, timestamptz, jsonb) IS 'Defect rates of the orders created in [from_ts, to_ts) (NULL: unbounded), per plant and group (by): overall; product; work_center (the culprit: the work center of the operation a defect is blamed on; the orders are those with an operation there; defects without a known culprit form the group "(unknown)", rated over every order); evaluating_phase (the work center that found the defect; the orders are those with an operation there); severity (1-3; every order of the window); week (ISO week of the order''s creation, e.g. 2026-W48). Per group: orders, orders_with_defects, defect_rate (orders_with_defects / orders), defects, mean_severity, and the reference system''s level: HIGH when the rate > high_rate (0.3) or the mean severity >= high_severity (2.5), MEDIUM when > medium_rate (0.1) or >= medium_severity (2.0), else LOW (thresholds and plant in options). Highest rate first.';
+REVOKE ALL ON FUNCTION prodplan.defect_rates(text, timestamptz, timestamptz, jsonb) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION prodplan.defect_rates(text, timestamptz, timestamptz, jsonb) TO prodplan_reader;

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# prodplan.defect_rates on a constructed plant whose every figure is counted
+# by hand below: each grouping (overall, product, culprit work center,
+# evaluating phase, severity, week), the window, the level thresholds and
+# their options, and bad arguments; then a smoke run on load_demo.
+set -euo pipefail
+: "${PGHOST:?}" "${PGPORT:?}"
+export PGUSER=${PGUSER:-postgres}
+export PGOPTIONS="${PGOPTIONS:-} -c client_min_messages=warning -c TimeZone=UTC"
+# shellcheck source=db_helpers.sh
+source "$(dirname "${BASH_SOURCE[0]}")/db_helpers.sh"
+pp_fresh_databases pp_defect_rates
+q() { psql -qX -d pp_defect_rates -v ON_ERROR_STOP=1 -At "$@"; }
+fail=0
+ok() { echo "ok: $*"; }
+bad() { echo "FAIL: $*"; fail=1; }
+same() {  # label sql expected
+  local got
+  got=$(q -c "$2" | tr '\n' ' ' | sed 's/ $//')
+  if [ "$got" = "$3" ]; then ok "$1"; else bad "$1: expected [$3], got [$got]"; fi
+}
+
+# Orders O1, O2 (product A, week 2026-W19) and O3, O4 (B, 2026-W20):
+#   O1: ops at 10, 20, 30; defect found at 30, blamed on its op at 10, severity 3
+#   O2: ops at 10, 20, 30; no defect
+#   O3: ops at 10, 30; defects found at 30: blamed on its op at 10 (severity 1), culprit unknown (2)
+#   O4: ops at 20, 30; defect found at 30, blamed on its op at 20, severity 2
+q <<'SQL'
+INSERT INTO prodplan.plant VALUES ('Q', 'Quality', 'UTC');
+INSERT INTO prodplan.production_order (plant_id, order_id, product_id, created_at, finished_at) VALUES
+  ('Q', 'O1', 'A', '2026-05-04 08:00+00', '2026-05-06 08:00+00'), ('Q', 'O2', 'A', '2026-05-05 08:00+00', '2026-05-07 08:00+00'),
+  ('Q', 'O3', 'B', '2026-05-11 08:00+00', '2026-05-13 08:00+00'), ('Q', 'O4', 'B', '2026-05-12 08:00+00', '2026-05-14 08:00+00');
+INSERT INTO prodplan.operation (plant_id, operation_id, order_id, work_center_id, sequence, started_at, ended_at, event_time)
+SELECT 'Q', o || '-' || wc, o, wc, wc::int, t, t + interval '1 hour', t + interval '1 hour'
+FROM (VALUES ('O1', '10'), ('O1', '20'), ('O1', '30'), ('O2', '10'), ('O2', '20'), ('O2', '30'),
+             ('O3', '10'), ('O3', '30'), ('O4', '20'), ('O4', '30')) v(o, wc),
+     LATERAL (SELECT created_at + wc::int * interval '1 hour' AS t FROM prodplan.production_order WHERE order_id = v.o) x;
+INSERT INTO prodplan.defect (plant_id, order_id, evaluation_operation_id, description, culprit_operation_id,
+                             evaluation_work_center_id, severity, detected_at) VALUES
+  ('Q', 'O1', 'O1-30', 'bolha', 'O1-10', '30', 3, '2026-05-05 12:00+00'),
+  ('Q', 'O3', 'O3-30', 'risco', 'O3-10', '30', 1, '2026-05-12 12:00+00'),
+  ('Q', 'O3', 'O3-30', 'mancha', NULL, '30', 2, '2026-05-12 12:00+00'),
+  ('Q', 'O4', 'O4-30', 'bolha', 'O4-20', '30', 2, '2026-05-13 12:00+00');
+SQL
+cols="group_key, orders, orders_with_defects, round(defect_rate::numeric, 3), defects, round(mean_severity::numeric, 3), level"
+same "overall" "SELECT $cols FROM prodplan.defect_rates()" "|4|3|0.750|4|2.000|HIGH"
+same "by product" "SELECT $cols FROM prodplan.defect_rates('product')" "B|2|2|1.000|3|1.667|HIGH A|2|1|0.500|1|3.000|HIGH"
+same "by culprit work center (orders through it; unknown culprits over every order)" \
+  "SELECT $cols FROM prodplan.defect_rates('work_center')" \
+  "10|3|2|0.667|2|2.000|HIGH 20|3|1|0.333|1|2.000|HIGH (unknown)|4|1|0.250|1|2.000|MEDIUM 30|4|0|0.000|0||LOW"
+same "by evaluating phase" "SELECT $cols FROM prodplan.defect_rates('evaluating_phase')" \
+  "30|4|3|0.750|4|2.000|HIGH 10|3|0|0.000|0||LOW 20|3|0|0.000|0||LOW"
+same "by severity" "SELECT $cols FROM prodplan.defect_rates('severity')" \
+  "2|4|2|0.500|2|2.000|HIGH 1|4|1|0.250|1|1.000|MEDIUM 3|4|1|0.250|1|3.000|HIGH"
+same "by ISO week of creation" "SELECT $cols FROM prodplan.defect_rates('week')" \
+  "2026-W20|2|2|1.000|3|1.667|HIGH 2026-W19|2|1|0.500|1|3.000|HIGH"
+same "window: orders created from 2026-05-10" "SELECT $cols FROM prodplan.defect_rates('overall', '2026-05-10')" "|2|2|1.000|3|1.667|HIGH"
+same "window: to is exclusive" "SELECT $cols FROM prodplan.defect_rates('overall', NULL, '2026-05-05 08:00+00')" "|1|1|1.000|1|3.000|HIGH"
+same "thresholds as options" \
+  "SELECT level FROM prodplan.defect_rates('overall', NULL, NULL, '{\"high_rate\": 0.9, \"high_severity\": 9}')" "MEDIUM"
+same "a level for a low rate and severity" \
+  "SELECT level FROM prodplan.defect_rates('product', NULL, NULL, '{\"high_rate\": 0.9, \"medium_rate\": 0.6, \"high_severity\": 9, \"medium_severity\": 9}') WHERE group_key = 'A'" "LOW"
+
+while IFS='|' read -r call want; do
+  err=$(q -c "SELECT count(*) FROM $call" 2>&1 >/dev/null || true)
+  if [[ "$err" == *"$want"* ]]; then ok "refused: $call"; else bad "$call: expected an error with '$want', got: $err"; fi
+done <<'CASES'
+prodplan.defect_rates('colour')|by must be overall, product, work_center, evaluating_phase, severity or week
+prodplan.defect_rates('overall', '2026-06-01', '2026-05-01')|is after to_ts
+prodplan.defect_rates('overall', NULL, NULL, '{"high": 1}')|unknown option(s) high
+prodplan.defect_rates('overall', NULL, NULL, '{"high_rate": "lots"}')|thresholds must be numbers
+CASES
+
+q -c "SELECT prodplan.load_demo(0.1, 42)" >/dev/null
+same "load_demo: every grouping answers, rates within 0..1" \
+  "SELECT bool_and(ok) FROM (SELECT b, (SELECT count(*) > 0 AND bool_and(defect_rate BETWEEN 0 AND 1 AND orders_with_defects <= orders) FROM prodplan.defect_rates(b, NULL, NULL, '{\"plant\": \"DEMO\"}')) AS ok FROM unnest(ARRAY['overall', 'product', 'work_center', 'evaluating_phase', 'severity', 'week']) b) x" "t"
+exit $fail
