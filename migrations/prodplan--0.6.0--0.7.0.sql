@@ -906,3 +906,74 @@ $fn$;
 COMMENT ON FUNCTION prodplan.defect_rates(text, timestamptz, timestamptz, jsonb) IS 'Defect rates of the orders created in [from_ts, to_ts) (NULL: unbounded), per plant and group (by): overall; product; work_center (the culprit: the work center of the operation a defect is blamed on; the orders are those with an operation there; defects without a known culprit form the group "(unknown)", rated over every order); evaluating_phase (the work center that found the defect; the orders are those with an operation there); severity (1-3; every order of the window); week (ISO week of the order''s creation, e.g. 2026-W48). Per group: orders, orders_with_defects, defect_rate (orders_with_defects / orders), defects, mean_severity, and the reference system''s level: HIGH when the rate > high_rate (0.3) or the mean severity >= high_severity (2.5), MEDIUM when > medium_rate (0.1) or >= medium_severity (2.0), else LOW (thresholds and plant in options). Highest rate first.';
 REVOKE ALL ON FUNCTION prodplan.defect_rates(text, timestamptz, timestamptz, jsonb) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION prodplan.defect_rates(text, timestamptz, timestamptz, jsonb) TO prodplan_reader;
+
+-- ---------------------------------------------------------------------------
+-- Defect heatmap and Pareto (issue 7): defects by when they were found.
+-- ---------------------------------------------------------------------------
+CREATE FUNCTION prodplan.defects_found(from_ts timestamptz, to_ts timestamptz, plant text)
+RETURNS TABLE (plant_id text, order_id text, description text, severity smallint, evaluating_work_center_id text,
+               culprit_work_center_id text, detected_at timestamptz)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+  -- The culprit operation's work center comes from one pass over the
+  -- operations the window's defects blame (the operation table has no
+  -- index by operation id alone across its monthly partitions).
+  WITH d AS (
+    SELECT d.* FROM prodplan.defect d
+    WHERE (defects_found.plant IS NULL OR d.plant_id = defects_found.plant)
+      AND (defects_found.from_ts IS NULL OR d.detected_at >= defects_found.from_ts)
+      AND (defects_found.to_ts IS NULL OR d.detected_at < defects_found.to_ts)
+  ), c AS (
+    SELECT DISTINCT ON (op.plant_id, op.operation_id) op.plant_id, op.operation_id, op.work_center_id
+    FROM prodplan.operation op
+    WHERE EXISTS (SELECT 1 FROM d WHERE d.plant_id = op.plant_id AND d.culprit_operation_id = op.operation_id)
+  )
+  SELECT d.plant_id, d.order_id, d.description, d.severity, d.evaluation_work_center_id, c.work_center_id, d.detected_at
+  FROM d LEFT JOIN c ON c.plant_id = d.plant_id AND c.operation_id = d.culprit_operation_id
+$fn$;
+COMMENT ON FUNCTION prodplan.defects_found(timestamptz, timestamptz, text) IS 'The defects detected in [from_ts, to_ts) (NULL: unbounded) of a plant (NULL: all), with the work center of the operation each is blamed on (NULL when the culprit is unknown or not in prodplan.operation). What defect_heatmap and defect_pareto read.';
+
+CREATE FUNCTION prodplan.defect_heatmap(from_ts timestamptz DEFAULT NULL, to_ts timestamptz DEFAULT NULL, plant text DEFAULT NULL)
+RETURNS TABLE (plant_id text, evaluating_work_center_id text, culprit_work_center_id text, defects bigint, orders bigint,
+               mean_severity float8, share float8)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+  SELECT f.plant_id, f.evaluating_work_center_id, coalesce(f.culprit_work_center_id, '(unknown)'), count(*),
+         count(DISTINCT f.order_id), avg(f.severity)::float8,
+         (count(*)::float8 / sum(count(*)) OVER (PARTITION BY f.plant_id))::float8
+  FROM prodplan.defects_found(defect_heatmap.from_ts, defect_heatmap.to_ts, defect_heatmap.plant) f
+  GROUP BY 1, 2, 3
+  ORDER BY 1, 4 DESC, 2, 3
+$fn$;
+COMMENT ON FUNCTION prodplan.defect_heatmap(timestamptz, timestamptz, text) IS 'The evaluation-by-culprit heatmap: defects detected in [from_ts, to_ts) per plant, evaluating phase (the work center that found them) and culprit work center (the one whose operation they are blamed on; "(unknown)" when not known): defects, distinct orders, mean severity, and the cell''s share of the plant''s defects. Most defects first.';
+
+CREATE FUNCTION prodplan.defect_pareto(from_ts timestamptz DEFAULT NULL, to_ts timestamptz DEFAULT NULL, plant text DEFAULT NULL,
+                                       vital_share float8 DEFAULT 0.8)
+RETURNS TABLE (plant_id text, rank bigint, description text, defects bigint, orders bigint, mean_severity float8,
+               share float8, cumulative_share float8, vital_few boolean)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+  WITH g AS (
+    SELECT f.plant_id, f.description, count(*) AS defects, count(DISTINCT f.order_id) AS orders, avg(f.severity)::float8 AS sev
+    FROM prodplan.defects_found(defect_pareto.from_ts, defect_pareto.to_ts, defect_pareto.plant) f
+    GROUP BY 1, 2
+  ), r AS (
+    SELECT g.*, row_number() OVER w AS rank,
+           g.defects::float8 / sum(g.defects) OVER (PARTITION BY g.plant_id) AS share,
+           sum(g.defects) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)::float8
+             / sum(g.defects) OVER (PARTITION BY g.plant_id) AS cumulative
+    FROM g WINDOW w AS (PARTITION BY g.plant_id ORDER BY g.defects DESC, g.description)
+  )
+  SELECT r.plant_id, r.rank, r.description, r.defects, r.orders, r.sev, r.share, r.cumulative,
+         r.cumulative - r.share < defect_pareto.vital_share
+  FROM r ORDER BY r.plant_id, r.rank
+$fn$;
+COMMENT ON FUNCTION prodplan.defect_pareto(timestamptz, timestamptz, text, float8) IS 'A Pareto of defect descriptions detected in [from_ts, to_ts) per plant: rank (most frequent first; ties by description), defects, distinct orders, mean severity, share and cumulative share of the plant''s defects, and vital_few: the descriptions that together make the first vital_share (0.8) of the defects (each one whose preceding cumulative share is below it).';
+
+REVOKE ALL ON FUNCTION prodplan.defects_found(timestamptz, timestamptz, text), prodplan.defect_heatmap(timestamptz, timestamptz, text),
+  prodplan.defect_pareto(timestamptz, timestamptz, text, float8) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION prodplan.defects_found(timestamptz, timestamptz, text), prodplan.defect_heatmap(timestamptz, timestamptz, text),
+  prodplan.defect_pareto(timestamptz, timestamptz, text, float8) TO prodplan_reader;

@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
-# prodplan.defect_rates on a constructed plant whose every figure is counted
-# by hand below: each grouping (overall, product, culprit work center,
-# evaluating phase, severity, week), the window, the level thresholds and
-# their options, and bad arguments; then a smoke run on load_demo.
+# Defect analytics on a constructed plant whose every figure is counted by
+# hand below: defect_rates in each grouping (overall, product, culprit work
+# center, evaluating phase, severity, week), its window, level thresholds and
+# options, and bad arguments; the evaluation-by-culprit heatmap and the
+# Pareto of descriptions; then a smoke run on load_demo.
 set -euo pipefail
 : "${PGHOST:?}" "${PGPORT:?}"
 export PGUSER=${PGUSER:-postgres}
 export PGOPTIONS="${PGOPTIONS:-} -c client_min_messages=warning -c TimeZone=UTC"
 # shellcheck source=db_helpers.sh
 source "$(dirname "${BASH_SOURCE[0]}")/db_helpers.sh"
-pp_fresh_databases pp_defect_rates
-q() { psql -qX -d pp_defect_rates -v ON_ERROR_STOP=1 -At "$@"; }
+pp_fresh_databases pp_defect_analytics
+q() { psql -qX -d pp_defect_analytics -v ON_ERROR_STOP=1 -At "$@"; }
 fail=0
 ok() { echo "ok: $*"; }
 bad() { echo "FAIL: $*"; fail=1; }
@@ -61,6 +62,19 @@ same "thresholds as options" \
 same "a level for a low rate and severity" \
   "SELECT level FROM prodplan.defect_rates('product', NULL, NULL, '{\"high_rate\": 0.9, \"medium_rate\": 0.6, \"high_severity\": 9, \"medium_severity\": 9}') WHERE group_key = 'A'" "LOW"
 
+# Heatmap (cells sorted here in C collation: "(unknown)" before digits) and Pareto.
+hm="evaluating_work_center_id, culprit_work_center_id, defects, orders, round(mean_severity::numeric, 2), round(share::numeric, 2)"
+same "heatmap: evaluating phase x culprit work center" \
+  "SELECT $hm FROM prodplan.defect_heatmap() ORDER BY evaluating_work_center_id COLLATE \"C\", culprit_work_center_id COLLATE \"C\"" \
+  "30|(unknown)|1|1|2.00|0.25 30|10|2|2|2.00|0.50 30|20|1|1|2.00|0.25"
+same "heatmap: detection window from 2026-05-12" \
+  "SELECT $hm FROM prodplan.defect_heatmap('2026-05-12') ORDER BY evaluating_work_center_id COLLATE \"C\", culprit_work_center_id COLLATE \"C\"" \
+  "30|(unknown)|1|1|2.00|0.33 30|10|1|1|1.00|0.33 30|20|1|1|2.00|0.33"
+pa="rank, description, defects, orders, round(mean_severity::numeric, 2), round(share::numeric, 2), round(cumulative_share::numeric, 2), vital_few"
+same "Pareto of descriptions: most frequent first, cumulative shares" \
+  "SELECT $pa FROM prodplan.defect_pareto()" "1|bolha|2|2|2.50|0.50|0.50|t 2|mancha|1|1|2.00|0.25|0.75|t 3|risco|1|1|1.00|0.25|1.00|t"
+same "Pareto: the vital few for 60%" "SELECT string_agg(description, ',' ORDER BY rank) FROM prodplan.defect_pareto(NULL, NULL, 'Q', 0.6) WHERE vital_few" "bolha,mancha"
+
 while IFS='|' read -r call want; do
   err=$(q -c "SELECT count(*) FROM $call" 2>&1 >/dev/null || true)
   if [[ "$err" == *"$want"* ]]; then ok "refused: $call"; else bad "$call: expected an error with '$want', got: $err"; fi
@@ -72,6 +86,8 @@ prodplan.defect_rates('overall', NULL, NULL, '{"high_rate": "lots"}')|thresholds
 CASES
 
 q -c "SELECT prodplan.load_demo(0.1, 42)" >/dev/null
+same "load_demo: heatmap and Pareto shares add up to 1" \
+  "SELECT abs((SELECT sum(share) FROM prodplan.defect_heatmap(NULL, NULL, 'DEMO')) - 1) < 1e-9 AND abs((SELECT max(cumulative_share) FROM prodplan.defect_pareto(NULL, NULL, 'DEMO')) - 1) < 1e-9" "t"
 same "load_demo: every grouping answers, rates within 0..1" \
   "SELECT bool_and(ok) FROM (SELECT b, (SELECT count(*) > 0 AND bool_and(defect_rate BETWEEN 0 AND 1 AND orders_with_defects <= orders) FROM prodplan.defect_rates(b, NULL, NULL, '{\"plant\": \"DEMO\"}')) AS ok FROM unnest(ARRAY['overall', 'product', 'work_center', 'evaluating_phase', 'severity', 'week']) b) x" "t"
 exit $fail
