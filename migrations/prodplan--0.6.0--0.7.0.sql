@@ -977,3 +977,115 @@ REVOKE ALL ON FUNCTION prodplan.defects_found(timestamptz, timestamptz, text), p
   prodplan.defect_pareto(timestamptz, timestamptz, text, float8) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION prodplan.defects_found(timestamptz, timestamptz, text), prodplan.defect_heatmap(timestamptz, timestamptz, text),
   prodplan.defect_pareto(timestamptz, timestamptz, text, float8) TO prodplan_reader;
+
+-- ---------------------------------------------------------------------------
+-- Yields (issue 7): first pass, rolled throughput, DPMO and sigma level.
+-- ---------------------------------------------------------------------------
+CREATE FUNCTION prodplan.normal_quantile(p float8)
+RETURNS float8
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'prodplan_normal_quantile';
+COMMENT ON FUNCTION prodplan.normal_quantile(float8) IS 'z with P(Z <= z) = p for a standard normal Z, p in (0, 1) (Acklam''s approximation refined to double precision).';
+
+CREATE FUNCTION prodplan.first_pass_yield(by text DEFAULT 'work_center', from_ts timestamptz DEFAULT NULL,
+                                          to_ts timestamptz DEFAULT NULL, plant text DEFAULT NULL)
+RETURNS TABLE (plant_id text, group_key text, units bigint, first_pass_units bigint, fpy float8, rty float8)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+#variable_conflict use_column
+BEGIN
+  IF by IS NULL OR by NOT IN ('overall', 'work_center', 'product') THEN
+    RAISE EXCEPTION 'prodplan.first_pass_yield: by must be overall, work_center or product, got %', coalesce(by, 'NULL')
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  RETURN QUERY
+  WITH o AS (
+    SELECT po.plant_id, po.order_id, po.product_id FROM prodplan.production_order po
+    WHERE (first_pass_yield.plant IS NULL OR po.plant_id = first_pass_yield.plant)
+      AND (from_ts IS NULL OR po.created_at >= from_ts) AND (to_ts IS NULL OR po.created_at < to_ts)
+  ), ops AS (
+    SELECT op.plant_id, op.order_id, op.operation_id, op.work_center_id, op.is_rework
+    FROM prodplan.operation op JOIN o ON o.plant_id = op.plant_id AND o.order_id = op.order_id
+  ), blamed AS (
+    -- (order, work center) pairs a defect is blamed on.
+    SELECT DISTINCT d.plant_id, d.order_id, c.work_center_id
+    FROM prodplan.defect d JOIN o ON o.plant_id = d.plant_id AND o.order_id = d.order_id
+    JOIN ops c ON c.plant_id = d.plant_id AND c.operation_id = d.culprit_operation_id
+  ), through AS (
+    -- Each order at each work center: first pass when it needed no rework
+    -- pass there and no defect is blamed on its work there.
+    SELECT x.plant_id, x.order_id, x.work_center_id,
+           NOT bool_or(x.is_rework) AND NOT EXISTS (SELECT 1 FROM blamed b WHERE b.plant_id = x.plant_id
+             AND b.order_id = x.order_id AND b.work_center_id = x.work_center_id) AS first_pass
+    FROM ops x GROUP BY 1, 2, 3
+  ), wc AS (
+    SELECT t.plant_id, t.work_center_id, count(*) AS units, count(*) FILTER (WHERE t.first_pass) AS fp
+    FROM through t GROUP BY 1, 2
+  ), per_order AS (
+    -- An order is first pass overall with no rework pass anywhere and no defect at all.
+    SELECT o.plant_id, o.order_id, o.product_id,
+           NOT EXISTS (SELECT 1 FROM ops x WHERE x.plant_id = o.plant_id AND x.order_id = o.order_id AND x.is_rework)
+           AND NOT EXISTS (SELECT 1 FROM prodplan.defect d WHERE d.plant_id = o.plant_id AND d.order_id = o.order_id) AS first_pass
+    FROM o
+  ), product_wcs AS (
+    -- The work centers a product passes: its routing, else where its orders went.
+    SELECT DISTINCT o.plant_id, o.product_id, coalesce(rs.work_center_id, x.work_center_id) AS work_center_id
+    FROM o LEFT JOIN prodplan.routing_step rs ON rs.plant_id = o.plant_id AND rs.product_id = o.product_id
+    LEFT JOIN ops x ON rs.work_center_id IS NULL AND x.plant_id = o.plant_id AND x.order_id = o.order_id
+  )
+  SELECT w.plant_id, w.work_center_id, w.units, w.fp, w.fp::float8 / w.units, NULL::float8
+  FROM wc w WHERE by = 'work_center'
+  UNION ALL
+  SELECT p.plant_id, p.product_id, count(*), count(*) FILTER (WHERE p.first_pass),
+         (count(*) FILTER (WHERE p.first_pass))::float8 / count(*),
+         (SELECT CASE WHEN bool_or(w.fp = 0) THEN 0 ELSE exp(sum(ln(w.fp::float8 / w.units))) END
+          FROM product_wcs pw JOIN wc w ON w.plant_id = pw.plant_id AND w.work_center_id = pw.work_center_id
+          WHERE pw.plant_id = p.plant_id AND pw.product_id = p.product_id)
+  FROM per_order p WHERE by = 'product' GROUP BY p.plant_id, p.product_id
+  UNION ALL
+  SELECT p.plant_id, NULL, count(*), count(*) FILTER (WHERE p.first_pass), (count(*) FILTER (WHERE p.first_pass))::float8 / count(*),
+         (SELECT CASE WHEN bool_or(w.fp = 0) THEN 0 ELSE exp(sum(ln(w.fp::float8 / w.units))) END FROM wc w WHERE w.plant_id = p.plant_id)
+  FROM per_order p WHERE by = 'overall' GROUP BY p.plant_id
+  ORDER BY 1, 5, 2;
+END
+$fn$;
+COMMENT ON FUNCTION prodplan.first_pass_yield(text, timestamptz, timestamptz, text) IS 'First pass yield of the orders created in [from_ts, to_ts), per plant and by: work_center (units = orders through it; first pass = no rework pass there and no defect blamed on its work there), product or overall (first pass = no rework pass anywhere and no defect at all). rty, the rolled throughput yield: the product of the work centers'' first pass yields over the product''s routing (else the work centers its orders went through), or over every work center for overall. Lowest yield first.';
+
+CREATE FUNCTION prodplan.dpmo(opportunities_per_unit float8, from_ts timestamptz DEFAULT NULL, to_ts timestamptz DEFAULT NULL,
+                              plant text DEFAULT NULL)
+RETURNS TABLE (plant_id text, units bigint, defects bigint, opportunities float8, dpmo float8, sigma_level float8)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+#variable_conflict use_column
+BEGIN
+  IF opportunities_per_unit IS NULL OR NOT (opportunities_per_unit > 0) THEN
+    RAISE EXCEPTION 'prodplan.dpmo: opportunities_per_unit must be above 0, got %', coalesce(opportunities_per_unit::text, 'NULL')
+      USING ERRCODE = 'invalid_parameter_value', HINT = 'How many distinct defects one order could have (the defect descriptions that apply to it).';
+  END IF;
+  RETURN QUERY
+  WITH o AS (
+    SELECT po.plant_id, po.order_id FROM prodplan.production_order po
+    WHERE (dpmo.plant IS NULL OR po.plant_id = dpmo.plant)
+      AND (from_ts IS NULL OR po.created_at >= from_ts) AND (to_ts IS NULL OR po.created_at < to_ts)
+  ), r AS (
+    SELECT o.plant_id, count(*) AS units,
+           coalesce(sum((SELECT count(*) FROM prodplan.defect d WHERE d.plant_id = o.plant_id AND d.order_id = o.order_id)), 0)::bigint AS defects
+    FROM o GROUP BY o.plant_id
+  )
+  SELECT r.plant_id, r.units, r.defects, r.units * opportunities_per_unit,
+         1e6 * r.defects / (r.units * opportunities_per_unit),
+         CASE WHEN r.defects = 0 THEN NULL
+              WHEN r.defects >= r.units * opportunities_per_unit THEN NULL
+              ELSE prodplan.normal_quantile(1 - r.defects / (r.units * opportunities_per_unit)) + 1.5 END
+  FROM r ORDER BY 1;
+END
+$fn$;
+COMMENT ON FUNCTION prodplan.dpmo(float8, timestamptz, timestamptz, text) IS 'Defects per million opportunities of the orders created in [from_ts, to_ts), per plant: units (orders), defects, opportunities (units x opportunities_per_unit, which the caller defines), DPMO, and the short-term sigma level (the normal quantile of the yield 1 - DPMO / 1e6 plus the conventional 1.5 shift; NULL with no defect or no yield).';
+
+REVOKE ALL ON FUNCTION prodplan.normal_quantile(float8), prodplan.first_pass_yield(text, timestamptz, timestamptz, text),
+  prodplan.dpmo(float8, timestamptz, timestamptz, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION prodplan.normal_quantile(float8), prodplan.first_pass_yield(text, timestamptz, timestamptz, text),
+  prodplan.dpmo(float8, timestamptz, timestamptz, text) TO prodplan_reader;

@@ -10,6 +10,7 @@
 #include "core/quality/capability.h"
 #include "core/quality/control_chart.h"
 #include "core/quality/readings.h"
+#include "core/simulate/inverse_normal.h"
 #include "pg/boundary.h"
 #include "pg/spi_text.h"
 
@@ -234,4 +235,19 @@ Datum prodplan_capability_of(PG_FUNCTION_ARGS) {
   PG_END_TRY();
   SPI_finish();
   return (Datum)0;
+}
+
+extern "C" {
+PGDLLEXPORT Datum prodplan_normal_quantile(PG_FUNCTION_ARGS);
+PG_FUNCTION_INFO_V1(prodplan_normal_quantile);
+}
+
+// The standard normal quantile (core/simulate/inverse_normal.h), for sigma
+// levels; no C++ object lives here, and the core function does not throw.
+Datum prodplan_normal_quantile(PG_FUNCTION_ARGS) {
+  const double p = PG_GETARG_FLOAT8(0);
+  if (!(p > 0.0 && p < 1.0))
+    ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                    errmsg("prodplan.normal_quantile: p must be strictly between 0 and 1, got %g", p)));
+  PG_RETURN_FLOAT8(pp::simulate::inverse_normal(p));
 }

@@ -3,7 +3,8 @@
 # hand below: defect_rates in each grouping (overall, product, culprit work
 # center, evaluating phase, severity, week), its window, level thresholds and
 # options, and bad arguments; the evaluation-by-culprit heatmap and the
-# Pareto of descriptions; then a smoke run on load_demo.
+# Pareto of descriptions; first pass and rolled throughput yields, DPMO and
+# sigma level; then a smoke run on load_demo.
 set -euo pipefail
 : "${PGHOST:?}" "${PGPORT:?}"
 export PGUSER=${PGUSER:-postgres}
@@ -75,6 +76,18 @@ same "Pareto of descriptions: most frequent first, cumulative shares" \
   "SELECT $pa FROM prodplan.defect_pareto()" "1|bolha|2|2|2.50|0.50|0.50|t 2|mancha|1|1|2.00|0.25|0.75|t 3|risco|1|1|1.00|0.25|1.00|t"
 same "Pareto: the vital few for 60%" "SELECT string_agg(description, ',' ORDER BY rank) FROM prodplan.defect_pareto(NULL, NULL, 'Q', 0.6) WHERE vital_few" "bolha,mancha"
 
+# Yields. O2 needed a rework pass at work center 20.
+q -c "INSERT INTO prodplan.operation (plant_id, operation_id, order_id, work_center_id, sequence, is_rework, started_at, ended_at, event_time)
+      VALUES ('Q', 'O2-20r', 'O2', '20', 21, true, '2026-05-06 01:00+00', '2026-05-06 02:00+00', '2026-05-06 02:00+00')"
+fp="coalesce(group_key, ''), units, first_pass_units, round(fpy::numeric, 3), round(rty::numeric, 3)"
+same "first pass yield per work center (no rework there, no defect blamed there)" \
+  "SELECT $fp FROM prodplan.first_pass_yield()" "10|3|1|0.333| 20|3|1|0.333| 30|4|4|1.000|"
+same "first pass yield per product, rolled throughput yield over its work centers (1/3 x 1/3 x 1)" \
+  "SELECT $fp FROM prodplan.first_pass_yield('product')" "A|2|0|0.000|0.111 B|2|0|0.000|0.111"
+same "first pass yield overall" "SELECT $fp FROM prodplan.first_pass_yield('overall')" "|4|0|0.000|0.111"
+same "DPMO with 5 opportunities per order: 4 defects in 20 opportunities, sigma level z(0.8) + 1.5" \
+  "SELECT units, defects, opportunities, round(dpmo::numeric), round(sigma_level::numeric, 3) FROM prodplan.dpmo(5)" "4|4|20|200000|2.342"
+
 while IFS='|' read -r call want; do
   err=$(q -c "SELECT count(*) FROM $call" 2>&1 >/dev/null || true)
   if [[ "$err" == *"$want"* ]]; then ok "refused: $call"; else bad "$call: expected an error with '$want', got: $err"; fi
@@ -83,11 +96,15 @@ prodplan.defect_rates('colour')|by must be overall, product, work_center, evalua
 prodplan.defect_rates('overall', '2026-06-01', '2026-05-01')|is after to_ts
 prodplan.defect_rates('overall', NULL, NULL, '{"high": 1}')|unknown option(s) high
 prodplan.defect_rates('overall', NULL, NULL, '{"high_rate": "lots"}')|thresholds must be numbers
+prodplan.first_pass_yield('shift')|by must be overall, work_center or product
+prodplan.dpmo(0)|opportunities_per_unit must be above 0
 CASES
 
 q -c "SELECT prodplan.load_demo(0.1, 42)" >/dev/null
 same "load_demo: heatmap and Pareto shares add up to 1" \
   "SELECT abs((SELECT sum(share) FROM prodplan.defect_heatmap(NULL, NULL, 'DEMO')) - 1) < 1e-9 AND abs((SELECT max(cumulative_share) FROM prodplan.defect_pareto(NULL, NULL, 'DEMO')) - 1) < 1e-9" "t"
+same "load_demo: yields within 0..1 and a sigma level" \
+  "SELECT (SELECT bool_and(fpy BETWEEN 0 AND 1) FROM prodplan.first_pass_yield('work_center', NULL, NULL, 'DEMO')) AND (SELECT sigma_level > 0 FROM prodplan.dpmo(20, NULL, NULL, 'DEMO'))" "t"
 same "load_demo: every grouping answers, rates within 0..1" \
   "SELECT bool_and(ok) FROM (SELECT b, (SELECT count(*) > 0 AND bool_and(defect_rate BETWEEN 0 AND 1 AND orders_with_defects <= orders) FROM prodplan.defect_rates(b, NULL, NULL, '{\"plant\": \"DEMO\"}')) AS ok FROM unnest(ARRAY['overall', 'product', 'work_center', 'evaluating_phase', 'severity', 'week']) b) x" "t"
 exit $fail
