@@ -1089,3 +1089,96 @@ REVOKE ALL ON FUNCTION prodplan.normal_quantile(float8), prodplan.first_pass_yie
   prodplan.dpmo(float8, timestamptz, timestamptz, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION prodplan.normal_quantile(float8), prodplan.first_pass_yield(text, timestamptz, timestamptz, text),
   prodplan.dpmo(float8, timestamptz, timestamptz, text) TO prodplan_reader;
+
+-- ---------------------------------------------------------------------------
+-- Quality score (issue 7).
+-- ---------------------------------------------------------------------------
+CREATE FUNCTION prodplan.quality_score(by text DEFAULT 'work_center', from_ts timestamptz DEFAULT NULL,
+                                       to_ts timestamptz DEFAULT NULL, plant text DEFAULT NULL)
+RETURNS TABLE (plant_id text, group_key text, score float8, first_pass_yield float8, defect_rate float8, min_cpk float8,
+               rule_violation_share float8, out_of_control boolean, characteristics int)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+#variable_conflict use_column
+DECLARE
+  r record;
+  c record;
+  cpk float8;
+  flagged bigint;
+  points bigint;
+  recent_ooc boolean;
+  cf bigint;
+  cp bigint;
+  co boolean;
+  n int;
+  w float8;
+  s float8;
+BEGIN
+  IF by IS NULL OR by NOT IN ('work_center', 'product') THEN
+    RAISE EXCEPTION 'prodplan.quality_score: by must be work_center or product, got %', coalesce(by, 'NULL')
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  FOR r IN
+    SELECT coalesce(f.plant_id, d.plant_id) AS plant_id, coalesce(f.group_key, d.group_key) AS group_key, f.fpy, d.defect_rate
+    FROM prodplan.first_pass_yield(by, from_ts, to_ts, plant) f
+    FULL JOIN (SELECT * FROM prodplan.defect_rates(by, from_ts, to_ts, jsonb_strip_nulls(jsonb_build_object('plant', plant)))
+               WHERE group_key IS DISTINCT FROM '(unknown)') d
+      ON d.plant_id = f.plant_id AND d.group_key = f.group_key
+    ORDER BY 1, 2
+  LOOP
+    cpk := NULL;
+    flagged := 0;
+    points := 0;
+    recent_ooc := false;
+    n := 0;
+    IF by = 'work_center' THEN
+      FOR c IN SELECT ch.characteristic_id FROM prodplan.characteristic ch
+               WHERE ch.plant_id = r.plant_id AND ch.work_center_id = r.group_key
+                 AND EXISTS (SELECT 1 FROM prodplan.measurement m WHERE m.plant_id = ch.plant_id AND m.characteristic_id = ch.characteristic_id
+                             AND (from_ts IS NULL OR m.measured_at >= from_ts) AND (to_ts IS NULL OR m.measured_at < to_ts))
+      LOOP
+        -- A characteristic whose data cannot make a chart or a capability
+        -- (one subgroup, no specification limit) adds nothing.
+        BEGIN
+          SELECT count(*) FILTER (WHERE x.out_of_control), count(*),
+                 coalesce(bool_or(x.rules && ARRAY[1, 2]) FILTER (WHERE x.point > x.total - 25), false)
+          INTO cf, cp, co
+          FROM (SELECT y.*, count(*) OVER () AS total
+                FROM prodplan.spc_points(r.plant_id, c.characteristic_id,
+                                         jsonb_strip_nulls(jsonb_build_object('from', from_ts, 'to', to_ts))) y) x;
+          flagged := flagged + cf;
+          points := points + cp;
+          recent_ooc := recent_ooc OR co;
+          n := n + 1;
+          cpk := least(cpk, (SELECT k.cpk FROM prodplan.capability_of(r.plant_id, c.characteristic_id, from_ts, to_ts) k));
+        EXCEPTION WHEN invalid_parameter_value OR no_data_found THEN
+          NULL;
+        END;
+      END LOOP;
+    END IF;
+    -- The score: weighted mean of the components there are, capped at 50
+    -- when the process is out of control now.
+    w := 0;
+    s := 0;
+    IF r.fpy IS NOT NULL THEN w := w + 0.35; s := s + 0.35 * r.fpy; END IF;
+    IF r.defect_rate IS NOT NULL THEN w := w + 0.25; s := s + 0.25 * (1 - r.defect_rate); END IF;
+    IF cpk IS NOT NULL THEN w := w + 0.25; s := s + 0.25 * greatest(0, least(cpk / 1.33, 1)); END IF;
+    IF points > 0 THEN w := w + 0.15; s := s + 0.15 * (1 - flagged::float8 / points); END IF;
+    plant_id := r.plant_id;
+    group_key := r.group_key;
+    score := CASE WHEN w > 0 THEN 100 * s / w END;
+    IF recent_ooc AND score > 50 THEN score := 50; END IF;
+    first_pass_yield := r.fpy;
+    defect_rate := r.defect_rate;
+    min_cpk := cpk;
+    rule_violation_share := CASE WHEN points > 0 THEN flagged::float8 / points END;
+    out_of_control := recent_ooc;
+    characteristics := n;
+    RETURN NEXT;
+  END LOOP;
+END
+$fn$;
+COMMENT ON FUNCTION prodplan.quality_score(text, timestamptz, timestamptz, text) IS 'A 0-100 quality score per plant and work center or product over [from_ts, to_ts): score = 100 x (0.35 first_pass_yield + 0.25 (1 - defect_rate) + 0.25 min(1, max(0, min_cpk / 1.33)) + 0.15 (1 - rule_violation_share)) / (the weights of the components there are). first_pass_yield and defect_rate as prodplan.first_pass_yield and prodplan.defect_rates (culprit work center, or product); min_cpk the lowest Cpk of the work center''s characteristics (prodplan.capability; products have none); rule_violation_share the share of their chart points out of control (prodplan.spc). Capped at 50 when the process is out of control now: rule 1 or 2 fires in the last 25 points of one of its charts. characteristics counts the charts used.';
+REVOKE ALL ON FUNCTION prodplan.quality_score(text, timestamptz, timestamptz, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION prodplan.quality_score(text, timestamptz, timestamptz, text) TO prodplan_reader;

@@ -4,7 +4,8 @@
 # center, evaluating phase, severity, week), its window, level thresholds and
 # options, and bad arguments; the evaluation-by-culprit heatmap and the
 # Pareto of descriptions; first pass and rolled throughput yields, DPMO and
-# sigma level; then a smoke run on load_demo.
+# sigma level; the quality score and its out-of-control cap; then a smoke run
+# on load_demo.
 set -euo pipefail
 : "${PGHOST:?}" "${PGPORT:?}"
 export PGUSER=${PGUSER:-postgres}
@@ -88,6 +89,25 @@ same "first pass yield overall" "SELECT $fp FROM prodplan.first_pass_yield('over
 same "DPMO with 5 opportunities per order: 4 defects in 20 opportunities, sigma level z(0.8) + 1.5" \
   "SELECT units, defects, opportunities, round(dpmo::numeric), round(sigma_level::numeric, 3) FROM prodplan.dpmo(5)" "4|4|20|200000|2.342"
 
+# Quality score. Characteristic K at work center 30 (limits 0..10): ten
+# individuals alternating 4 and 6 (in control; sigma within 2 / 1.128379,
+# Cpk 5 / (3 sigma) = 0.9403).
+q <<'SQL'
+INSERT INTO prodplan.characteristic (plant_id, characteristic_id, name, unit, work_center_id, lsl, target, usl)
+VALUES ('Q', 'K', 'Gloss', 'GU', '30', 0, 5, 10);
+INSERT INTO prodplan.measurement (plant_id, measurement_id, characteristic_id, measured_at, value)
+SELECT 'Q', 'K' || i, 'K', timestamptz '2026-05-04' + i * interval '1 hour', CASE WHEN i % 2 = 0 THEN 4 ELSE 6 END
+FROM generate_series(1, 10) i;
+SQL
+qs="group_key, round(score::numeric, 2), round(min_cpk::numeric, 4), round(rule_violation_share::numeric, 2), out_of_control, characteristics"
+same "quality score per work center: the documented weights over the components there are" \
+  "SELECT $qs FROM prodplan.quality_score()" "10|33.33|||f|0 20|47.22|||f|0 30|92.68|0.9403|0.00|f|1"
+same "quality score per product (yield and defect rate only)" \
+  "SELECT group_key, round(score::numeric, 2) FROM prodplan.quality_score('product')" "A|20.83 B|0.00"
+q -c "INSERT INTO prodplan.measurement (plant_id, measurement_id, characteristic_id, measured_at, value) VALUES ('Q', 'K99', 'K', '2026-05-05', 30)"
+same "an out-of-control point caps the score at 50" \
+  "SELECT round(score::numeric, 2), out_of_control FROM prodplan.quality_score() WHERE group_key = '30'" "50.00|t"
+
 while IFS='|' read -r call want; do
   err=$(q -c "SELECT count(*) FROM $call" 2>&1 >/dev/null || true)
   if [[ "$err" == *"$want"* ]]; then ok "refused: $call"; else bad "$call: expected an error with '$want', got: $err"; fi
@@ -98,11 +118,14 @@ prodplan.defect_rates('overall', NULL, NULL, '{"high": 1}')|unknown option(s) hi
 prodplan.defect_rates('overall', NULL, NULL, '{"high_rate": "lots"}')|thresholds must be numbers
 prodplan.first_pass_yield('shift')|by must be overall, work_center or product
 prodplan.dpmo(0)|opportunities_per_unit must be above 0
+prodplan.quality_score('shift')|by must be work_center or product
 CASES
 
 q -c "SELECT prodplan.load_demo(0.1, 42)" >/dev/null
 same "load_demo: heatmap and Pareto shares add up to 1" \
   "SELECT abs((SELECT sum(share) FROM prodplan.defect_heatmap(NULL, NULL, 'DEMO')) - 1) < 1e-9 AND abs((SELECT max(cumulative_share) FROM prodplan.defect_pareto(NULL, NULL, 'DEMO')) - 1) < 1e-9" "t"
+same "load_demo: a score in 0..100 for every work center, charts used where it has characteristics" \
+  "SELECT count(*) > 10 AND bool_and(score BETWEEN 0 AND 100) AND bool_or(characteristics > 0) FROM prodplan.quality_score('work_center', NULL, NULL, 'DEMO')" "t"
 same "load_demo: yields within 0..1 and a sigma level" \
   "SELECT (SELECT bool_and(fpy BETWEEN 0 AND 1) FROM prodplan.first_pass_yield('work_center', NULL, NULL, 'DEMO')) AND (SELECT sigma_level > 0 FROM prodplan.dpmo(20, NULL, NULL, 'DEMO'))" "t"
 same "load_demo: every grouping answers, rates within 0..1" \
