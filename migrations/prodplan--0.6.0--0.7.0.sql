@@ -823,11 +823,11 @@ BEGIN
     RAISE EXCEPTION 'prodplan.defect_rates: options must be a JSON object' USING ERRCODE = 'invalid_parameter_value';
   END IF;
   SELECT string_agg(k, ', ' ORDER BY k) INTO bad FROM jsonb_object_keys(options) k
-  WHERE k <> ALL (ARRAY['plant', 'high_rate', 'medium_rate', 'high_severity', 'medium_severity']);
+  WHERE k <> ALL (ARRAY['plant', 'high_rate', 'medium_rate', 'high_severity', 'medium_severity', 'ignore_gates']);
   IF bad IS NOT NULL THEN
     RAISE EXCEPTION 'prodplan.defect_rates: unknown option(s) %', bad
       USING ERRCODE = 'invalid_parameter_value',
-            HINT = 'Options are plant, high_rate (0.3), medium_rate (0.1), high_severity (2.5) and medium_severity (2.0).';
+            HINT = 'Options are plant, high_rate (0.3), medium_rate (0.1), high_severity (2.5), medium_severity (2.0) and ignore_gates.';
   END IF;
   BEGIN
     high_rate := coalesce((options ->> 'high_rate')::float8, 0.3);
@@ -839,6 +839,10 @@ BEGIN
   END;
   IF from_ts > to_ts THEN
     RAISE EXCEPTION 'prodplan.defect_rates: from_ts (%) is after to_ts (%)', from_ts, to_ts USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF by = 'work_center' THEN
+    -- Blaming work centers needs defects that name their culprit operation.
+    PERFORM prodplan.require_feature('culprit_analytics', options ->> 'plant', options);
   END IF;
   RETURN QUERY
   WITH o AS (
@@ -903,7 +907,7 @@ BEGIN
   ORDER BY r.plant_id, CASE WHEN r.orders > 0 THEN r.orders_with::float8 / r.orders END DESC NULLS LAST, r.defects DESC, r.g;
 END
 $fn$;
-COMMENT ON FUNCTION prodplan.defect_rates(text, timestamptz, timestamptz, jsonb) IS 'Defect rates of the orders created in [from_ts, to_ts) (NULL: unbounded), per plant and group (by): overall; product; work_center (the culprit: the work center of the operation a defect is blamed on; the orders are those with an operation there; defects without a known culprit form the group "(unknown)", rated over every order); evaluating_phase (the work center that found the defect; the orders are those with an operation there); severity (1-3; every order of the window); week (ISO week of the order''s creation, e.g. 2026-W48). Per group: orders, orders_with_defects, defect_rate (orders_with_defects / orders), defects, mean_severity, and the reference system''s level: HIGH when the rate > high_rate (0.3) or the mean severity >= high_severity (2.5), MEDIUM when > medium_rate (0.1) or >= medium_severity (2.0), else LOW (thresholds and plant in options). Highest rate first.';
+COMMENT ON FUNCTION prodplan.defect_rates(text, timestamptz, timestamptz, jsonb) IS 'Defect rates of the orders created in [from_ts, to_ts) (NULL: unbounded), per plant and group (by): overall; product; work_center (the culprit: the work center of the operation a defect is blamed on; the orders are those with an operation there; defects without a known culprit form the group "(unknown)", rated over every order); evaluating_phase (the work center that found the defect; the orders are those with an operation there); severity (1-3; every order of the window); week (ISO week of the order''s creation, e.g. 2026-W48). Per group: orders, orders_with_defects, defect_rate (orders_with_defects / orders), defects, mean_severity, and the reference system''s level: HIGH when the rate > high_rate (0.3) or the mean severity >= high_severity (2.5), MEDIUM when > medium_rate (0.1) or >= medium_severity (2.0), else LOW (thresholds and plant in options). by work_center is refused while prodplan.feature_gates has culprit_analytics off (options.ignore_gates overrides). Highest rate first.';
 REVOKE ALL ON FUNCTION prodplan.defect_rates(text, timestamptz, timestamptz, jsonb) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION prodplan.defect_rates(text, timestamptz, timestamptz, jsonb) TO prodplan_reader;
 
@@ -1182,3 +1186,206 @@ $fn$;
 COMMENT ON FUNCTION prodplan.quality_score(text, timestamptz, timestamptz, text) IS 'A 0-100 quality score per plant and work center or product over [from_ts, to_ts): score = 100 x (0.35 first_pass_yield + 0.25 (1 - defect_rate) + 0.25 min(1, max(0, min_cpk / 1.33)) + 0.15 (1 - rule_violation_share)) / (the weights of the components there are). first_pass_yield and defect_rate as prodplan.first_pass_yield and prodplan.defect_rates (culprit work center, or product); min_cpk the lowest Cpk of the work center''s characteristics (prodplan.capability; products have none); rule_violation_share the share of their chart points out of control (prodplan.spc). Capped at 50 when the process is out of control now: rule 1 or 2 fires in the last 25 points of one of its charts. characteristics counts the charts used.';
 REVOKE ALL ON FUNCTION prodplan.quality_score(text, timestamptz, timestamptz, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION prodplan.quality_score(text, timestamptz, timestamptz, text) TO prodplan_reader;
+
+-- ---------------------------------------------------------------------------
+-- Data quality and feature gates (issue 7).
+-- ---------------------------------------------------------------------------
+CREATE SEQUENCE prodplan.data_quality_run_seq;
+COMMENT ON SEQUENCE prodplan.data_quality_run_seq IS 'Run numbers of prodplan.data_quality.';
+CREATE TABLE prodplan.data_quality_results (
+  run_id      bigint NOT NULL,
+  checked_at  timestamptz NOT NULL DEFAULT now(),
+  plant_id    text NOT NULL,
+  entity      text NOT NULL,
+  check_name  text NOT NULL,
+  dimension   text NOT NULL CHECK (dimension IN ('completeness', 'uniqueness', 'validity', 'consistency', 'referential',
+                                                 'freshness', 'volume', 'all')),
+  failed      bigint NOT NULL,
+  total       bigint NOT NULL,
+  score       float8,
+  detail      text,
+  PRIMARY KEY (run_id, plant_id, entity, check_name)
+);
+COMMENT ON TABLE prodplan.data_quality_results IS 'Every result of prodplan.data_quality, kept with its run: the history of the data''s quality, and what prodplan.feature_gates reads (the latest run per plant and check).';
+COMMENT ON COLUMN prodplan.data_quality_results.score IS '1 - failed / total (NULL when there is nothing to check); for the entity row (check_name ''(entity)''), the mean of its checks'' scores.';
+CREATE INDEX data_quality_results_latest_idx ON prodplan.data_quality_results (plant_id, entity, check_name, run_id DESC);
+GRANT SELECT ON prodplan.data_quality_results TO prodplan_reader;
+GRANT INSERT ON prodplan.data_quality_results TO prodplan_planner;
+GRANT USAGE ON SEQUENCE prodplan.data_quality_run_seq TO prodplan_planner;
+
+CREATE FUNCTION prodplan.data_quality(entity text DEFAULT NULL, plant text DEFAULT NULL, freshness_hours float8 DEFAULT 168)
+RETURNS TABLE (plant_id text, entity_name text, check_name text, dimension text, failed bigint, total bigint, score float8, detail text)
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+#variable_conflict use_column
+DECLARE
+  run bigint := nextval('prodplan.data_quality_run_seq');
+  c record;
+  entities text[] := ARRAY['production_order', 'operation', 'operation_assignment', 'defect', 'product', 'employee'];
+BEGIN
+  IF entity IS NOT NULL AND entity <> ALL (entities) THEN
+    RAISE EXCEPTION 'prodplan.data_quality: entity must be one of %, got %', array_to_string(entities, ', '), entity
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  -- Each check: per plant, failed and total rows. Written as set-based SQL
+  -- over the canonical tables (one pass each).
+  FOR c IN SELECT * FROM (VALUES
+    ('production_order', 'product_reference', 'referential', 'orders whose product is in prodplan.product',
+     $q$SELECT o.plant_id, count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM prodplan.product p WHERE p.plant_id = o.plant_id AND p.product_id = o.product_id)), count(*) FROM prodplan.production_order o GROUP BY 1$q$),
+    ('production_order', 'due_date', 'completeness', 'orders with a due date',
+     $q$SELECT o.plant_id, count(*) FILTER (WHERE o.due_at IS NULL), count(*) FROM prodplan.production_order o GROUP BY 1$q$),
+    ('production_order', 'finished_after_operations', 'consistency', 'finished orders not finished before their last operation ended',
+     $q$SELECT o.plant_id, count(*) FILTER (WHERE o.finished_at < x.last_end), count(*) FROM prodplan.production_order o
+        JOIN (SELECT op.plant_id, op.order_id, max(op.ended_at) AS last_end FROM prodplan.operation op WHERE op.ended_at IS NOT NULL GROUP BY 1, 2) x
+          ON x.plant_id = o.plant_id AND x.order_id = o.order_id WHERE o.finished_at IS NOT NULL GROUP BY 1$q$),
+    ('operation', 'order_reference', 'referential', 'operations whose order is in prodplan.production_order',
+     $q$SELECT op.plant_id, count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM prodplan.production_order o WHERE o.plant_id = op.plant_id AND o.order_id = op.order_id)), count(*) FROM prodplan.operation op GROUP BY 1$q$),
+    ('operation', 'start_recorded', 'completeness', 'ended operations with a start',
+     $q$SELECT op.plant_id, count(*) FILTER (WHERE op.started_at IS NULL), count(*) FROM prodplan.operation op WHERE op.ended_at IS NOT NULL GROUP BY 1$q$),
+    ('operation', 'duration_plausible', 'validity', 'ended operations lasting more than 0 and at most 30 days',
+     $q$SELECT op.plant_id, count(*) FILTER (WHERE op.ended_at - op.started_at > interval '30 days' OR op.ended_at = op.started_at), count(*) FROM prodplan.operation op WHERE op.ended_at IS NOT NULL AND op.started_at IS NOT NULL GROUP BY 1$q$),
+    ('operation', 'rework_after_first_pass', 'consistency', 'rework passes with an earlier first pass of the same order at the same work center',
+     $q$SELECT r.plant_id, count(*) FILTER (WHERE f.first_start IS NULL OR f.first_start > r.started_at), count(*) FROM prodplan.operation r LEFT JOIN (SELECT x.plant_id, x.order_id, x.work_center_id, min(x.started_at) AS first_start FROM prodplan.operation x WHERE NOT x.is_rework GROUP BY 1, 2, 3) f ON f.plant_id = r.plant_id AND f.order_id = r.order_id AND f.work_center_id = r.work_center_id WHERE r.is_rework GROUP BY 1$q$),
+    ('operation', 'one_first_pass', 'uniqueness', 'first passes not repeated (same order, work center and sequence)',
+     $q$SELECT x.plant_id, coalesce(sum(x.n - 1), 0)::bigint, coalesce(sum(x.n), 0)::bigint FROM (SELECT op.plant_id, count(*) AS n FROM prodplan.operation op WHERE NOT op.is_rework GROUP BY op.plant_id, op.order_id, op.work_center_id, op.sequence) x GROUP BY 1$q$),
+    ('operation_assignment', 'operation_reference', 'referential', 'assignments whose operation is in prodplan.operation',
+     $q$SELECT a.plant_id, count(*) FILTER (WHERE op.operation_id IS NULL), count(*) FROM prodplan.operation_assignment a LEFT JOIN (SELECT DISTINCT x.plant_id, x.operation_id FROM prodplan.operation x) op ON op.plant_id = a.plant_id AND op.operation_id = a.operation_id GROUP BY 1$q$),
+    ('operation_assignment', 'employee_reference', 'referential', 'assignments whose employee is in prodplan.employee',
+     $q$SELECT a.plant_id, count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM prodplan.employee e WHERE e.plant_id = a.plant_id AND e.employee_id = a.employee_id)), count(*) FROM prodplan.operation_assignment a GROUP BY 1$q$),
+    ('defect', 'order_reference', 'referential', 'defects whose order is in prodplan.production_order',
+     $q$SELECT d.plant_id, count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM prodplan.production_order o WHERE o.plant_id = d.plant_id AND o.order_id = d.order_id)), count(*) FROM prodplan.defect d GROUP BY 1$q$),
+    ('defect', 'culprit_operation_reference', 'referential', 'defects whose culprit operation is in prodplan.operation (a defect without culprit fails)',
+     $q$SELECT d.plant_id, count(*) FILTER (WHERE op.operation_id IS NULL), count(*) FROM prodplan.defect d LEFT JOIN (SELECT DISTINCT x.plant_id, x.operation_id FROM prodplan.operation x) op ON op.plant_id = d.plant_id AND op.operation_id = d.culprit_operation_id GROUP BY 1$q$),
+    ('defect', 'evaluation_operation_reference', 'referential', 'defects whose evaluating operation is in prodplan.operation',
+     $q$SELECT d.plant_id, count(*) FILTER (WHERE op.operation_id IS NULL), count(*) FROM prodplan.defect d LEFT JOIN (SELECT DISTINCT x.plant_id, x.operation_id FROM prodplan.operation x) op ON op.plant_id = d.plant_id AND op.operation_id = d.evaluation_operation_id GROUP BY 1$q$),
+    ('product', 'family', 'completeness', 'products with a family',
+     $q$SELECT p.plant_id, count(*) FILTER (WHERE p.family IS NULL OR p.family = ''), count(*) FROM prodplan.product p GROUP BY 1$q$),
+    ('employee', 'hire_date', 'completeness', 'employees with a hire date',
+     $q$SELECT e.plant_id, count(*) FILTER (WHERE e.hired_at IS NULL), count(*) FROM prodplan.employee e GROUP BY 1$q$)
+  ) v(ent, chk, dim, what, sql)
+  WHERE data_quality.entity IS NULL OR v.ent = data_quality.entity
+  LOOP
+    EXECUTE format('INSERT INTO prodplan.data_quality_results (run_id, plant_id, entity, check_name, dimension, failed, total, score, detail) '
+                   'SELECT %s, x.plant_id, %L, %L, %L, x.failed, x.total, CASE WHEN x.total > 0 THEN 1 - x.failed::float8 / x.total END, %L '
+                   'FROM (%s) x(plant_id, failed, total) WHERE %L IS NULL OR x.plant_id = %L',
+                   run, c.ent, c.chk, c.dim, c.what, c.sql, plant, plant);
+  END LOOP;
+  -- Freshness: the newest event of the entities that record events.
+  INSERT INTO prodplan.data_quality_results (run_id, plant_id, entity, check_name, dimension, failed, total, score, detail)
+  SELECT run, f.plant_id, f.ent, 'freshness', 'freshness', (f.newest < now() - make_interval(secs => freshness_hours * 3600))::int, 1,
+         CASE WHEN f.newest < now() - make_interval(secs => freshness_hours * 3600) THEN 0 ELSE 1 END,
+         format('newest %s, %s hours before now (limit %s)', f.newest, round((extract(epoch FROM now() - f.newest) / 3600)::numeric, 1), freshness_hours)
+  FROM (SELECT o.plant_id, 'production_order' AS ent, max(o.created_at) AS newest FROM prodplan.production_order o GROUP BY 1
+        UNION ALL SELECT op.plant_id, 'operation', max(coalesce(op.ended_at, op.started_at)) FROM prodplan.operation op GROUP BY 1
+        UNION ALL SELECT d.plant_id, 'defect', max(d.detected_at) FROM prodplan.defect d GROUP BY 1) f
+  WHERE (data_quality.entity IS NULL OR f.ent = data_quality.entity) AND (plant IS NULL OR f.plant_id = plant);
+  -- Volume: rows now against the previous run's (a change of more than half fails).
+  INSERT INTO prodplan.data_quality_results (run_id, plant_id, entity, check_name, dimension, failed, total, score, detail)
+  SELECT run, n.plant_id, n.entity, 'volume', 'volume',
+         CASE WHEN prev.total IS NOT NULL AND (n.total < 0.5 * prev.total OR n.total > 1.5 * prev.total) THEN 1 ELSE 0 END, 1,
+         CASE WHEN prev.total IS NOT NULL AND (n.total < 0.5 * prev.total OR n.total > 1.5 * prev.total) THEN 0 ELSE 1 END,
+         CASE WHEN prev.total IS NULL THEN format('%s rows (no earlier run)', n.total)
+              ELSE format('%s rows, %s in run %s', n.total, prev.total, prev.run_id) END
+  FROM (SELECT r.plant_id, r.entity, max(r.total) AS total FROM prodplan.data_quality_results r
+        WHERE r.run_id = run AND r.dimension IN ('referential', 'completeness') GROUP BY 1, 2) n
+  LEFT JOIN LATERAL (SELECT p.run_id, max(p.total) AS total FROM prodplan.data_quality_results p
+                     WHERE p.plant_id = n.plant_id AND p.entity = n.entity AND p.run_id < run
+                       AND p.dimension IN ('referential', 'completeness')
+                     GROUP BY p.run_id ORDER BY p.run_id DESC LIMIT 1) prev ON true;
+  -- One row per entity: its checks' mean score.
+  INSERT INTO prodplan.data_quality_results (run_id, plant_id, entity, check_name, dimension, failed, total, score, detail)
+  SELECT run, r.plant_id, r.entity, '(entity)', 'all', sum(r.failed), sum(r.total), avg(r.score),
+         format('%s checks', count(*))
+  FROM prodplan.data_quality_results r WHERE r.run_id = run GROUP BY r.plant_id, r.entity;
+  RETURN QUERY
+  SELECT r.plant_id, r.entity, r.check_name, r.dimension, r.failed, r.total, r.score, r.detail
+  FROM prodplan.data_quality_results r WHERE r.run_id = run
+  ORDER BY r.plant_id, r.entity, r.check_name = '(entity)' DESC, r.score NULLS LAST, r.check_name;
+END
+$fn$;
+COMMENT ON FUNCTION prodplan.data_quality(text, text, float8) IS 'Measures the data''s quality per plant and entity (production_order, operation, operation_assignment, defect, product, employee; entity NULL: all) and keeps the results in prodplan.data_quality_results: completeness (due dates, starts of ended operations, product families, hire dates), uniqueness (first passes not repeated), validity (operations lasting more than 0 and at most 30 days), consistency (orders finished before their last operation ended, rework without an earlier first pass), referential integrity (match rates: order to product, operation to order, assignment to operation and to employee, defect to order, to its culprit and evaluating operations), freshness (the newest event against now, limit freshness_hours) and volume (rows against the previous run: a change of more than half fails). Per check: failed and total rows and score = 1 - failed / total; per entity (check ''(entity)''): the mean score. entity_name is the entity checked. Worst first.';
+
+CREATE VIEW prodplan.feature_gates AS
+WITH latest AS (
+  SELECT DISTINCT ON (r.plant_id, r.entity, r.check_name) r.plant_id, r.entity, r.check_name, r.score, r.failed, r.total, r.checked_at
+  FROM prodplan.data_quality_results r
+  ORDER BY r.plant_id, r.entity, r.check_name, r.run_id DESC
+), gates (feature, entity, check_name, threshold, needs) AS (VALUES
+  ('per_employee_kpis', 'operation_assignment', 'operation_reference', 0.9::float8, 'assignment-to-operation match'),
+  ('culprit_analytics', 'defect', 'culprit_operation_reference', 0.8::float8, 'defect-to-culprit-operation match'),
+  ('product_analytics', 'production_order', 'product_reference', 0.7::float8, 'order-to-product match')
+)
+SELECT p.plant_id, g.feature, l.score >= g.threshold AS supported, l.score AS measured_value, g.threshold,
+       CASE WHEN l.score IS NULL THEN format('%s not measured yet: run prodplan.data_quality()', g.needs)
+            WHEN l.score >= g.threshold THEN format('%s is %s%% (at least %s%% needed)', g.needs, round((100 * l.score)::numeric, 1), round((100 * g.threshold)::numeric))
+            ELSE format('not supported by data: %s is %s%%, below the %s%% it needs', g.needs, round((100 * l.score)::numeric, 1), round((100 * g.threshold)::numeric)) END AS reason,
+       l.checked_at
+FROM prodplan.plant p CROSS JOIN gates g
+LEFT JOIN latest l ON l.plant_id = p.plant_id AND l.entity = g.entity AND l.check_name = g.check_name;
+COMMENT ON VIEW prodplan.feature_gates IS 'Which features the data supports, per plant, from the latest prodplan.data_quality run: per_employee_kpis needs an assignment-to-operation match of at least 90%, culprit_analytics a defect-to-culprit-operation match of at least 80%, product_analytics an order-to-product match of at least 70%. supported is NULL until data_quality has run; reason says what was measured against what. Functions of a feature that is off refuse with that reason unless their options say ignore_gates (prodplan.require_feature).';
+GRANT SELECT ON prodplan.feature_gates TO prodplan_reader;
+
+CREATE FUNCTION prodplan.require_feature(feature text, plant text, options jsonb DEFAULT '{}')
+RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+  g record;
+BEGIN
+  IF coalesce((options ->> 'ignore_gates')::boolean, false) THEN
+    RETURN;
+  END IF;
+  FOR g IN SELECT * FROM prodplan.feature_gates f
+           WHERE f.feature = require_feature.feature AND (plant IS NULL OR f.plant_id = plant) AND f.supported = false LOOP
+    RAISE EXCEPTION 'feature % is gated off for plant %: %', g.feature, g.plant_id, g.reason
+      USING ERRCODE = 'feature_not_supported',
+            HINT = 'See prodplan.feature_gates and prodplan.data_quality(); options {"ignore_gates": true} overrides the gate.';
+  END LOOP;
+END
+$fn$;
+COMMENT ON FUNCTION prodplan.require_feature(text, text, jsonb) IS 'Raises feature_not_supported naming the gate and the measured rate when the feature is gated off for the plant (NULL: any plant) in prodplan.feature_gates, unless options.ignore_gates is true. A gate not measured yet lets the call through.';
+REVOKE ALL ON FUNCTION prodplan.data_quality(text, text, float8), prodplan.require_feature(text, text, jsonb) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION prodplan.data_quality(text, text, float8) TO prodplan_planner;
+GRANT EXECUTE ON FUNCTION prodplan.require_feature(text, text, jsonb) TO prodplan_reader;
+INSERT INTO prodplan.jobs (name, schedule, command, is_builtin)
+VALUES ('prodplan.data quality', '23 4 * * *', 'SELECT count(*) FROM prodplan.data_quality()', true);
+
+-- The quality results are measurements of the data, not part of it.
+CREATE OR REPLACE FUNCTION prodplan.content_checksum(plant text DEFAULT NULL)
+RETURNS TABLE (table_name text, row_count bigint, checksum text)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+  t record;
+BEGIN
+  -- Every ordinary or partitioned table of the schema with a plant_id column,
+  -- except partitions (counted through the parent). Rows are rendered as text
+  -- and sorted, so the checksum depends on contents only, never on physical
+  -- order or partition layout.
+  FOR t IN
+    SELECT c.relname
+    FROM pg_catalog.pg_class c
+    WHERE c.relnamespace = 'prodplan'::regnamespace
+      AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+      AND EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
+                  WHERE a.attrelid = c.oid AND a.attname = 'plant_id' AND NOT a.attisdropped)
+      -- Runs and plans record what was done (ids, times), not the plant's data.
+      AND c.relname NOT IN ('ingest_runs', 'plans', 'released_slots', 'resource_slot_axis')
+      -- Aggregates, their invalidation log and KPI snapshots are derived from the data.
+      AND c.relname NOT LIKE 'agg\_%' AND c.relname NOT IN ('aggregate_invalidation', 'kpi_snapshots')
+      -- Measurements of the data's quality are about the data, not part of it.
+      AND c.relname <> 'data_quality_results'
+    ORDER BY c.relname
+  LOOP
+    table_name := t.relname;
+    EXECUTE format(
+      'SELECT count(*), coalesce(md5(string_agg(r::text, E''\n'' ORDER BY r::text)), md5('''')) '
+      'FROM prodplan.%I r WHERE $1 IS NULL OR r.plant_id = $1', t.relname)
+      INTO row_count, checksum USING plant;
+    RETURN NEXT;
+  END LOOP;
+END
+$fn$;
