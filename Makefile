@@ -25,6 +25,8 @@ WARN_CXX   = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
 PG_CXXFLAGS += -std=c++20 -Isrc -fvisibility=hidden $(WARN_CXX) $(if $(WERROR),-Werror) \
                '-DPGDLLEXPORT=__attribute__((visibility("default")))'
 PG_CPPFLAGS += -Isrc
+# Eigen (header-only) as a system include: its own warnings are not ours.
+PG_CPPFLAGS += $(patsubst -I%,-isystem %,$(shell pkg-config --cflags eigen3 2>/dev/null || echo -I/usr/include/eigen3))
 # Header dependencies (PGXS tracks them only when PostgreSQL was built with
 # --enable-depend, which Debian's is not): a changed core struct must rebuild
 # every object that includes it, or old and new layouts meet at run time.

@@ -1,0 +1,42 @@
+// L2-regularised logistic regression fitted by iteratively reweighted least
+// squares (Newton's method on the penalised log-likelihood), with the same
+// objective as scikit-learn's LogisticRegression(penalty="l2", C=c):
+//     minimise  sum_i log(1 + exp(-s_i (x_i . w + b))) + |w|^2 / (2 c)
+// with s_i = +-1 and the intercept b not penalised. Each Newton step solves
+// (X' W X + I / c) d = gradient with an LDLT factorisation (Eigen); the
+// objective is strictly convex, so the steps converge quadratically from
+// zero; a step that would increase the objective is halved.
+#pragma once
+#include "core/common/core_only.h"
+
+#include "core/common/cancel.h"
+
+#include <Eigen/Dense>
+
+namespace pp::learn {
+
+struct LogisticOptions {
+  double c = 1.0;             // inverse regularisation strength (> 0), as scikit-learn's C
+  bool fit_intercept = true;
+  int max_iterations = 100;
+  double tolerance = 1e-10;   // stop when the largest step component is below it
+  const CancelToken* cancel = nullptr;  // polled once per iteration
+};
+
+struct LogisticModel {
+  Eigen::VectorXd coefficients;  // one per column of X
+  double intercept = 0;
+  int iterations = 0;
+  bool converged = false;
+  double objective = 0;          // the penalised negative log-likelihood at the solution
+
+  // P(y = 1 | x) for each row of X.
+  Eigen::VectorXd predict(const Eigen::MatrixXd& x) const;
+};
+
+// x: n rows of p features; y: n labels, 0 or 1. Throws pp::Error
+// (InvalidParameter) for mismatched sizes, labels other than 0/1, c <= 0,
+// or no rows.
+LogisticModel fit_logistic(const Eigen::MatrixXd& x, const Eigen::VectorXd& y, const LogisticOptions& options);
+
+}  // namespace pp::learn
