@@ -1389,3 +1389,5 @@ BEGIN
   END LOOP;
 END
 $fn$;
+COMMENT ON FUNCTION prodplan.content_checksum(text) IS
+  'Row count and an md5 over the sorted text of every row, per canonical table (optionally of one plant): two databases with equal results hold the same data. Used to reconcile loads and to test determinism. Leaves out what is derived or records what was done: ingestion runs, plans and their slots, aggregates, KPI snapshots and data-quality results.';
