@@ -3,6 +3,30 @@
 \echo Use "ALTER EXTENSION prodplan UPDATE TO '0.7.0'" to load this file. \quit
 
 -- ---------------------------------------------------------------------------
+-- The options check every function with an options object shares.
+-- ---------------------------------------------------------------------------
+CREATE FUNCTION prodplan.check_options(who text, options jsonb, allowed text[], hint text)
+RETURNS void
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+  bad text;
+BEGIN
+  IF options IS NULL OR jsonb_typeof(options) <> 'object' THEN
+    RAISE EXCEPTION '%: options must be a JSON object', who USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  SELECT string_agg(k, ', ' ORDER BY k) INTO bad FROM jsonb_object_keys(options) k WHERE k <> ALL (allowed);
+  IF bad IS NOT NULL THEN
+    RAISE EXCEPTION '%: unknown option(s) %', who, bad USING ERRCODE = 'invalid_parameter_value', HINT = hint;
+  END IF;
+END
+$fn$;
+COMMENT ON FUNCTION prodplan.check_options(text, jsonb, text[], text) IS 'Raises invalid_parameter_value, naming the function who, when options is not a JSON object or has keys outside allowed (hint lists them).';
+REVOKE ALL ON FUNCTION prodplan.check_options(text, jsonb, text[], text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION prodplan.check_options(text, jsonb, text[], text) TO prodplan_reader;
+
+-- ---------------------------------------------------------------------------
 -- Simulations and their per-order results.
 -- ---------------------------------------------------------------------------
 ALTER TABLE prodplan.plans ADD COLUMN risk jsonb;
@@ -131,7 +155,6 @@ SET search_path = pg_catalog, pg_temp
 AS $fn$
 #variable_conflict use_column
 DECLARE
-  bad text;
   sim bigint;
 BEGIN
   IF plan_id IS NULL OR replications IS NULL THEN
@@ -141,16 +164,8 @@ BEGIN
     RAISE EXCEPTION 'prodplan.simulate: replications must be between 1 and 100000, got %', replications
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  IF options IS NULL OR jsonb_typeof(options) <> 'object' THEN
-    RAISE EXCEPTION 'prodplan.simulate: options must be a JSON object' USING ERRCODE = 'invalid_parameter_value';
-  END IF;
-  SELECT string_agg(k, ', ' ORDER BY k) INTO bad FROM jsonb_object_keys(options) k
-  WHERE k <> ALL (ARRAY['seed', 'durations', 'breakdowns', 'early_start', 'min_samples', 'history_days']);
-  IF bad IS NOT NULL THEN
-    RAISE EXCEPTION 'prodplan.simulate: unknown option(s) %', bad
-      USING ERRCODE = 'invalid_parameter_value',
-            HINT = 'Options are seed (integer, default 1), durations (empirical, lognormal or none), breakdowns (true/false), early_start (true/false), min_samples (default 5) and history_days (default 365, 0: all).';
-  END IF;
+  PERFORM prodplan.check_options('prodplan.simulate', options, ARRAY['seed', 'durations', 'breakdowns', 'early_start', 'min_samples', 'history_days'],
+    'Options are seed (integer, default 1), durations (empirical, lognormal or none), breakdowns (true/false), early_start (true/false), min_samples (default 5) and history_days (default 365, 0: all).');
   IF options ? 'seed' AND (jsonb_typeof(options -> 'seed') <> 'number' OR (options ->> 'seed') !~ '^-?[0-9]{1,18}$') THEN
     RAISE EXCEPTION 'prodplan.simulate: seed must be an integer, got %', options -> 'seed' USING ERRCODE = 'invalid_parameter_value';
   END IF;
@@ -304,7 +319,6 @@ SET search_path = pg_catalog, pg_temp
 AS $fn$
 #variable_conflict use_column
 DECLARE
-  bad text;
   plant text;
   base bigint;
   scenario bigint;
@@ -318,16 +332,8 @@ BEGIN
   IF NOT (quantity > 0) THEN
     RAISE EXCEPTION 'prodplan.quote_due_date: quantity must be above 0, got %', quantity USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  IF options IS NULL OR jsonb_typeof(options) <> 'object' THEN
-    RAISE EXCEPTION 'prodplan.quote_due_date: options must be a JSON object' USING ERRCODE = 'invalid_parameter_value';
-  END IF;
-  SELECT string_agg(k, ', ' ORDER BY k) INTO bad FROM jsonb_object_keys(options) k
-  WHERE k <> ALL (ARRAY['plant', 'due', 'priority', 'replications', 'seed', 'durations', 'breakdowns', 'time_limit_ms']);
-  IF bad IS NOT NULL THEN
-    RAISE EXCEPTION 'prodplan.quote_due_date: unknown option(s) %', bad
-      USING ERRCODE = 'invalid_parameter_value',
-            HINT = 'Options are plant, due (a wanted date: the order is planned against it), priority (default 1), replications (default 500), seed, durations, breakdowns and time_limit_ms.';
-  END IF;
+  PERFORM prodplan.check_options('prodplan.quote_due_date', options, ARRAY['plant', 'due', 'priority', 'replications', 'seed', 'durations', 'breakdowns', 'time_limit_ms'],
+    'Options are plant, due (a wanted date: the order is planned against it), priority (default 1), replications (default 500), seed, durations, breakdowns and time_limit_ms.');
   plant := options ->> 'plant';
   IF plant IS NULL THEN
     IF (SELECT count(*) FROM prodplan.plant) <> 1 THEN
@@ -659,18 +665,9 @@ LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
-  bad text;
 BEGIN
-  IF options IS NULL OR jsonb_typeof(options) <> 'object' THEN
-    RAISE EXCEPTION 'prodplan.spc: options must be a JSON object' USING ERRCODE = 'invalid_parameter_value';
-  END IF;
-  SELECT string_agg(k, ', ' ORDER BY k) INTO bad FROM jsonb_object_keys(options) k
-  WHERE k <> ALL (ARRAY['plant', 'chart', 'subgroup_size', 'baseline_subgroups', 'baseline_to', 'from', 'to']);
-  IF bad IS NOT NULL THEN
-    RAISE EXCEPTION 'prodplan.spc: unknown option(s) %', bad
-      USING ERRCODE = 'invalid_parameter_value',
-            HINT = 'Options are plant, chart (xbar_r, xbar_s, i_mr, p, np, c, u), subgroup_size, baseline_subgroups, baseline_to, from and to.';
-  END IF;
+  PERFORM prodplan.check_options('prodplan.spc', options, ARRAY['plant', 'chart', 'subgroup_size', 'baseline_subgroups', 'baseline_to', 'from', 'to'],
+    'Options are plant, chart (xbar_r, xbar_s, i_mr, p, np, c, u), subgroup_size, baseline_subgroups, baseline_to, from and to.');
   IF options ? 'chart' AND coalesce(options ->> 'chart', '') NOT IN ('xbar_r', 'xbar_s', 'i_mr', 'p', 'np', 'c', 'u') THEN
     RAISE EXCEPTION 'prodplan.spc: chart must be xbar_r, xbar_s, i_mr, p, np, c or u, got %', options -> 'chart'
       USING ERRCODE = 'invalid_parameter_value';
@@ -809,7 +806,6 @@ SET search_path = pg_catalog, pg_temp
 AS $fn$
 #variable_conflict use_column
 DECLARE
-  bad text;
   high_rate float8;
   medium_rate float8;
   high_severity float8;
@@ -819,16 +815,8 @@ BEGIN
     RAISE EXCEPTION 'prodplan.defect_rates: by must be overall, product, work_center, evaluating_phase, severity or week, got %',
                     coalesce(by, 'NULL') USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  IF options IS NULL OR jsonb_typeof(options) <> 'object' THEN
-    RAISE EXCEPTION 'prodplan.defect_rates: options must be a JSON object' USING ERRCODE = 'invalid_parameter_value';
-  END IF;
-  SELECT string_agg(k, ', ' ORDER BY k) INTO bad FROM jsonb_object_keys(options) k
-  WHERE k <> ALL (ARRAY['plant', 'high_rate', 'medium_rate', 'high_severity', 'medium_severity', 'ignore_gates']);
-  IF bad IS NOT NULL THEN
-    RAISE EXCEPTION 'prodplan.defect_rates: unknown option(s) %', bad
-      USING ERRCODE = 'invalid_parameter_value',
-            HINT = 'Options are plant, high_rate (0.3), medium_rate (0.1), high_severity (2.5), medium_severity (2.0) and ignore_gates.';
-  END IF;
+  PERFORM prodplan.check_options('prodplan.defect_rates', options, ARRAY['plant', 'high_rate', 'medium_rate', 'high_severity', 'medium_severity', 'ignore_gates'],
+    'Options are plant, high_rate (0.3), medium_rate (0.1), high_severity (2.5), medium_severity (2.0) and ignore_gates.');
   BEGIN
     high_rate := coalesce((options ->> 'high_rate')::float8, 0.3);
     medium_rate := coalesce((options ->> 'medium_rate')::float8, 0.1);

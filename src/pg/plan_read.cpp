@@ -47,13 +47,14 @@ void read_plan_rows(const char* who, std::uintptr_t plant, std::int64_t plan_sta
     rows->standard_times = fetch_text_table(who,
         "SELECT product_id, work_center_id, seconds, source FROM prodplan.plan_standard_times WHERE plan_id = $1",
         1, tp, vp);
-  } else
-  rows->standard_times = fetch_text_table(who,
-      "SELECT product_id, work_center_id, round(minutes * 60)::bigint, source FROM prodplan.standard_times($1, 5, "
-      "(SELECT array_agg(DISTINCT x.product_id) FROM (SELECT product_id FROM prodplan.production_order WHERE plant_id = $1 "
-      "AND finished_at IS NULL AND created_at < to_timestamp($3) UNION ALL "
-      "SELECT r.product_id FROM jsonb_to_recordset($5) AS r(product_id text)) x)) WHERE minutes > 0",
-      5, t5, v5);
+  } else {
+    rows->standard_times = fetch_text_table(who,
+        "SELECT product_id, work_center_id, round(minutes * 60)::bigint, source FROM prodplan.standard_times($1, 5, "
+        "(SELECT array_agg(DISTINCT x.product_id) FROM (SELECT product_id FROM prodplan.production_order WHERE plant_id = $1 "
+        "AND finished_at IS NULL AND created_at < to_timestamp($3) UNION ALL "
+        "SELECT r.product_id FROM jsonb_to_recordset($5) AS r(product_id text)) x)) WHERE minutes > 0",
+        5, t5, v5);
+  }
   rows->frozen = fetch_text_table(who,
       "SELECT po.order_id, po.operation, po.work_center_id, po.unit, extract(epoch FROM po.start_at)::bigint, "
       "extract(epoch FROM po.end_at)::bigint FROM prodplan.planned_operations po JOIN prodplan.plans p "

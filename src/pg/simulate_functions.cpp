@@ -22,17 +22,15 @@
 #include "pg/plan_resources.h"
 #include "pg/spi_text.h"
 
-#include <cmath>
 #include <cstdlib>
 #include <string>
-#include <string_view>
+#include <vector>
 
 #include "pg/pg_includes.h"
 #include "pg/spi_scan.h"
 
 extern "C" {
 #include "utils/array.h"
-#include "utils/json.h"
 PGDLLEXPORT Datum prodplan_simulate_plan(PG_FUNCTION_ARGS);
 PG_FUNCTION_INFO_V1(prodplan_simulate_plan);
 }

@@ -14,8 +14,6 @@
 #include "pg/boundary.h"
 #include "pg/spi_text.h"
 
-#include <cmath>
-#include <cstdlib>
 #include <string>
 #include <vector>
 
