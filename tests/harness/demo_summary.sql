@@ -58,3 +58,16 @@ SELECT round((risk ->> 'planned_on_time')::numeric, 3) AS planned_on_time,
 FROM prodplan.plans WHERE plan_id = :plan_id;
 SELECT order_id, due_at, eta, round(slack_hours::numeric, 1) AS slack_h, round(p_late::numeric, 2) AS p_late, reason
 FROM prodplan.risk_queue() LIMIT 5;
+\echo '== Quality: SELECT prodplan.train_defect_risk(), then prodplan.defect_risk(order_id) =='
+SELECT prodplan.train_defect_risk() AS model_id \gset
+SELECT model_id, deployed, train_rows, test_rows,
+       round((metrics -> 'operations' -> 'model' ->> 'pr_auc')::numeric, 3) AS pr_auc,
+       round((metrics -> 'operations' -> 'fallback' ->> 'pr_auc')::numeric, 3) AS fallback_pr_auc,
+       round((metrics -> 'operations' -> 'model' ->> 'roc_auc')::numeric, 3) AS roc_auc, round(seconds::numeric, 1) AS seconds
+FROM prodplan.models WHERE model_id = :model_id;
+SELECT term, level, round(odds_ratio::numeric, 2) AS odds_ratio FROM prodplan.model_terms
+WHERE model_id = :model_id AND term IN ('crew_tenure', 'shift') AND NOT baseline ORDER BY odds_ratio DESC LIMIT 4;
+SELECT o.order_id, r.level, round(r.probability::numeric, 3) AS p_defect, r.riskiest_work_center_id AS riskiest_wc,
+       round(r.riskiest_probability::numeric, 3) AS p_riskiest, r.source
+FROM (SELECT order_id FROM prodplan.production_order WHERE plant_id = 'DEMO' AND finished_at IS NULL ORDER BY created_at LIMIT 5) o,
+     LATERAL prodplan.defect_risk(o.order_id) r;

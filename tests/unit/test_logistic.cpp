@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdint>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -109,4 +110,39 @@ TEST(LogisticRegression, BadInputAndCancel) {
   const pp::CancelToken cancel([] { return true; });
   o.cancel = &cancel;
   EXPECT_THROW(pp::learn::fit_logistic(x, y, o), pp::Cancelled);
+}
+
+TEST(LogisticRegression, SparseRowsFitTheSameModelAsTheDenseMatrix) {
+  // One-hot columns plus a numeric one, as the defect-risk design.
+  std::uint64_t st = 7;
+  auto uniform = [&] {
+    st = st * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<double>(st >> 11) / 9007199254740992.0;
+  };
+  const int n = 3000, p = 7;
+  Eigen::MatrixXd x = Eigen::MatrixXd::Zero(n, p);
+  Eigen::VectorXd y(n);
+  pp::learn::SparseRows sx;
+  sx.cols = p;
+  for (int i = 0; i < n; ++i) {
+    const int level = static_cast<int>(uniform() * 4);  // level 0 is the baseline
+    if (level > 0) x(i, level - 1) = 1;
+    if (uniform() < 0.5) x(i, 3) = 1;
+    x(i, 4) = uniform() * 2 - 1;
+    x(i, 5) = uniform() < 0.1 ? 1 : 0;
+    const double z = -1 + 0.8 * x(i, 0) - 0.5 * x(i, 2) + 0.7 * x(i, 3) + 1.2 * x(i, 4);
+    y[i] = uniform() < 1 / (1 + std::exp(-z)) ? 1 : 0;
+    sx.add_row(x.row(i).eval().data());
+  }
+  EXPECT_LT(sx.index.size(), static_cast<std::size_t>(n * p / 2)) << "zeros are not stored";
+  pp::learn::LogisticOptions o;
+  o.c = 0.5;
+  const auto dense = pp::learn::fit_logistic(x, y, o);
+  const auto sparse = pp::learn::fit_logistic(sx, y, o);
+  EXPECT_TRUE(sparse.converged);
+  EXPECT_EQ(dense.iterations, sparse.iterations);
+  for (int j = 0; j < p; ++j) EXPECT_NEAR(dense.coefficients[j], sparse.coefficients[j], 1e-9) << j;
+  EXPECT_NEAR(dense.intercept, sparse.intercept, 1e-9);
+  EXPECT_NEAR(sparse.coefficients[0], 0.8, 0.25);
+  EXPECT_NEAR(sparse.coefficients[4], 1.2, 0.25);
 }

@@ -13,6 +13,9 @@
 
 #include <Eigen/Dense>
 
+#include <cstdint>
+#include <vector>
+
 namespace pp::learn {
 
 struct LogisticOptions {
@@ -38,5 +41,24 @@ struct LogisticModel {
 // (InvalidParameter) for mismatched sizes, labels other than 0/1, c <= 0,
 // or no rows.
 LogisticModel fit_logistic(const Eigen::MatrixXd& x, const Eigen::VectorXd& y, const LogisticOptions& options);
+
+// A design matrix stored by rows with only its non-zero entries: row i holds
+// index[k], value[k] for k in [start[i], start[i + 1]). One-hot features
+// make most entries zero; a Newton step then costs n x (non-zeros per
+// row)^2 instead of n x p^2.
+struct SparseRows {
+  Eigen::Index cols = 0;
+  std::vector<std::int64_t> start{0};  // rows() + 1 offsets
+  std::vector<int> index;
+  std::vector<double> value;
+
+  Eigen::Index rows() const { return static_cast<Eigen::Index>(start.size()) - 1; }
+  // Appends a row from a dense array of cols values (zeros dropped).
+  void add_row(const double* dense);
+};
+
+// The same fit on a sparse design: the same Newton steps, so the same
+// coefficients as the dense fit of the same matrix (up to rounding).
+LogisticModel fit_logistic(const SparseRows& x, const Eigen::VectorXd& y, const LogisticOptions& options);
 
 }  // namespace pp::learn

@@ -1,0 +1,470 @@
+-- prodplan 0.8.0: the defect-risk model (prodplan.train_defect_risk,
+-- prodplan.defect_risk) with its registry prodplan.models, per-employee KPIs
+-- behind their data-quality gate, and defect analytics served from
+-- aggregates.
+\echo Use "ALTER EXTENSION prodplan UPDATE TO '0.8.0'" to load this file. \quit
+
+-- ---------------------------------------------------------------------------
+-- The model registry, shared by every learned model (defect risk now, lead
+-- time later).
+-- ---------------------------------------------------------------------------
+CREATE TABLE prodplan.models (
+  model_id      bigserial PRIMARY KEY,
+  kind          text NOT NULL CHECK (kind IN ('defect_risk', 'leadtime')),
+  plant_id      text NOT NULL REFERENCES prodplan.plant ON DELETE CASCADE,
+  created_at    timestamptz NOT NULL DEFAULT now(),
+  created_by    name NOT NULL DEFAULT current_user,
+  options       jsonb NOT NULL DEFAULT '{}',
+  train_rows    bigint,
+  test_rows     bigint,
+  train_from    timestamptz,
+  split_at      timestamptz,
+  test_to       timestamptz,
+  metrics       jsonb NOT NULL,
+  deployed      boolean NOT NULL DEFAULT false,
+  deployed_at   timestamptz,
+  deploy_reason text,
+  seconds       float8
+);
+CREATE UNIQUE INDEX models_one_deployed ON prodplan.models (plant_id, kind) WHERE deployed;
+COMMENT ON TABLE prodplan.models IS 'Every trained model, per plant and kind (defect_risk: prodplan.train_defect_risk; leadtime), with its options, its temporal split, its test metrics next to the fallback''s, and whether it is the deployed one (at most one per plant and kind; prodplan.deploy_model). Scoring functions use the deployed model and fall back to historical rates without one.';
+COMMENT ON COLUMN prodplan.models.kind IS 'defect_risk or leadtime.';
+COMMENT ON COLUMN prodplan.models.options IS 'The options it was trained with (defaults not spelled out).';
+COMMENT ON COLUMN prodplan.models.train_rows IS 'Training examples (defect_risk: operations judged by an evaluation that ended before the split).';
+COMMENT ON COLUMN prodplan.models.test_rows IS 'Test examples (defect_risk: judged operations that started at or after the split).';
+COMMENT ON COLUMN prodplan.models.train_from IS 'Start of the earliest training example.';
+COMMENT ON COLUMN prodplan.models.split_at IS 'The temporal split: training examples started before it and their outcome was known by then; test examples started at or after it.';
+COMMENT ON COLUMN prodplan.models.test_to IS 'Start of the latest test example.';
+COMMENT ON COLUMN prodplan.models.metrics IS 'Test metrics. defect_risk: operations.model / operations.fallback and orders.model / orders.fallback, each with rows, positives, base_rate, pr_auc (average precision), roc_auc, brier, recall_at_alert (share of the blamed among the alert_rate highest scores), alert_threshold, calibration_error and calibration (equal-count bins: rows, mean_probability, observed); also train_operations, train_blamed, unjudged_operations, iterations, converged, culprits_per_order (blamed operations per judged order: what an average order expects), seconds_read, seconds_train.';
+COMMENT ON COLUMN prodplan.models.deployed IS 'The model scoring functions use for its plant and kind.';
+COMMENT ON COLUMN prodplan.models.deploy_reason IS 'Why it was (or was not) deployed at training, or who deployed it.';
+COMMENT ON COLUMN prodplan.models.seconds IS 'Wall-clock seconds to read the data, train, test and store.';
+CREATE INDEX models_plant_kind_idx ON prodplan.models (plant_id, kind, created_at);
+
+CREATE TABLE prodplan.model_terms (
+  model_id    bigint NOT NULL REFERENCES prodplan.models ON DELETE CASCADE,
+  term        text NOT NULL,
+  level       text NOT NULL DEFAULT '',
+  coefficient float8 NOT NULL,
+  odds_ratio  float8 GENERATED ALWAYS AS (exp(coefficient)) STORED,
+  center      float8 NOT NULL DEFAULT 0,
+  scale       float8 NOT NULL DEFAULT 1,
+  rows        bigint NOT NULL DEFAULT 0,
+  baseline    boolean NOT NULL DEFAULT false,
+  PRIMARY KEY (model_id, term, level)
+);
+COMMENT ON TABLE prodplan.model_terms IS 'A logistic model''s terms: the intercept; per categorical feature (family, work_center, shift, crew_tenure, rework, weight) every level with its coefficient (the baseline level, the most frequent in training, has 0; "(other)" pools the rare levels and takes levels first seen when scoring); per numeric feature (log_weight_kg, product_rate_logit, work_center_rate_logit) its coefficient per standard deviation with the centre and scale used to standardise it. What the model learned, readable by a BI tool: odds_ratio > 1 raises the risk.';
+COMMENT ON COLUMN prodplan.model_terms.term IS 'intercept, a categorical feature or a numeric feature.';
+COMMENT ON COLUMN prodplan.model_terms.level IS 'The categorical level ('''' for the intercept and numeric features).';
+COMMENT ON COLUMN prodplan.model_terms.coefficient IS 'Log-odds added by the level against the baseline level, or per standard deviation of a numeric feature.';
+COMMENT ON COLUMN prodplan.model_terms.odds_ratio IS 'exp(coefficient): the factor on the odds.';
+COMMENT ON COLUMN prodplan.model_terms.center IS 'Numeric features: the training mean subtracted before scaling.';
+COMMENT ON COLUMN prodplan.model_terms.scale IS 'Numeric features: the training standard deviation divided by.';
+COMMENT ON COLUMN prodplan.model_terms.rows IS 'Categorical levels: training examples with the level.';
+COMMENT ON COLUMN prodplan.model_terms.baseline IS 'The level without a column (coefficient 0).';
+
+CREATE TABLE prodplan.model_rates (
+  model_id bigint NOT NULL REFERENCES prodplan.models ON DELETE CASCADE,
+  scope    text NOT NULL CHECK (scope IN ('plant', 'product', 'work_center')),
+  key      text NOT NULL,
+  judged   float8 NOT NULL,
+  culprits float8 NOT NULL,
+  PRIMARY KEY (model_id, scope, key)
+);
+COMMENT ON TABLE prodplan.model_rates IS 'The historical defect rates a defect-risk model scores with, as of its training: per plant (key ''''), product and work center, the judged operations (an evaluation after them has ended) and how many of them a defect was blamed on. The model''s rate features and its fallback smooth them towards the plant''s rate with options.prior_weight (20) pseudo-operations.';
+COMMENT ON COLUMN prodplan.model_rates.judged IS 'Operations whose outcome was known at training.';
+COMMENT ON COLUMN prodplan.model_rates.culprits IS 'Of those, operations a defect was blamed on.';
+
+GRANT SELECT ON prodplan.models, prodplan.model_terms, prodplan.model_rates TO prodplan_reader;
+
+-- Models are derived from the data: content checksums leave them out.
+CREATE OR REPLACE FUNCTION prodplan.content_checksum(plant text DEFAULT NULL)
+RETURNS TABLE (table_name text, row_count bigint, checksum text)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+  t record;
+BEGIN
+  -- Every ordinary or partitioned table of the schema with a plant_id column,
+  -- except partitions (counted through the parent). Rows are rendered as text
+  -- and sorted, so the checksum depends on contents only, never on physical
+  -- order or partition layout.
+  FOR t IN
+    SELECT c.relname
+    FROM pg_catalog.pg_class c
+    WHERE c.relnamespace = 'prodplan'::regnamespace
+      AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+      AND EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
+                  WHERE a.attrelid = c.oid AND a.attname = 'plant_id' AND NOT a.attisdropped)
+      -- Runs and plans record what was done (ids, times), not the plant's data.
+      AND c.relname NOT IN ('ingest_runs', 'plans', 'released_slots', 'resource_slot_axis')
+      -- Aggregates, their invalidation log and KPI snapshots are derived from the data.
+      AND c.relname NOT LIKE 'agg\_%' AND c.relname NOT IN ('aggregate_invalidation', 'kpi_snapshots')
+      -- Measurements of the data's quality are about the data, not part of it.
+      AND c.relname <> 'data_quality_results'
+      -- Trained models are derived from the data.
+      AND c.relname NOT IN ('models')
+    ORDER BY c.relname
+  LOOP
+    table_name := t.relname;
+    EXECUTE format(
+      'SELECT count(*), coalesce(md5(string_agg(r::text, E''\n'' ORDER BY r::text)), md5('''')) '
+      'FROM prodplan.%I r WHERE $1 IS NULL OR r.plant_id = $1', t.relname)
+      INTO row_count, checksum USING plant;
+    RETURN NEXT;
+  END LOOP;
+END
+$fn$;
+COMMENT ON FUNCTION prodplan.content_checksum(text) IS
+  'Row count and an md5 over the sorted text of every row, per canonical table (optionally of one plant): two databases with equal results hold the same data. Used to reconcile loads and to test determinism. Leaves out what is derived or records what was done: ingestion runs, plans and their slots, aggregates, KPI snapshots, data-quality results and trained models.';
+
+-- ---------------------------------------------------------------------------
+-- Training and deploying the defect-risk model.
+-- ---------------------------------------------------------------------------
+CREATE FUNCTION prodplan.defect_risk_train(plant text, options jsonb)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'prodplan_defect_risk_train'
+LANGUAGE C VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+-- The whole-plant read joins hundreds of partitions; JIT compiling it costs
+-- seconds and saves nothing.
+SET jit = off;
+COMMENT ON FUNCTION prodplan.defect_risk_train(text, jsonb) IS 'The engine of prodplan.train_defect_risk (which checks the options and chooses the plant): reads the plant''s operations with what was known before each ran, trains, tests, and stores the model in prodplan.models, model_terms and model_rates (not deployed); returns its model_id.';
+REVOKE ALL ON FUNCTION prodplan.defect_risk_train(text, jsonb) FROM PUBLIC;
+
+CREATE FUNCTION prodplan.only_plant(plant text, who text)
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+  found text;
+  n int;
+BEGIN
+  IF plant IS NOT NULL THEN
+    IF NOT EXISTS (SELECT 1 FROM prodplan.plant p WHERE p.plant_id = plant) THEN
+      RAISE EXCEPTION '%: no plant "%"', who, plant USING ERRCODE = 'invalid_parameter_value', HINT = 'Plants are listed in prodplan.plant.';
+    END IF;
+    RETURN plant;
+  END IF;
+  SELECT min(p.plant_id), count(*) INTO found, n FROM prodplan.plant p;
+  IF n = 1 THEN
+    RETURN found;
+  END IF;
+  RAISE EXCEPTION '%: %', who, CASE WHEN n = 0 THEN 'there is no plant yet' ELSE n || ' plants: say which in options.plant' END
+    USING ERRCODE = 'invalid_parameter_value', HINT = 'Plants are listed in prodplan.plant.';
+END
+$fn$;
+COMMENT ON FUNCTION prodplan.only_plant(text, text) IS 'The plant a call is about: plant when given (an error if it does not exist), else the only plant; with several plants an error asks for options.plant, naming the function who asked.';
+REVOKE ALL ON FUNCTION prodplan.only_plant(text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION prodplan.only_plant(text, text) TO prodplan_reader;
+
+CREATE FUNCTION prodplan.deploy_model(model_id bigint)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+  m record;
+BEGIN
+  SELECT * INTO m FROM prodplan.models x WHERE x.model_id = deploy_model.model_id FOR UPDATE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'prodplan.deploy_model: no model %', model_id USING ERRCODE = 'invalid_parameter_value',
+      HINT = 'Models are listed in prodplan.models.';
+  END IF;
+  -- One deployed model per plant and kind: the previous one steps down in
+  -- the same transaction (the unique index checks it).
+  UPDATE prodplan.models x SET deployed = false
+  WHERE x.plant_id = m.plant_id AND x.kind = m.kind AND x.deployed AND x.model_id <> m.model_id;
+  UPDATE prodplan.models x SET deployed = true, deployed_at = now(),
+         deploy_reason = format('deployed by %s', current_user)
+  WHERE x.model_id = m.model_id;
+END
+$fn$;
+COMMENT ON FUNCTION prodplan.deploy_model(bigint) IS 'Makes a model the deployed one of its plant and kind (the previously deployed one steps down): what prodplan.defect_risk scores with.';
+REVOKE ALL ON FUNCTION prodplan.deploy_model(bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION prodplan.deploy_model(bigint) TO prodplan_planner;
+
+CREATE FUNCTION prodplan.train_defect_risk(options jsonb DEFAULT '{}')
+RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+  plant text;
+  id bigint;
+  m jsonb;
+  deploy text;
+  model_ap float8;
+  fallback_ap float8;
+BEGIN
+  PERFORM prodplan.check_options('prodplan.train_defect_risk', options,
+    ARRAY['plant', 'test_share', 'test_from', 'c', 'prior_weight', 'min_level_rows', 'alert_rate', 'calibration_bins',
+          'min_train_rows', 'deploy'],
+    'Options are plant, test_share (0.2), test_from (a timestamp: the split instead of test_share), c (1: inverse L2 strength), '
+    'prior_weight (20), min_level_rows (30), alert_rate (0.1), calibration_bins (10), min_train_rows (200) and deploy (auto, true or false).');
+  BEGIN
+    PERFORM (options ->> 'test_share')::float8, (options ->> 'test_from')::timestamptz, (options ->> 'c')::float8,
+            (options ->> 'prior_weight')::float8, (options ->> 'min_level_rows')::int8, (options ->> 'alert_rate')::float8,
+            (options ->> 'calibration_bins')::int4, (options ->> 'min_train_rows')::int8;
+  EXCEPTION WHEN others THEN
+    RAISE EXCEPTION 'prodplan.train_defect_risk: bad option value: %', SQLERRM USING ERRCODE = 'invalid_parameter_value';
+  END;
+  deploy := coalesce(options ->> 'deploy', 'auto');
+  IF deploy NOT IN ('auto', 'true', 'false') THEN
+    RAISE EXCEPTION 'prodplan.train_defect_risk: deploy must be auto, true or false, got %', deploy USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  plant := prodplan.only_plant(options ->> 'plant', 'prodplan.train_defect_risk');
+  id := prodplan.defect_risk_train(plant, options);
+  SELECT x.metrics INTO m FROM prodplan.models x WHERE x.model_id = id;
+  model_ap := (m -> 'operations' -> 'model' ->> 'pr_auc')::float8;
+  fallback_ap := (m -> 'operations' -> 'fallback' ->> 'pr_auc')::float8;
+  IF deploy = 'true' OR (deploy = 'auto' AND model_ap > fallback_ap) THEN
+    PERFORM prodplan.deploy_model(id);
+    UPDATE prodplan.models x SET deploy_reason = CASE WHEN deploy = 'true' THEN 'deployed: options.deploy = true'
+      ELSE format('deployed: test PR-AUC %s above the fallback''s %s', round(model_ap::numeric, 4), round(fallback_ap::numeric, 4)) END
+    WHERE x.model_id = id;
+  ELSE
+    UPDATE prodplan.models x SET deploy_reason = CASE WHEN deploy = 'false' THEN 'not deployed: options.deploy = false'
+      ELSE format('not deployed: test PR-AUC %s not above the fallback''s %s', round(model_ap::numeric, 4), round(fallback_ap::numeric, 4)) END
+    WHERE x.model_id = id;
+  END IF;
+  RETURN id;
+END
+$fn$;
+COMMENT ON FUNCTION prodplan.train_defect_risk(jsonb) IS 'Trains the defect-risk model of a plant (options.plant, or the only plant) and returns its model_id (prodplan.models). What it predicts: the probability that a defect will be blamed on an operation, from what is known before the operation runs: the order''s product family and weight, the work center (the phase of the routing), the shift, rework, the crew''s least experienced member''s years since hire (bands; where assignments match operations), and the product''s and work center''s historical defect rates from outcomes known before the operation started, never after. An order''s risk combines its operations'' (prodplan.defect_risk). L2-regularised logistic regression (IRLS, scikit-learn''s objective with C = options.c). Temporal split: the latest test_share (0.2) of judged operations by start (or those from test_from on) are the test set; training uses the operations started before the split whose evaluation had ended by then. Metrics on the test set for the model and for the fallback (product x work center historical rate), per operation and per order, are stored in models.metrics: PR-AUC, ROC-AUC, Brier score, recall at alert_rate (0.1), calibration by decile. deploy: auto (default: deploy when the model''s test PR-AUC beats the fallback''s), true or false. Other options: prior_weight (20), min_level_rows (30), calibration_bins (10), min_train_rows (200). Errors when the data cannot support a model (no evaluations, too few judged operations).';
+REVOKE ALL ON FUNCTION prodplan.train_defect_risk(jsonb) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION prodplan.train_defect_risk(jsonb) TO prodplan_planner;
+
+-- ---------------------------------------------------------------------------
+-- Scoring an order.
+-- ---------------------------------------------------------------------------
+CREATE FUNCTION prodplan.defect_risk_score(model_id bigint, plant text, order_id text, fallback boolean)
+RETURNS TABLE (probability float8, expected_defective_operations float8, riskiest_work_center_id text,
+               riskiest_probability float8, operations int)
+AS 'MODULE_PATHNAME', 'prodplan_defect_risk_score'
+LANGUAGE C STABLE STRICT
+SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION prodplan.defect_risk_score(bigint, text, text, boolean) IS 'The engine of prodplan.defect_risk: an order''s operations (else its product''s routing) scored by a stored model, or with fallback by the model''s rate snapshot alone (the historical-rate fallback its metrics measured); no row when nothing of the order''s work is known.';
+REVOKE ALL ON FUNCTION prodplan.defect_risk_score(bigint, text, text, boolean) FROM PUBLIC;
+
+-- The fallback before any model was trained: per operation of the order
+-- (else of its product's routing),
+-- P(a defect is blamed on it) = 1 - exp(-lambda), lambda = the work
+-- center's defects per operation x the product's / the plant's, each
+-- smoothed with 20 pseudo-operations; counted from the aggregates when they
+-- have been refreshed, else from the base tables.
+CREATE FUNCTION prodplan.defect_risk_fallback(plant text, order_id text)
+RETURNS TABLE (probability float8, expected_defective_operations float8, riskiest_work_center_id text,
+               riskiest_probability float8, operations int, typical float8)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+#variable_conflict use_column
+DECLARE
+  from_aggregates boolean;
+  product text;
+BEGIN
+  SELECT po.product_id INTO product FROM prodplan.production_order po
+  WHERE po.plant_id = defect_risk_fallback.plant AND po.order_id = defect_risk_fallback.order_id;
+  from_aggregates := coalesce((SELECT bool_and(w.watermark IS NOT NULL) FROM prodplan.aggregate_watermark w
+                               WHERE w.aggregate IN ('operation_day', 'order_day', 'defect_day')), false);
+  RETURN QUERY
+  WITH work AS (
+    SELECT o.work_center_id FROM prodplan.operation o
+    WHERE o.plant_id = defect_risk_fallback.plant AND o.order_id = defect_risk_fallback.order_id
+  ), steps AS (
+    SELECT w.work_center_id FROM work w
+    UNION ALL
+    SELECT rs.work_center_id FROM prodplan.routing_step rs
+    WHERE rs.plant_id = defect_risk_fallback.plant AND rs.product_id = product AND NOT EXISTS (SELECT 1 FROM work)
+  ), ops AS (
+    -- Operations per work center and of the product: (scope, key, n). Every
+    -- branch groups, so the branch not taken yields no row.
+    SELECT 'work_center' AS scope, a.work_center_id AS key, sum(a.operations)::float8 AS n FROM prodplan.agg_operation_day a
+    WHERE from_aggregates AND a.plant_id = defect_risk_fallback.plant GROUP BY a.work_center_id
+    UNION ALL
+    SELECT 'product', product, sum(a.operations)::float8 FROM prodplan.agg_operation_day a
+    WHERE from_aggregates AND a.plant_id = defect_risk_fallback.plant AND a.product_id = product GROUP BY a.product_id
+    UNION ALL
+    SELECT 'work_center', o.work_center_id, count(*)::float8 FROM prodplan.operation o
+    WHERE NOT from_aggregates AND o.plant_id = defect_risk_fallback.plant GROUP BY o.work_center_id
+    UNION ALL
+    SELECT 'product', product, count(*)::float8 FROM prodplan.operation o
+    JOIN prodplan.production_order po ON po.plant_id = o.plant_id AND po.order_id = o.order_id
+    WHERE NOT from_aggregates AND o.plant_id = defect_risk_fallback.plant AND po.product_id = product GROUP BY po.product_id
+  ), defects AS (
+    -- Defects blamed per culprit work center and on the product's orders.
+    SELECT 'work_center' AS scope, d.culprit_work_center_id AS key, sum(d.defects)::float8 AS n FROM prodplan.agg_defect_day d
+    WHERE from_aggregates AND d.plant_id = defect_risk_fallback.plant GROUP BY d.culprit_work_center_id
+    UNION ALL
+    SELECT 'product', product, sum(d.defects)::float8 FROM prodplan.agg_defect_day d
+    WHERE from_aggregates AND d.plant_id = defect_risk_fallback.plant AND d.product_id = product GROUP BY d.product_id
+    UNION ALL
+    SELECT 'work_center', f.culprit_work_center_id, count(*)::float8
+    FROM prodplan.defects_found(NULL, NULL, defect_risk_fallback.plant) f
+    WHERE NOT from_aggregates GROUP BY f.culprit_work_center_id
+    UNION ALL
+    SELECT 'product', product, count(*)::float8 FROM prodplan.defect d
+    JOIN prodplan.production_order po ON po.plant_id = d.plant_id AND po.order_id = d.order_id
+    WHERE NOT from_aggregates AND d.plant_id = defect_risk_fallback.plant AND po.product_id = product GROUP BY po.product_id
+  ), basis AS (
+    SELECT o.scope, o.key, o.n AS operations, coalesce(d.n, 0) AS defects
+    FROM ops o LEFT JOIN defects d ON d.scope = o.scope AND d.key = o.key
+  ), g AS (
+    SELECT (sum(b.defects) + 0.5) / (sum(b.operations) + 1) AS lam, sum(b.operations) AS operations
+    FROM basis b WHERE b.scope = 'work_center'
+  ), orders AS (
+    SELECT CASE WHEN from_aggregates THEN (SELECT sum(a.orders)::float8 FROM prodplan.agg_order_day a WHERE a.plant_id = defect_risk_fallback.plant)
+                ELSE (SELECT count(*)::float8 FROM prodplan.production_order po WHERE po.plant_id = defect_risk_fallback.plant) END AS n
+  ), scored AS (
+    SELECT s.work_center_id,
+           1 - exp(-((coalesce(wc.defects, 0) + 20 * g.lam) / (coalesce(wc.operations, 0) + 20))
+                   * ((coalesce(pr.defects, 0) + 20 * g.lam) / (coalesce(pr.operations, 0) + 20)) / g.lam) AS p
+    FROM steps s CROSS JOIN g
+    LEFT JOIN basis wc ON wc.scope = 'work_center' AND wc.key = s.work_center_id
+    LEFT JOIN basis pr ON pr.scope = 'product' AND pr.key = product
+  )
+  SELECT 1 - exp(sum(ln(greatest(1 - sc.p, 1e-12)))), sum(sc.p),
+         (array_agg(sc.work_center_id ORDER BY sc.p DESC, sc.work_center_id))[1], max(sc.p), count(*)::int,
+         -- An average order: the plant's operations per order, each at the plant's rate.
+         (SELECT CASE WHEN orders.n > 0 THEN (g.operations / orders.n) * (1 - exp(-g.lam)) END FROM g, orders)
+  FROM scored sc
+  HAVING count(*) > 0;
+END
+$fn$;
+COMMENT ON FUNCTION prodplan.defect_risk_fallback(text, text) IS 'The historical-rate answer of prodplan.defect_risk without a deployed model: per operation of the order (else of its product''s routing) P(defect) = 1 - exp(-lambda) with lambda = the work center''s defects per operation x (the product''s defects per operation / the plant''s), each smoothed with 20 pseudo-operations; from the aggregates once refreshed, else the base tables. typical: the expected defective operations of an average order. No row when nothing of the order''s work is known.';
+REVOKE ALL ON FUNCTION prodplan.defect_risk_fallback(text, text) FROM PUBLIC;
+
+CREATE FUNCTION prodplan.defect_risk(order_id text, options jsonb DEFAULT '{}')
+RETURNS TABLE (plant_id text, probability float8, level text, source text,
+               expected_defective_operations float8, typical_defective_operations float8,
+               riskiest_work_center_id text, riskiest_probability float8, operations int)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+#variable_conflict use_column
+DECLARE
+  plant text;
+  n int;
+  model bigint;
+  typical float8;
+  high float8;
+  medium float8;
+  r record;
+  src text;
+BEGIN
+  PERFORM prodplan.check_options('prodplan.defect_risk', options, ARRAY['plant', 'high_ratio', 'medium_ratio', 'fallback'],
+    'Options are plant, high_ratio (1.5), medium_ratio (1.0) and fallback (true: ignore the deployed model).');
+  BEGIN
+    high := coalesce((options ->> 'high_ratio')::float8, 1.5);
+    medium := coalesce((options ->> 'medium_ratio')::float8, 1.0);
+  EXCEPTION WHEN others THEN
+    RAISE EXCEPTION 'prodplan.defect_risk: high_ratio and medium_ratio must be numbers: %', SQLERRM USING ERRCODE = 'invalid_parameter_value';
+  END;
+  IF order_id IS NULL THEN
+    RAISE EXCEPTION 'prodplan.defect_risk: order_id must not be NULL' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  SELECT min(po.plant_id), count(*) INTO plant, n FROM prodplan.production_order po
+  WHERE po.order_id = defect_risk.order_id AND (options ->> 'plant' IS NULL OR po.plant_id = options ->> 'plant');
+  IF n = 0 THEN
+    RAISE EXCEPTION 'prodplan.defect_risk: no production order "%"%', order_id,
+      CASE WHEN options ->> 'plant' IS NOT NULL THEN format(' in plant %s', options ->> 'plant') ELSE '' END
+      USING ERRCODE = 'invalid_parameter_value', HINT = 'Orders are listed in prodplan.production_order.';
+  ELSIF n > 1 THEN
+    RAISE EXCEPTION 'prodplan.defect_risk: order "%" exists in % plants: say which in options.plant', order_id, n
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF NOT coalesce((options ->> 'fallback')::boolean, false) THEN
+    SELECT m.model_id, (m.metrics ->> 'culprits_per_order')::float8 INTO model, typical FROM prodplan.models m
+    WHERE m.plant_id = plant AND m.kind = 'defect_risk' AND m.deployed;
+  END IF;
+  IF model IS NOT NULL THEN
+    SELECT * INTO r FROM prodplan.defect_risk_score(model, plant, order_id, false);
+    src := 'model:' || model;
+  END IF;
+  IF r IS NULL THEN
+    -- The fallback: the rates of the latest model trained (deployed or not),
+    -- else rates counted now.
+    SELECT m.model_id, (m.metrics ->> 'culprits_per_order')::float8 INTO model, typical FROM prodplan.models m
+    WHERE m.plant_id = plant AND m.kind = 'defect_risk' ORDER BY m.created_at DESC, m.model_id DESC LIMIT 1;
+    IF model IS NOT NULL THEN
+      SELECT * INTO r FROM prodplan.defect_risk_score(model, plant, order_id, true);
+    ELSE
+      SELECT * INTO r FROM prodplan.defect_risk_fallback(plant, order_id);
+      typical := r.typical;
+    END IF;
+    IF r IS NULL THEN
+      -- Nothing of the work is known: the share of the plant's orders with a defect.
+      SELECT (SELECT count(DISTINCT d.order_id) FROM prodplan.defect d WHERE d.plant_id = plant)::float8
+               / nullif((SELECT count(*) FROM prodplan.production_order po WHERE po.plant_id = plant), 0) AS probability,
+             NULL::float8 AS expected_defective_operations, NULL::text AS riskiest_work_center_id, NULL::float8 AS riskiest_probability,
+             0 AS operations, NULL::float8 AS typical
+        INTO r;
+      src := 'fallback:plant';
+    ELSE
+      src := 'fallback:history';
+    END IF;
+  END IF;
+  RETURN QUERY SELECT plant, r.probability,
+    CASE WHEN r.expected_defective_operations IS NULL OR typical IS NULL OR typical <= 0 THEN 'UNKNOWN'
+         WHEN r.expected_defective_operations >= high * typical THEN 'HIGH'
+         WHEN r.expected_defective_operations >= medium * typical THEN 'MEDIUM'
+         ELSE 'LOW' END,
+    src, r.expected_defective_operations, typical, r.riskiest_work_center_id, r.riskiest_probability, r.operations;
+END
+$fn$;
+COMMENT ON FUNCTION prodplan.defect_risk(text, jsonb) IS 'The defect risk of a production order (one row): always an answer. probability: that a defect will be blamed on at least one of its operations (its operations, else its product''s routing), 1 - prod(1 - p) over them. source: model:<id> when its plant has a deployed defect-risk model (prodplan.train_defect_risk / deploy_model); fallback:history (no deployed model, or options.fallback): each operation at its work center''s historical defect rate scaled by its product''s against the plant''s (the rates of the plant''s latest trained model, prodplan.model_rates, as measured in its metrics; before any training, defects per operation counted now by prodplan.defect_risk_fallback); fallback:plant when nothing of the order''s work is known (the share of the plant''s orders with a defect). expected_defective_operations: the sum of the operations'' probabilities; typical_defective_operations: the same for an average order. level: HIGH when expected >= high_ratio (1.5) x typical, MEDIUM when >= medium_ratio (1.0) x typical, else LOW (UNKNOWN for fallback:plant). riskiest_work_center_id and riskiest_probability: the operation most likely to be blamed. options.plant when the order id exists in several plants.';
+REVOKE ALL ON FUNCTION prodplan.defect_risk(text, jsonb) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION prodplan.defect_risk(text, jsonb) TO prodplan_reader;
+
+-- ---------------------------------------------------------------------------
+-- Per-employee KPIs, behind the per_employee_kpis gate.
+-- ---------------------------------------------------------------------------
+CREATE FUNCTION prodplan.employee_kpis(from_ts timestamptz DEFAULT NULL, to_ts timestamptz DEFAULT NULL,
+                                       options jsonb DEFAULT '{}')
+RETURNS TABLE (plant_id text, employee_id text, name text, operations bigint, orders bigint, work_centers bigint,
+               worked_hours float8, lead_operations bigint, rework_operations bigint, blamed_operations bigint,
+               blamed_rate float8, first_work timestamptz, last_work timestamptz)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+#variable_conflict use_column
+BEGIN
+  PERFORM prodplan.check_options('prodplan.employee_kpis', options, ARRAY['plant', 'ignore_gates'],
+    'Options are plant and ignore_gates.');
+  IF from_ts > to_ts THEN
+    RAISE EXCEPTION 'prodplan.employee_kpis: from_ts (%) is after to_ts (%)', from_ts, to_ts USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  -- Figures per person are only as good as the assignments that name real
+  -- operations: refuse while the gate is off.
+  PERFORM prodplan.require_feature('per_employee_kpis', options ->> 'plant', options);
+  RETURN QUERY
+  WITH work AS (
+    SELECT a.plant_id, a.employee_id, a.is_lead, o.operation_id, o.order_id, o.work_center_id, o.is_rework,
+           o.started_at, o.ended_at, o.duration_minutes
+    FROM prodplan.operation_assignment a
+    JOIN prodplan.operation o ON o.plant_id = a.plant_id AND o.operation_id = a.operation_id
+    WHERE (options ->> 'plant' IS NULL OR a.plant_id = options ->> 'plant')
+      AND (from_ts IS NULL OR o.event_time >= from_ts) AND (to_ts IS NULL OR o.event_time < to_ts)
+  ), blamed AS (
+    SELECT DISTINCT d.plant_id, d.culprit_operation_id AS operation_id FROM prodplan.defect d
+    WHERE d.culprit_operation_id IS NOT NULL AND (options ->> 'plant' IS NULL OR d.plant_id = options ->> 'plant')
+  )
+  SELECT w.plant_id, w.employee_id, e.name, count(DISTINCT w.operation_id), count(DISTINCT w.order_id),
+         count(DISTINCT w.work_center_id), (sum(w.duration_minutes) FILTER (WHERE w.duration_minutes > 0) / 60.0)::float8,
+         count(DISTINCT w.operation_id) FILTER (WHERE w.is_lead), count(DISTINCT w.operation_id) FILTER (WHERE w.is_rework),
+         count(DISTINCT w.operation_id) FILTER (WHERE b.operation_id IS NOT NULL),
+         (count(DISTINCT w.operation_id) FILTER (WHERE b.operation_id IS NOT NULL))::float8 / count(DISTINCT w.operation_id),
+         min(w.started_at), max(coalesce(w.ended_at, w.started_at))
+  FROM work w
+  LEFT JOIN blamed b ON b.plant_id = w.plant_id AND b.operation_id = w.operation_id
+  LEFT JOIN prodplan.employee e ON e.plant_id = w.plant_id AND e.employee_id = w.employee_id
+  GROUP BY w.plant_id, w.employee_id, e.name
+  ORDER BY w.plant_id, count(DISTINCT w.operation_id) DESC, w.employee_id;
+END
+$fn$;
+COMMENT ON FUNCTION prodplan.employee_kpis(timestamptz, timestamptz, jsonb) IS 'Per employee, over the operations whose event time is in [from_ts, to_ts) (NULL: unbounded) that their assignments name: operations, orders, work centers, worked hours (the operations'' durations; a shared operation counts fully for each person on it), operations led, rework operations, operations a defect was blamed on and their share. Gated: refused with the measured assignment-to-operation match while prodplan.feature_gates has per_employee_kpis off (below 90%: figures from the matching minority would mislead); options.ignore_gates overrides, options.plant restricts. Most operations first.';
+REVOKE ALL ON FUNCTION prodplan.employee_kpis(timestamptz, timestamptz, jsonb) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION prodplan.employee_kpis(timestamptz, timestamptz, jsonb) TO prodplan_reader;
