@@ -468,3 +468,196 @@ $fn$;
 COMMENT ON FUNCTION prodplan.employee_kpis(timestamptz, timestamptz, jsonb) IS 'Per employee, over the operations whose event time is in [from_ts, to_ts) (NULL: unbounded) that their assignments name: operations, orders, work centers, worked hours (the operations'' durations; a shared operation counts fully for each person on it), operations led, rework operations, operations a defect was blamed on and their share. Gated: refused with the measured assignment-to-operation match while prodplan.feature_gates has per_employee_kpis off (below 90%: figures from the matching minority would mislead); options.ignore_gates overrides, options.plant restricts. Most operations first.';
 REVOKE ALL ON FUNCTION prodplan.employee_kpis(timestamptz, timestamptz, jsonb) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION prodplan.employee_kpis(timestamptz, timestamptz, jsonb) TO prodplan_reader;
+
+-- ---------------------------------------------------------------------------
+-- Bottlenecks by the active period method (issue 8).
+-- ---------------------------------------------------------------------------
+CREATE FUNCTION prodplan.bottleneck_shares(plant text, from_ts timestamptz, to_ts timestamptz, plan_id bigint, mode text)
+RETURNS TABLE (work_center_id text, capacity_units int, busy_unit_hours float8, active_hours float8, active_periods bigint,
+               mean_active_period_hours float8, sole_share float8, shifting_share float8, weeks_first int, weeks int,
+               available_unit_hours float8, queue_length float8, waiting_hours_p90 float8)
+AS 'MODULE_PATHNAME', 'prodplan_bottleneck_shares'
+LANGUAGE C STABLE
+SET search_path = pg_catalog, pg_temp
+-- Its scans cross every partition: JIT would compile for seconds to save nothing.
+SET jit = off;
+COMMENT ON FUNCTION prodplan.bottleneck_shares(text, timestamptz, timestamptz, bigint, text) IS 'The engine of prodplan.bottlenecks: per work center of the plant, its busy and available unit-hours inside its calendar''s working time, and from its busy intervals in [from_ts, to_ts) (actual operations, setups and downtimes; or plan_id''s planned operations with their setups), its active periods (mode saturated: all units busy; any: one unit busy), the shares of the window it was the sole or a shifting bottleneck (Roser, Nakano and Tanaka), in how many of the window''s weeks it was the top bottleneck, the time-average number of orders waiting for it (from their previous operation''s end to the start there, within the window) and the 90th percentile of those waits in hours for operations starting in the window.';
+REVOKE ALL ON FUNCTION prodplan.bottleneck_shares(text, timestamptz, timestamptz, bigint, text) FROM PUBLIC;
+
+CREATE FUNCTION prodplan.bottlenecks(from_ts timestamptz DEFAULT NULL, to_ts timestamptz DEFAULT NULL,
+                                     source text DEFAULT 'actual', plan_id bigint DEFAULT NULL, options jsonb DEFAULT '{}')
+RETURNS TABLE (rank int, plant_id text, work_center_id text, name text, capacity_units int, utilisation float8,
+               busy_unit_hours float8, available_unit_hours float8, active_periods bigint, mean_active_period_hours float8,
+               sole_share float8, shifting_share float8, bottleneck_share float8, confidence float8,
+               queue_length float8, waiting_hours_p90 float8, reference_score float8, reference_rank int)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $fn$
+#variable_conflict use_column
+DECLARE
+  plant text;
+  t0 timestamptz := from_ts;
+  t1 timestamptz := to_ts;
+  mode text;
+BEGIN
+  PERFORM prodplan.check_options('prodplan.bottlenecks', options, ARRAY['plant', 'mode'],
+    'Options are plant and mode (saturated: a work center is active while all its units are busy; any: while one is).');
+  mode := coalesce(options ->> 'mode', 'saturated');
+  IF source IS NULL OR source NOT IN ('actual', 'plan') THEN
+    RAISE EXCEPTION 'prodplan.bottlenecks: source must be actual or plan, got %', coalesce(source, 'NULL') USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF source = 'plan' THEN
+    IF plan_id IS NULL THEN
+      RAISE EXCEPTION 'prodplan.bottlenecks: source plan needs a plan_id' USING ERRCODE = 'invalid_parameter_value',
+        HINT = 'Plans are listed in prodplan.plans.';
+    END IF;
+    SELECT p.plant_id, coalesce(t0, p.plan_start),
+           coalesce(t1, (SELECT max(po.end_at) FROM prodplan.planned_operations po WHERE po.plan_id = bottlenecks.plan_id))
+      INTO plant, t0, t1 FROM prodplan.plans p WHERE p.plan_id = bottlenecks.plan_id;
+    IF plant IS NULL THEN
+      RAISE EXCEPTION 'prodplan.bottlenecks: no plan %', plan_id USING ERRCODE = 'invalid_parameter_value',
+        HINT = 'Plans are listed in prodplan.plans.';
+    END IF;
+  ELSE
+    IF plan_id IS NOT NULL THEN
+      RAISE EXCEPTION 'prodplan.bottlenecks: plan_id goes with source plan' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    plant := prodplan.only_plant(options ->> 'plant', 'prodplan.bottlenecks');
+    IF t1 <= t0 THEN
+      RAISE EXCEPTION 'prodplan.bottlenecks: the window [%, %) is empty', t0, t1 USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    -- The window is clipped to the recorded work: what is in progress at
+    -- its end is busy until then, not until a far future to_ts (the data
+    -- may be an export older than today). Default: the 90 days up to the
+    -- latest recorded work.
+    SELECT least(t1, max(greatest(o.started_at, o.ended_at))), greatest(t0, min(o.started_at))
+      INTO t1, t0 FROM prodplan.operation o WHERE o.plant_id = plant AND o.started_at IS NOT NULL;
+    t0 := coalesce(t0, t1 - interval '90 days');
+  END IF;
+  IF t1 IS NULL THEN
+    RAISE EXCEPTION 'prodplan.bottlenecks: there is no % work to look at', CASE WHEN source = 'plan' THEN 'planned' ELSE 'recorded' END
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF t0 IS NULL OR t1 <= t0 THEN
+    RAISE EXCEPTION 'prodplan.bottlenecks: the window [%, %) is empty', t0, t1 USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  RETURN QUERY
+  WITH shares AS (
+    SELECT * FROM prodplan.bottleneck_shares(plant, t0, t1, CASE WHEN source = 'plan' THEN plan_id END, mode)
+  ), wip AS (
+    -- The reference system's inputs as of the window's end: ages of the
+    -- work in progress and the queue waiting for each work center.
+    SELECT o.work_center_id, avg(extract(epoch FROM t1 - o.started_at)::float8 / 3600.0) AS wip_age_hours
+    FROM prodplan.operation o
+    WHERE source = 'actual' AND o.plant_id = plant AND o.started_at < t1 AND (o.ended_at IS NULL OR o.ended_at > t1)
+    GROUP BY o.work_center_id
+  ), j AS (
+    SELECT s.*, w.name AS wc_name,
+           s.available_unit_hours AS available, s.queue_length AS queue, s.waiting_hours_p90 AS p90, wi.wip_age_hours
+    FROM shares s
+    JOIN prodplan.work_center w ON w.plant_id = plant AND w.work_center_id = s.work_center_id
+    LEFT JOIN wip wi ON wi.work_center_id = s.work_center_id
+  ), scored AS (
+    SELECT j.*,
+           -- Reconstructed reference score: equal weights of the work in
+           -- progress's mean age and the queue, each over its largest value.
+           0.5 * coalesce(j.wip_age_hours / nullif(max(j.wip_age_hours) OVER (), 0), 0)
+           + 0.5 * coalesce(j.queue / nullif(max(j.queue) OVER (), 0), 0) AS ref
+    FROM j
+  )
+  SELECT (row_number() OVER (ORDER BY sc.sole_share + sc.shifting_share DESC, sc.sole_share DESC, sc.utilisation_sort DESC, sc.work_center_id))::int,
+         plant, sc.work_center_id, sc.wc_name, sc.capacity_units,
+         CASE WHEN sc.available > 0 THEN sc.busy_unit_hours / sc.available END, sc.busy_unit_hours, sc.available,
+         sc.active_periods, sc.mean_active_period_hours, sc.sole_share, sc.shifting_share, sc.sole_share + sc.shifting_share,
+         CASE WHEN sc.weeks > 0 THEN sc.weeks_first::float8 / sc.weeks END,
+         coalesce(sc.queue, 0), sc.p90, sc.ref,
+         (rank() OVER (ORDER BY sc.ref DESC))::int
+  FROM (SELECT s2.*, CASE WHEN s2.available > 0 THEN s2.busy_unit_hours / s2.available ELSE 0 END AS utilisation_sort FROM scored s2) sc
+  ORDER BY 1;
+END
+$fn$;
+COMMENT ON FUNCTION prodplan.bottlenecks(timestamptz, timestamptz, text, bigint, jsonb) IS 'Bottlenecks by the active period method (Roser, Nakano and Tanaka 2001/2002), per work center, ranked by bottleneck_share = sole_share + shifting_share: at every instant the work center in the longest uninterrupted active period is the bottleneck; where it hands over to another their overlapping active periods count as shifting for both, the rest as sole; shares are of the window. A work center is active while all its units are busy (options.mode saturated, the default; any: while one unit is), counting work, setups and downtimes (repairs). source actual: operations, setups and downtimes in [from_ts, to_ts), clipped to the recorded work (default: the 90 days up to the latest recorded work; work in progress is busy until the window''s end); source plan: the planned operations of plan_id (default window: the plan''s span). Also: utilisation (busy unit-hours inside the work center''s working time / its units'' working hours in the window, by its calendar; around the clock without one), active periods and their mean length, confidence (the share of the window''s weeks in which it was the top bottleneck), queue_length (time-average orders waiting for it after their previous operation ended) and waiting_hours_p90, and for comparison the reference system''s score (reconstructed: 0.5 x mean age of its work in progress + 0.5 x its queue, each over the largest; actual source only for the age) with its rank.';
+REVOKE ALL ON FUNCTION prodplan.bottlenecks(timestamptz, timestamptz, text, bigint, jsonb) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION prodplan.bottlenecks(timestamptz, timestamptz, text, bigint, jsonb) TO prodplan_reader;
+
+-- ---------------------------------------------------------------------------
+-- Work in progress (issue 8).
+-- ---------------------------------------------------------------------------
+CREATE FUNCTION prodplan.wip(by text DEFAULT 'work_center', as_of timestamptz DEFAULT NULL, options jsonb DEFAULT '{}')
+RETURNS TABLE (plant_id text, work_center_id text, product_id text, in_process bigint, waiting bigint,
+               in_process_age_p50_hours float8, in_process_age_p90_hours float8,
+               waiting_age_p50_hours float8, waiting_age_p90_hours float8,
+               in_process_mass_kg float8, waiting_mass_kg float8,
+               mass_from_operation bigint, mass_from_product bigint, mass_unknown bigint, as_of_time timestamptz)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $fn$
+#variable_conflict use_column
+DECLARE
+  plant text;
+  t timestamptz := as_of;
+BEGIN
+  PERFORM prodplan.check_options('prodplan.wip', options, ARRAY['plant'], 'The option is plant.');
+  IF by IS NULL OR by NOT IN ('work_center', 'product', 'both') THEN
+    RAISE EXCEPTION 'prodplan.wip: by must be work_center, product or both, got %', coalesce(by, 'NULL')
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  plant := prodplan.only_plant(options ->> 'plant', 'prodplan.wip');
+  IF t IS NULL THEN
+    -- Now, or the latest recorded work when the data is an older export.
+    SELECT least(now(), max(greatest(o.started_at, o.ended_at))) INTO t FROM prodplan.operation o WHERE o.plant_id = plant;
+    t := coalesce(t, now());
+  END IF;
+  RETURN QUERY
+  WITH open_orders AS (
+    SELECT po.order_id, po.product_id, po.created_at FROM prodplan.production_order po
+    WHERE po.plant_id = plant AND po.created_at <= t AND (po.finished_at IS NULL OR po.finished_at > t)
+  ), ops AS (
+    SELECT o.order_id, o.operation_id, o.work_center_id, o.sequence, o.started_at, o.ended_at, o.planned_at, o.weight_kg
+    FROM prodplan.operation o JOIN open_orders oo ON oo.order_id = o.order_id
+    WHERE o.plant_id = plant
+  ), running AS (
+    -- Operations in process at t.
+    SELECT x.order_id, x.work_center_id, extract(epoch FROM t - x.started_at)::float8 / 3600.0 AS age, x.weight_kg
+    FROM ops x WHERE x.started_at <= t AND (x.ended_at IS NULL OR x.ended_at > t)
+  ), next_step AS (
+    -- Orders with nothing in process: the first operation not started by t
+    -- waits since the latest end before t (else since the order's creation).
+    SELECT DISTINCT ON (x.order_id) x.order_id, x.work_center_id, x.weight_kg,
+           (SELECT max(y.ended_at) FROM ops y WHERE y.order_id = x.order_id AND y.ended_at <= t) AS ready
+    FROM ops x
+    WHERE (x.started_at IS NULL OR x.started_at > t)
+      AND NOT EXISTS (SELECT 1 FROM running r WHERE r.order_id = x.order_id)
+    ORDER BY x.order_id, x.sequence NULLS LAST, x.planned_at NULLS LAST, x.operation_id
+  ), items AS (
+    SELECT 'in_process' AS state, r.order_id, r.work_center_id, r.age, r.weight_kg FROM running r
+    UNION ALL
+    SELECT 'waiting', n.order_id, n.work_center_id,
+           extract(epoch FROM t - coalesce(n.ready, oo.created_at))::float8 / 3600.0, n.weight_kg
+    FROM next_step n JOIN open_orders oo ON oo.order_id = n.order_id
+  ), weighed AS (
+    SELECT i.*, oo.product_id, coalesce(i.weight_kg, p.demould_weight_kg) AS kg,
+           CASE WHEN i.weight_kg IS NOT NULL THEN 'operation' WHEN p.demould_weight_kg IS NOT NULL THEN 'product' ELSE 'unknown' END AS src
+    FROM items i JOIN open_orders oo ON oo.order_id = i.order_id
+    LEFT JOIN prodplan.product p ON p.plant_id = plant AND p.product_id = oo.product_id
+  )
+  SELECT plant, CASE WHEN by IN ('work_center', 'both') THEN w.work_center_id END,
+         CASE WHEN by IN ('product', 'both') THEN w.product_id END,
+         count(*) FILTER (WHERE w.state = 'in_process'), count(*) FILTER (WHERE w.state = 'waiting'),
+         percentile_cont(0.5) WITHIN GROUP (ORDER BY w.age) FILTER (WHERE w.state = 'in_process'),
+         percentile_cont(0.9) WITHIN GROUP (ORDER BY w.age) FILTER (WHERE w.state = 'in_process'),
+         percentile_cont(0.5) WITHIN GROUP (ORDER BY w.age) FILTER (WHERE w.state = 'waiting'),
+         percentile_cont(0.9) WITHIN GROUP (ORDER BY w.age) FILTER (WHERE w.state = 'waiting'),
+         coalesce(sum(w.kg) FILTER (WHERE w.state = 'in_process'), 0), coalesce(sum(w.kg) FILTER (WHERE w.state = 'waiting'), 0),
+         count(*) FILTER (WHERE w.src = 'operation'), count(*) FILTER (WHERE w.src = 'product'),
+         count(*) FILTER (WHERE w.src = 'unknown'), t
+  FROM weighed w
+  GROUP BY 2, 3
+  ORDER BY count(*) FILTER (WHERE w.state = 'in_process') + count(*) FILTER (WHERE w.state = 'waiting') DESC, 2, 3;
+END
+$fn$;
+COMMENT ON FUNCTION prodplan.wip(text, timestamptz, jsonb) IS 'Work in progress of a plant (options.plant, or the only plant) at as_of (default: now, or the latest recorded work when the data is an older export), by work_center, product or both: in_process (operations started and not ended at as_of) and waiting (orders open at as_of with nothing in process, counted at their next operation not yet started), the ages in hours (p50, p90: since the start for work in process; since the previous operation ended, else since the order was created, for waiting orders), and the mass in kg of each (the operation''s weight, else the product''s demould weight) with how many items took each source (mass_from_operation, mass_from_product, mass_unknown: neither known, left out of the mass). Largest first.';
+REVOKE ALL ON FUNCTION prodplan.wip(text, timestamptz, jsonb) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION prodplan.wip(text, timestamptz, jsonb) TO prodplan_reader;

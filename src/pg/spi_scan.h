@@ -20,8 +20,16 @@ inline std::string_view text_view(Datum d) {
   return std::string_view(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
 }
 
-// One fetched row: two text columns (not NULL) and up to two float8 columns
-// (NaN for NULL or absent). The views point into the fetched tuples and live
+// A float8 column as is, a timestamptz column as Unix seconds.
+inline double number_of(Datum d, Oid type) {
+  if (type == TIMESTAMPTZOID) return (double)DatumGetTimestampTz(d) / 1e6 + 946684800.0;
+  return DatumGetFloat8(d);
+}
+
+// One fetched row: two text columns (not NULL) and up to two float8 or
+// timestamptz columns (a timestamptz becomes Unix seconds, so queries need
+// not convert half a million timestamps to numeric with extract(epoch);
+// NaN for NULL or absent). The views point into the fetched tuples and live
 // until the callable returns.
 struct ScanRow {
   std::string_view a, b;
@@ -41,17 +49,19 @@ void scan_rows(const char* who, const char* sql, int nargs, Oid* types, Datum* v
     SPITupleTable* tt = SPI_tuptable;
     const uint64 n = SPI_processed;
     const int ncols = tt->tupdesc->natts;
+    const Oid type3 = SPI_gettypeid(tt->tupdesc, 3);
+    const Oid type4 = ncols >= 4 ? SPI_gettypeid(tt->tupdesc, 4) : InvalidOid;
     for (uint64 i = 0; i < n; ++i) {
       bool isnull = false;
       ScanRow& r = rows[i];
       r.a = text_view(SPI_getbinval(tt->vals[i], tt->tupdesc, 1, &isnull));
       r.b = text_view(SPI_getbinval(tt->vals[i], tt->tupdesc, 2, &isnull));
       Datum d = SPI_getbinval(tt->vals[i], tt->tupdesc, 3, &isnull);
-      r.x = isnull ? std::numeric_limits<double>::quiet_NaN() : DatumGetFloat8(d);
+      r.x = isnull ? std::numeric_limits<double>::quiet_NaN() : number_of(d, type3);
       r.y = std::numeric_limits<double>::quiet_NaN();
       if (ncols >= 4) {
         d = SPI_getbinval(tt->vals[i], tt->tupdesc, 4, &isnull);
-        if (!isnull) r.y = DatumGetFloat8(d);
+        if (!isnull) r.y = number_of(d, type4);
       }
     }
     pp_call(who, [&] {
