@@ -661,3 +661,109 @@ $fn$;
 COMMENT ON FUNCTION prodplan.wip(text, timestamptz, jsonb) IS 'Work in progress of a plant (options.plant, or the only plant) at as_of (default: now, or the latest recorded work when the data is an older export), by work_center, product or both: in_process (operations started and not ended at as_of) and waiting (orders open at as_of with nothing in process, counted at their next operation not yet started), the ages in hours (p50, p90: since the start for work in process; since the previous operation ended, else since the order was created, for waiting orders), and the mass in kg of each (the operation''s weight, else the product''s demould weight) with how many items took each source (mass_from_operation, mass_from_product, mass_unknown: neither known, left out of the mass). Largest first.';
 REVOKE ALL ON FUNCTION prodplan.wip(text, timestamptz, jsonb) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION prodplan.wip(text, timestamptz, jsonb) TO prodplan_reader;
+
+-- ---------------------------------------------------------------------------
+-- Materials: what a plan needs, and theory against consumption (issue 8).
+-- ---------------------------------------------------------------------------
+CREATE FUNCTION prodplan.material_requirements(plan_id bigint)
+RETURNS TABLE (material_id text, day date, quantity float8, unit text, orders bigint)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+#variable_conflict use_column
+DECLARE
+  p record;
+BEGIN
+  SELECT x.plant_id, x.plan_start INTO p FROM prodplan.plans x WHERE x.plan_id = material_requirements.plan_id;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'prodplan.material_requirements: no plan %', plan_id USING ERRCODE = 'invalid_parameter_value',
+      HINT = 'Plans are listed in prodplan.plans.';
+  END IF;
+  RETURN QUERY
+  WITH steps AS (
+    -- The first planned operation of each order at each work center that
+    -- has not started by the plan's start: where its bill of materials for
+    -- that work center is consumed (work already started drew its material).
+    SELECT DISTINCT ON (po.order_id, po.work_center_id) po.order_id, po.work_center_id, po.start_at
+    FROM prodplan.planned_operations po
+    WHERE po.plan_id = material_requirements.plan_id AND po.start_at >= p.plan_start AND NOT po.is_fixed
+    ORDER BY po.order_id, po.work_center_id, po.start_at
+  )
+  SELECT b.material_id, (s.start_at AT TIME ZONE 'UTC')::date, sum(b.quantity_per_unit * o.quantity), m.unit,
+         count(DISTINCT s.order_id)
+  FROM steps s
+  JOIN prodplan.production_order o ON o.plant_id = p.plant_id AND o.order_id = s.order_id
+  JOIN prodplan.bom_line b ON b.plant_id = p.plant_id AND b.product_id = o.product_id AND b.work_center_id = s.work_center_id
+  LEFT JOIN prodplan.material m ON m.plant_id = p.plant_id AND m.material_id = b.material_id
+  GROUP BY b.material_id, 2, m.unit
+  ORDER BY b.material_id, 2;
+END
+$fn$;
+COMMENT ON FUNCTION prodplan.material_requirements(bigint) IS 'The materials a plan needs, per material and UTC day: for every planned order, its product''s bill of materials (prodplan.bom_line, per work center) x the order quantity, due on the day of the order''s first planned operation at that work center that starts at or after the plan start (work already started drew its material). orders: how many orders need it that day.';
+REVOKE ALL ON FUNCTION prodplan.material_requirements(bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION prodplan.material_requirements(bigint) TO prodplan_reader;
+
+CREATE FUNCTION prodplan.material_variance(from_ts timestamptz DEFAULT NULL, to_ts timestamptz DEFAULT NULL, options jsonb DEFAULT '{}')
+RETURNS TABLE (plant_id text, material_id text, month date, theoretical float8, actual float8, variance float8,
+               variance_pct float8, operations bigint, operations_without_bom bigint, unit text)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $fn$
+#variable_conflict use_column
+BEGIN
+  PERFORM prodplan.check_options('prodplan.material_variance', options, ARRAY['plant'], 'The option is plant.');
+  IF from_ts > to_ts THEN
+    RAISE EXCEPTION 'prodplan.material_variance: from_ts (%) is after to_ts (%)', from_ts, to_ts USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  RETURN QUERY
+  WITH theory AS (
+    -- What the finished first passes should have used: the bill of
+    -- materials at each operation's work center x the order quantity, in
+    -- the month the operation ended.
+    SELECT op.plant_id, b.material_id, date_trunc('month', op.ended_at AT TIME ZONE 'UTC')::date AS month,
+           sum(b.quantity_per_unit * o.quantity) AS qty, count(*) AS n
+    FROM prodplan.operation op
+    JOIN prodplan.production_order o ON o.plant_id = op.plant_id AND o.order_id = op.order_id
+    JOIN prodplan.bom_line b ON b.plant_id = op.plant_id AND b.product_id = o.product_id AND b.work_center_id = op.work_center_id
+    WHERE op.ended_at IS NOT NULL AND NOT op.is_rework
+      AND (options ->> 'plant' IS NULL OR op.plant_id = options ->> 'plant')
+      AND (from_ts IS NULL OR op.ended_at >= from_ts) AND (to_ts IS NULL OR op.ended_at < to_ts)
+    GROUP BY 1, 2, 3
+  ), missing AS (
+    -- Finished first passes at a work center where the material is used
+    -- whose product has no bill of materials for it (an unknown product,
+    -- say): consumption the theory cannot explain.
+    SELECT op.plant_id, bw.material_id, date_trunc('month', op.ended_at AT TIME ZONE 'UTC')::date AS month, count(*) AS n
+    FROM prodplan.operation op
+    JOIN (SELECT DISTINCT b.plant_id, b.work_center_id, b.material_id FROM prodplan.bom_line b) bw
+      ON bw.plant_id = op.plant_id AND bw.work_center_id = op.work_center_id
+    LEFT JOIN prodplan.production_order o ON o.plant_id = op.plant_id AND o.order_id = op.order_id
+    WHERE op.ended_at IS NOT NULL AND NOT op.is_rework
+      AND (options ->> 'plant' IS NULL OR op.plant_id = options ->> 'plant')
+      AND (from_ts IS NULL OR op.ended_at >= from_ts) AND (to_ts IS NULL OR op.ended_at < to_ts)
+      AND NOT EXISTS (SELECT 1 FROM prodplan.bom_line b WHERE b.plant_id = op.plant_id AND b.product_id = o.product_id
+                      AND b.work_center_id = op.work_center_id AND b.material_id = bw.material_id)
+    GROUP BY 1, 2, 3
+  ), used AS (
+    -- What the stock says was issued (issues are negative movements).
+    SELECT sm.plant_id, sm.material_id, date_trunc('month', sm.moved_at AT TIME ZONE 'UTC')::date AS month, -sum(sm.quantity) AS qty
+    FROM prodplan.stock_movement sm
+    WHERE sm.kind = 'issue' AND (options ->> 'plant' IS NULL OR sm.plant_id = options ->> 'plant')
+      AND (from_ts IS NULL OR sm.moved_at >= from_ts) AND (to_ts IS NULL OR sm.moved_at < to_ts)
+    GROUP BY 1, 2, 3
+  )
+  SELECT coalesce(t.plant_id, u.plant_id), coalesce(t.material_id, u.material_id), coalesce(t.month, u.month),
+         coalesce(t.qty, 0), coalesce(u.qty, 0), coalesce(u.qty, 0) - coalesce(t.qty, 0),
+         CASE WHEN t.qty > 0 THEN 100 * (coalesce(u.qty, 0) - t.qty) / t.qty END, coalesce(t.n, 0), coalesce(mi.n, 0), m.unit
+  FROM theory t
+  FULL JOIN used u ON u.plant_id = t.plant_id AND u.material_id = t.material_id AND u.month = t.month
+  LEFT JOIN missing mi ON mi.plant_id = coalesce(t.plant_id, u.plant_id) AND mi.material_id = coalesce(t.material_id, u.material_id)
+                      AND mi.month = coalesce(t.month, u.month)
+  LEFT JOIN prodplan.material m ON m.plant_id = coalesce(t.plant_id, u.plant_id) AND m.material_id = coalesce(t.material_id, u.material_id)
+  ORDER BY 1, 2, 3;
+END
+$fn$;
+COMMENT ON FUNCTION prodplan.material_variance(timestamptz, timestamptz, jsonb) IS 'Theoretical use of finished production against actual consumption, per plant, material and UTC month in [from_ts, to_ts): theoretical = the bill of materials of every finished first-pass operation (not rework) at its work center x its order''s quantity, in the month it ended; actual = the issue movements of prodplan.stock_movement in the month (issued quantities positive); variance = actual - theoretical and variance_pct its share of the theoretical (rework, scrap and over-use show as positive). operations: the finished operations counted; operations_without_bom: finished first passes at a work center that uses the material whose product has no bill of materials for it (e.g. an order of a product missing from the master data): consumption the theory cannot explain.';
+REVOKE ALL ON FUNCTION prodplan.material_variance(timestamptz, timestamptz, jsonb) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION prodplan.material_variance(timestamptz, timestamptz, jsonb) TO prodplan_reader;
