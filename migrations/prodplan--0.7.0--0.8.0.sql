@@ -767,3 +767,83 @@ $fn$;
 COMMENT ON FUNCTION prodplan.material_variance(timestamptz, timestamptz, jsonb) IS 'Theoretical use of finished production against actual consumption, per plant, material and UTC month in [from_ts, to_ts): theoretical = the bill of materials of every finished first-pass operation (not rework) at its work center x its order''s quantity, in the month it ended; actual = the issue movements of prodplan.stock_movement in the month (issued quantities positive); variance = actual - theoretical and variance_pct its share of the theoretical (rework, scrap and over-use show as positive). operations: the finished operations counted; operations_without_bom: finished first passes at a work center that uses the material whose product has no bill of materials for it (e.g. an order of a product missing from the master data): consumption the theory cannot explain.';
 REVOKE ALL ON FUNCTION prodplan.material_variance(timestamptz, timestamptz, jsonb) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION prodplan.material_variance(timestamptz, timestamptz, jsonb) TO prodplan_reader;
+
+-- ---------------------------------------------------------------------------
+-- Which capacity relieves the plan most (issue 8).
+-- ---------------------------------------------------------------------------
+CREATE FUNCTION prodplan.bottleneck_relief(plan_id bigint, options jsonb DEFAULT '{}')
+RETURNS TABLE (rank int, work_center_id text, name text, change text, scenario_plan_id bigint,
+               weighted_tardiness_hours float8, scenario_weighted_tardiness_hours float8, reduction_hours float8,
+               late_orders int, scenario_late_orders int, bottleneck_share float8)
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+#variable_conflict use_column
+DECLARE
+  base record;
+  n int;
+  changes text[];
+  shift_start text;
+  shift_end text;
+  c record;
+  ch text;
+  scen bigint;
+  base_wt float8;
+  base_late int;
+BEGIN
+  PERFORM prodplan.check_options('prodplan.bottleneck_relief', options,
+    ARRAY['candidates', 'changes', 'shift_start', 'shift_end', 'time_limit_ms'],
+    'Options are candidates (5: the plan''s top bottlenecks tried), changes (["extra_unit", "extra_shift"]), '
+    'shift_start (''22:00'') and shift_end (''06:00'') of the extra shift, and time_limit_ms of each what-if (100).');
+  SELECT p.* INTO base FROM prodplan.plans p WHERE p.plan_id = bottleneck_relief.plan_id;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'prodplan.bottleneck_relief: no plan %', plan_id USING ERRCODE = 'invalid_parameter_value',
+      HINT = 'Plans are listed in prodplan.plans.';
+  END IF;
+  BEGIN
+    n := coalesce((options ->> 'candidates')::int, 5);
+    changes := coalesce((SELECT array_agg(x) FROM jsonb_array_elements_text(options -> 'changes') x), ARRAY['extra_unit', 'extra_shift']);
+  EXCEPTION WHEN others THEN
+    RAISE EXCEPTION 'prodplan.bottleneck_relief: candidates must be an integer and changes an array of names: %', SQLERRM
+      USING ERRCODE = 'invalid_parameter_value';
+  END;
+  IF n < 1 OR n > 50 THEN
+    RAISE EXCEPTION 'prodplan.bottleneck_relief: candidates must be between 1 and 50, got %', n USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF EXISTS (SELECT 1 FROM unnest(changes) x WHERE x NOT IN ('extra_unit', 'extra_shift')) OR cardinality(changes) = 0 THEN
+    RAISE EXCEPTION 'prodplan.bottleneck_relief: changes must name extra_unit and/or extra_shift, got %', changes
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  shift_start := coalesce(options ->> 'shift_start', '22:00');
+  shift_end := coalesce(options ->> 'shift_end', '06:00');
+  SELECT k.value, NULL::int INTO base_wt FROM prodplan.plan_kpis(plan_id) k WHERE k.kpi = 'weighted_tardiness';
+  SELECT k.value::int INTO base_late FROM prodplan.plan_kpis(plan_id) k WHERE k.kpi = 'late_orders';
+  CREATE TEMP TABLE IF NOT EXISTS pp_relief (work_center_id text, change text, scenario bigint, wt float8, late int, share float8)
+    ON COMMIT DROP;
+  TRUNCATE pp_relief;
+  -- Candidates: the plan's top bottlenecks by the active period method.
+  FOR c IN SELECT b.work_center_id, b.bottleneck_share FROM prodplan.bottlenecks(source => 'plan', plan_id => bottleneck_relief.plan_id) b
+           ORDER BY b.rank LIMIT n LOOP
+    FOREACH ch IN ARRAY changes LOOP
+      scen := prodplan.whatif(
+        CASE ch WHEN 'extra_unit' THEN jsonb_build_array(jsonb_build_object('type', 'capacity', 'work_center', c.work_center_id, 'units_add', 1))
+                ELSE jsonb_build_array(jsonb_build_object('type', 'calendar', 'work_center', c.work_center_id, 'action', 'add',
+                       'from', base.plan_start, 'to', base.plan_start + make_interval(days => coalesce((base.options ->> 'horizon_days')::int, 90)),
+                       'shift', jsonb_build_object('start', shift_start, 'end', shift_end))) END,
+        plan_id, jsonb_strip_nulls(jsonb_build_object('time_limit_ms', (options ->> 'time_limit_ms')::int)));
+      INSERT INTO pp_relief
+      SELECT c.work_center_id, ch, scen,
+             (SELECT k.value FROM prodplan.plan_kpis(scen) k WHERE k.kpi = 'weighted_tardiness'),
+             (SELECT k.value::int FROM prodplan.plan_kpis(scen) k WHERE k.kpi = 'late_orders'), c.bottleneck_share;
+    END LOOP;
+  END LOOP;
+  RETURN QUERY
+  SELECT (row_number() OVER (ORDER BY base_wt - r.wt DESC, r.share DESC, r.work_center_id, r.change))::int,
+         r.work_center_id, w.name, r.change, r.scenario, base_wt, r.wt, base_wt - r.wt, base_late, r.late, r.share
+  FROM pp_relief r LEFT JOIN prodplan.work_center w ON w.plant_id = base.plant_id AND w.work_center_id = r.work_center_id
+  ORDER BY 1;
+END
+$fn$;
+COMMENT ON FUNCTION prodplan.bottleneck_relief(bigint, jsonb) IS 'Which work center''s extra capacity most reduces a plan''s weighted tardiness: for the plan''s top bottlenecks (options.candidates, 5, by prodplan.bottlenecks(source => ''plan'')), a what-if scenario (prodplan.whatif, warm-started from the plan) per change: extra_unit (one more capacity unit) and extra_shift (a shift from shift_start 22:00 to shift_end 06:00 every day of the plan''s horizon). One row per scenario, best first: the scenario''s plan id (compare with prodplan.plan_diff), weighted tardiness and late orders before and after, the reduction, and the work center''s bottleneck share in the plan. Scenarios are stored like any what-if (prodplan.plans, status scenario; a later statement sees them) and reused by the next call on the same plan and data.';
+REVOKE ALL ON FUNCTION prodplan.bottleneck_relief(bigint, jsonb) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION prodplan.bottleneck_relief(bigint, jsonb) TO prodplan_planner;

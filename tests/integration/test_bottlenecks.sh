@@ -108,4 +108,22 @@ got=$(qd -c "SELECT (SELECT round(busy_unit_hours::numeric, 3) FROM prodplan.bot
                       ON w.calendar_id = c.calendar_id AND w.starts_at < p.end_at AND w.ends_at > p.setup_start_at
                     WHERE p.plan_id = $plan AND p.work_center_id = '17')")
 [ "$got" = t ] && ok "a plan: Laminação's busy hours inside working time equal an independent SQL sum" || bad "plan busy hours: [$got]"
+# bottleneck_relief on that plan: scenarios per candidate and change, each
+# figure matching the scenario's own KPIs (read in a later statement: the
+# scenarios are written during the call), best first.
+qd -c "CREATE TABLE relief AS SELECT * FROM prodplan.bottleneck_relief($plan, '{\"candidates\": 2}')"
+got=$(qd -c "SELECT count(*) = 4 AND bool_and(r.scenario_weighted_tardiness_hours =
+               (SELECT k.value FROM prodplan.plan_kpis(r.scenario_plan_id) k WHERE k.kpi = 'weighted_tardiness'))
+             AND bool_and(abs(r.reduction_hours - (r.weighted_tardiness_hours - r.scenario_weighted_tardiness_hours)) < 1e-9)
+             AND bool_and(r.weighted_tardiness_hours = (SELECT k.value FROM prodplan.plan_kpis($plan) k WHERE k.kpi = 'weighted_tardiness'))
+             AND bool_and((SELECT p.status FROM prodplan.plans p WHERE p.plan_id = r.scenario_plan_id) = 'scenario')
+             FROM relief r")
+[ "$got" = t ] && ok "bottleneck_relief: 2 candidates x 2 changes, figures from the scenarios' KPIs" || bad "relief: [$got]"
+got=$(qd -c "SELECT bool_and(reduction_hours <= lag_red) FROM (SELECT reduction_hours, lag(reduction_hours, 1, 'infinity') OVER (ORDER BY rank) AS lag_red
+             FROM prodplan.bottleneck_relief($plan, '{\"candidates\": 2}')) x")
+[ "$got" = t ] && ok "bottleneck_relief: best reduction first (and the same scenarios are reused)" || bad "relief order: [$got]"
+out=$(qd -c "SELECT * FROM prodplan.bottleneck_relief($plan, '{\"changes\": [\"magic\"]}')" 2>&1) && bad "bad change accepted" || \
+  { echo "$out" | grep -q "changes must name extra_unit and/or extra_shift" && ok "bad change refused" || bad "bad change: [$out]"; }
+out=$(qd -c "SELECT * FROM prodplan.bottleneck_relief(999999)" 2>&1) && bad "unknown plan accepted" || \
+  { echo "$out" | grep -q "no plan 999999" && ok "relief: unknown plan refused" || bad "relief unknown plan: [$out]"; }
 exit $fail
