@@ -847,3 +847,186 @@ $fn$;
 COMMENT ON FUNCTION prodplan.bottleneck_relief(bigint, jsonb) IS 'Which work center''s extra capacity most reduces a plan''s weighted tardiness: for the plan''s top bottlenecks (options.candidates, 5, by prodplan.bottlenecks(source => ''plan'')), a what-if scenario (prodplan.whatif, warm-started from the plan) per change: extra_unit (one more capacity unit) and extra_shift (a shift from shift_start 22:00 to shift_end 06:00 every day of the plan''s horizon). One row per scenario, best first: the scenario''s plan id (compare with prodplan.plan_diff), weighted tardiness and late orders before and after, the reduction, and the work center''s bottleneck share in the plan. Scenarios are stored like any what-if (prodplan.plans, status scenario; a later statement sees them) and reused by the next call on the same plan and data.';
 REVOKE ALL ON FUNCTION prodplan.bottleneck_relief(bigint, jsonb) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION prodplan.bottleneck_relief(bigint, jsonb) TO prodplan_planner;
+
+-- ---------------------------------------------------------------------------
+-- Reorder policy (issue 8).
+-- ---------------------------------------------------------------------------
+CREATE FUNCTION prodplan.inventory_policy_rows(plant text, as_of timestamptz, service_level float8, options jsonb, plan_id bigint)
+RETURNS TABLE (material_id text, abc_class text, xyz_class text, demand_class text, mean_daily_demand float8,
+               sd_daily_demand float8, cv float8, lead_time_days float8, lead_time_sd_days float8, method text,
+               safety_factor float8, safety_stock float8, reorder_point float8, eoq float8, order_quantity float8,
+               on_hand float8, open_supply float8, days_of_cover float8, stockout_day int, stockout_risk_30d float8,
+               action text, action_quantity float8, reason text, stock_position float8)
+AS 'MODULE_PATHNAME', 'prodplan_inventory_policy_rows'
+LANGUAGE C STABLE
+SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION prodplan.inventory_policy_rows(text, timestamptz, float8, jsonb, bigint) IS 'The engine of prodplan.inventory_policy: per material of the plant, its daily issues over the history window before as_of, its stock at as_of, its open supply and plan_id''s requirements (NULL: none), through the policy of src/core/inventory/inventory_policy.h.';
+REVOKE ALL ON FUNCTION prodplan.inventory_policy_rows(text, timestamptz, float8, jsonb, bigint) FROM PUBLIC;
+
+CREATE FUNCTION prodplan.inventory_policy(service_level float8 DEFAULT 0.95, options jsonb DEFAULT '{}')
+RETURNS TABLE (plant_id text, material_id text, name text, unit text, abc_class text, xyz_class text, demand_class text,
+               mean_daily_demand float8, sd_daily_demand float8, cv float8, lead_time_days float8, lead_time_sd_days float8,
+               method text, safety_factor float8, safety_stock float8, reorder_point float8, eoq float8, order_quantity float8,
+               on_hand float8, open_supply float8, stock_position float8, days_of_cover float8, stockout_date date,
+               stockout_risk_30d float8, action text, action_quantity float8, reason text, as_of_time timestamptz, plan_id bigint)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+#variable_conflict use_column
+DECLARE
+  plant text;
+  t timestamptz;
+  plan bigint;
+BEGIN
+  PERFORM prodplan.check_options('prodplan.inventory_policy', options,
+    ARRAY['plant', 'as_of', 'plan_id', 'fill_rate', 'order_cost', 'holding_rate', 'abc_a', 'abc_b', 'xyz_x', 'xyz_y',
+          'excess_days', 'risk_days', 'history_days', 'lead_time_days', 'lead_time_sd_days'],
+    'Options are plant, as_of, plan_id, fill_rate (false: service_level is a cycle service level), order_cost (100), holding_rate (0.25 a year), '
+    'abc_a (0.8), abc_b (0.95), xyz_x (0.5), xyz_y (1.0), excess_days (180), risk_days (30), history_days (365), lead_time_days and lead_time_sd_days (0).');
+  BEGIN
+    PERFORM (options ->> 'as_of')::timestamptz, (options ->> 'plan_id')::bigint, (options ->> 'fill_rate')::boolean,
+            (options ->> 'order_cost')::float8, (options ->> 'holding_rate')::float8, (options ->> 'abc_a')::float8,
+            (options ->> 'abc_b')::float8, (options ->> 'xyz_x')::float8, (options ->> 'xyz_y')::float8,
+            (options ->> 'excess_days')::float8, (options ->> 'risk_days')::int, (options ->> 'history_days')::int,
+            (options ->> 'lead_time_days')::float8, (options ->> 'lead_time_sd_days')::float8;
+  EXCEPTION WHEN others THEN
+    RAISE EXCEPTION 'prodplan.inventory_policy: bad option value: %', SQLERRM USING ERRCODE = 'invalid_parameter_value';
+  END;
+  IF service_level IS NULL OR NOT (service_level > 0 AND service_level < 1) THEN
+    RAISE EXCEPTION 'prodplan.inventory_policy: service_level must be in (0, 1), got %', service_level USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  plant := prodplan.only_plant(options ->> 'plant', 'prodplan.inventory_policy');
+  -- as_of: the option, else the latest stock record (the data may be an
+  -- older export), else now.
+  t := coalesce((options ->> 'as_of')::timestamptz,
+                (SELECT least(now(), greatest(max(b.as_of), (SELECT max(m.moved_at) FROM prodplan.stock_movement m WHERE m.plant_id = plant)))
+                 FROM prodplan.stock_balance b WHERE b.plant_id = plant),
+                now());
+  plan := coalesce((options ->> 'plan_id')::bigint,
+                   (SELECT p.plan_id FROM prodplan.plans p WHERE p.plant_id = plant AND p.status IN ('released', 'proposed')
+                    ORDER BY (p.status = 'released') DESC, p.plan_id DESC LIMIT 1));
+  IF plan IS NOT NULL AND NOT EXISTS (SELECT 1 FROM prodplan.plans p WHERE p.plan_id = plan AND p.plant_id = plant) THEN
+    RAISE EXCEPTION 'prodplan.inventory_policy: no plan % of plant %', plan, plant USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  RETURN QUERY
+  SELECT plant, r.material_id, m.name, m.unit, r.abc_class, r.xyz_class, r.demand_class, r.mean_daily_demand, r.sd_daily_demand,
+         r.cv, r.lead_time_days, r.lead_time_sd_days, r.method, r.safety_factor, r.safety_stock, r.reorder_point, r.eoq,
+         r.order_quantity, r.on_hand, r.open_supply, r.stock_position, r.days_of_cover,
+         (t AT TIME ZONE 'UTC')::date + r.stockout_day, r.stockout_risk_30d, r.action, r.action_quantity, r.reason, t, plan
+  FROM prodplan.inventory_policy_rows(plant, t, service_level, options, plan) r
+  LEFT JOIN prodplan.material m ON m.plant_id = plant AND m.material_id = r.material_id
+  ORDER BY CASE r.action WHEN 'expedite' THEN 0 WHEN 'order_now' THEN 1 WHEN 'excess' THEN 2 ELSE 3 END, r.abc_class, r.material_id;
+END
+$fn$;
+COMMENT ON FUNCTION prodplan.inventory_policy(float8, jsonb) IS 'The reorder policy of every material of a plant (options.plant, or the only plant), as of options.as_of (default: the latest stock record): ABC class by consumption value (cumulative share before the item under abc_a 80% -> A, under abc_b 95% -> B, else C; unit cost x mean daily issues), XYZ class by the coefficient of variation of daily demand (<= xyz_x 0.5 X, <= xyz_y 1.0 Y, else Z), demand class (smooth, intermittent, erratic, lumpy by ADI 1.32 and CV2 0.49), mean and sigma of daily demand from the issues of the last history_days (365), lead time (material.supplier_lead_time_days, or options.lead_time_days) and its sigma (options.lead_time_sd_days, 0: the data holds no supplier history), safety stock k x sqrt(L sigma_d^2 + d^2 sigma_L^2) with k the one-sided z of the cycle service level (or, with fill_rate true, the k whose normal loss G(k) = (1 - fill rate) Q / sigma_LTD, by bisection), for intermittent and lumpy demand the service-level quantile of the history''s lead-time demand windows instead (method empirical), reorder point = d L + safety stock, EOQ = sqrt(2 D order_cost / (holding_rate x unit cost)), the order quantity (max of EOQ and the minimum order; 30 days of demand without a unit cost), on hand, open supply, days of cover, the projected stock-out date (on hand + supply as it falls due - the current plan''s material requirements day by day, the mean daily demand beyond the plan), the probability of a stock-out within risk_days (30: demand over those days above on hand plus supply due by then; normal, or from historical windows for intermittent demand), and an action: expedite (a stock-out projected within the lead time, before open supply arrives), order_now (stock position at or below the reorder point, or a stock-out within the lead time; action_quantity in whole lots lifts the position above the reorder point), excess (cover beyond excess_days 180 and above reorder point plus a lot), ok, or no_demand; reason says why. The plan is options.plan_id, else the released (else newest proposed) plan.';
+REVOKE ALL ON FUNCTION prodplan.inventory_policy(float8, jsonb) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION prodplan.inventory_policy(float8, jsonb) TO prodplan_reader;
+
+-- ---------------------------------------------------------------------------
+-- Demand forecasts (issue 8).
+-- ---------------------------------------------------------------------------
+CREATE FUNCTION prodplan.forecast_series(plant text, ids text[], kind text, as_of timestamptz, history_days int, horizon int, method text)
+RETURNS TABLE (series_id text, day date, forecast float8, lo80 float8, hi80 float8, lo95 float8, hi95 float8, method text,
+               demand_class text, adi float8, cv2 float8, mase float8, naive_mase float8, alpha float8, beta float8, gamma float8,
+               note text)
+AS 'MODULE_PATHNAME', 'prodplan_forecast_series'
+LANGUAGE C STABLE
+SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION prodplan.forecast_series(text, text[], text, timestamptz, int, int, text) IS 'The engine of prodplan.forecast and forecast_all: the daily demand of each id (NULL: every material, or every product) over the history_days before as_of''s UTC day (kind material: issue movements; product: ordered quantities by creation day), forecast horizon days from as_of''s day by src/core/forecast/forecaster.h.';
+REVOKE ALL ON FUNCTION prodplan.forecast_series(text, text[], text, timestamptz, int, int, text) FROM PUBLIC;
+
+CREATE FUNCTION prodplan.forecast_setup(id text, options jsonb, who text, OUT plant text, OUT kind text, OUT as_of timestamptz, OUT history_days int)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+  PERFORM prodplan.check_options(who, options, ARRAY['plant', 'as_of', 'history_days', 'kind'],
+    'Options are plant, as_of (default: the day after the latest data), history_days (730) and kind (material or product).');
+  BEGIN
+    as_of := (options ->> 'as_of')::timestamptz;
+    history_days := coalesce((options ->> 'history_days')::int, 730);
+  EXCEPTION WHEN others THEN
+    RAISE EXCEPTION '%: bad option value: %', who, SQLERRM USING ERRCODE = 'invalid_parameter_value';
+  END;
+  plant := prodplan.only_plant(options ->> 'plant', who);
+  kind := options ->> 'kind';
+  IF kind IS NOT NULL AND kind NOT IN ('material', 'product') THEN
+    RAISE EXCEPTION '%: kind must be material or product, got %', who, kind USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF id IS NOT NULL AND kind IS NULL THEN
+    -- A material, else a finished product (forecast from its orders).
+    IF EXISTS (SELECT 1 FROM prodplan.material m WHERE m.plant_id = plant AND m.material_id = id) THEN
+      kind := 'material';
+    ELSIF EXISTS (SELECT 1 FROM prodplan.product p WHERE p.plant_id = plant AND p.product_id = id)
+       OR EXISTS (SELECT 1 FROM prodplan.production_order o WHERE o.plant_id = plant AND o.product_id = id) THEN
+      kind := 'product';
+    ELSE
+      RAISE EXCEPTION '%: "%" is neither a material nor a product of plant %', who, id, plant USING ERRCODE = 'invalid_parameter_value',
+        HINT = 'Materials are in prodplan.material, products in prodplan.product and prodplan.production_order.';
+    END IF;
+  END IF;
+  kind := coalesce(kind, 'material');
+  IF as_of IS NULL THEN
+    -- The day after the latest data: exports are older than today.
+    IF kind = 'material' THEN
+      SELECT date_trunc('day', max(m.moved_at) AT TIME ZONE 'UTC') + interval '1 day' INTO as_of
+      FROM prodplan.stock_movement m WHERE m.plant_id = plant AND m.kind = 'issue';
+    ELSE
+      SELECT date_trunc('day', max(o.created_at) AT TIME ZONE 'UTC') + interval '1 day' INTO as_of
+      FROM prodplan.production_order o WHERE o.plant_id = plant;
+    END IF;
+    as_of := coalesce(least(as_of AT TIME ZONE 'UTC', now()), now());
+  END IF;
+END
+$fn$;
+COMMENT ON FUNCTION prodplan.forecast_setup(text, jsonb, text) IS 'Checks a forecast''s options and resolves its plant, its kind (material when id is one, else product) and as_of (default: the UTC day after the latest issue or order), naming the function who asked.';
+REVOKE ALL ON FUNCTION prodplan.forecast_setup(text, jsonb, text) FROM PUBLIC;
+
+CREATE FUNCTION prodplan.forecast(material_id text, horizon int DEFAULT 30, method text DEFAULT 'auto', options jsonb DEFAULT '{}')
+RETURNS TABLE (day date, forecast float8, lo80 float8, hi80 float8, lo95 float8, hi95 float8, method_used text,
+               demand_class text, adi float8, cv2 float8, mase float8, naive_mase float8, alpha float8, beta float8, gamma float8,
+               note text)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+#variable_conflict use_column
+DECLARE
+  s record;
+BEGIN
+  IF material_id IS NULL THEN
+    RAISE EXCEPTION 'prodplan.forecast: material_id must not be NULL (prodplan.forecast_all forecasts every material)'
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  s := prodplan.forecast_setup(material_id, options, 'prodplan.forecast');
+  RETURN QUERY
+  SELECT f.day, f.forecast, f.lo80, f.hi80, f.lo95, f.hi95, f.method, f.demand_class, f.adi, f.cv2, f.mase, f.naive_mase,
+         f.alpha, f.beta, f.gamma, f.note
+  FROM prodplan.forecast_series(s.plant, ARRAY[material_id], s.kind, s.as_of, s.history_days, horizon, method) f
+  ORDER BY f.day;
+END
+$fn$;
+COMMENT ON FUNCTION prodplan.forecast(text, int, text, jsonb) IS 'Daily demand forecast of a material (from its issue movements) or, when the id is a finished product, of its orders (ordered quantity by creation day), for horizon days (30) from options.as_of (default: the UTC day after the latest data), fitted on the history_days (730) before it. method: naive, ses, holt, holt_winters (weekly season), croston, sba, tsb, adida, or auto (default): the series is classed by ADI and CV2 (smooth, intermittent, erratic, lumpy) and the method fit for its class with the lowest rolling-origin MASE is chosen. Parameters minimise the in-sample one-step squared error (grid and golden-section search, deterministic). Per day: the forecast and its 80% and 95% intervals (empirical quantiles of the method''s errors at each horizon step over the last 365 origins, clipped at 0), the method used, the class, ADI, CV2, the MASE of the method and of naive, the fitted parameters, and a note when a requested method could not be used.';
+REVOKE ALL ON FUNCTION prodplan.forecast(text, int, text, jsonb) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION prodplan.forecast(text, int, text, jsonb) TO prodplan_reader;
+
+CREATE FUNCTION prodplan.forecast_all(horizon int DEFAULT 30, method text DEFAULT 'auto', options jsonb DEFAULT '{}')
+RETURNS TABLE (series_id text, kind text, day date, forecast float8, lo80 float8, hi80 float8, lo95 float8, hi95 float8,
+               method_used text, demand_class text, adi float8, cv2 float8, mase float8, naive_mase float8, note text)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+#variable_conflict use_column
+DECLARE
+  s record;
+BEGIN
+  s := prodplan.forecast_setup(NULL, options, 'prodplan.forecast_all');
+  RETURN QUERY
+  SELECT f.series_id, s.kind, f.day, f.forecast, f.lo80, f.hi80, f.lo95, f.hi95, f.method, f.demand_class, f.adi, f.cv2,
+         f.mase, f.naive_mase, f.note
+  FROM prodplan.forecast_series(s.plant, NULL, s.kind, s.as_of, s.history_days, horizon, method) f
+  ORDER BY f.series_id, f.day;
+END
+$fn$;
+COMMENT ON FUNCTION prodplan.forecast_all(int, text, jsonb) IS 'prodplan.forecast for every material of the plant at once (options.kind product: every product, from its orders); the same options, one row per series and day.';
+REVOKE ALL ON FUNCTION prodplan.forecast_all(int, text, jsonb) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION prodplan.forecast_all(int, text, jsonb) TO prodplan_reader;
