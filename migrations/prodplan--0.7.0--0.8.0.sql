@@ -665,6 +665,38 @@ GRANT EXECUTE ON FUNCTION prodplan.wip(text, timestamptz, jsonb) TO prodplan_rea
 -- ---------------------------------------------------------------------------
 -- Materials: what a plan needs, and theory against consumption (issue 8).
 -- ---------------------------------------------------------------------------
+-- The workbook carries gelcoat per product (Modelos: deck and hull kg) but no
+-- bill-of-materials sheet: a plant says once which materials and work
+-- center those columns mean, and the view joins them to prodplan.bom_line.
+CREATE TABLE prodplan.gelcoat_bom (
+  plant_id         text PRIMARY KEY REFERENCES prodplan.plant ON DELETE CASCADE,
+  work_center_id   text NOT NULL,
+  deck_material_id text NOT NULL,
+  hull_material_id text NOT NULL
+);
+COMMENT ON TABLE prodplan.gelcoat_bom IS 'Per plant, what the products'' gelcoat columns mean as a bill of materials: product.gel_deck_kg of deck_material_id and product.gel_hull_kg of hull_material_id, per unit, consumed at work_center_id (the Gelcoat phase). Without a row the columns add nothing to prodplan.bill_of_materials.';
+COMMENT ON COLUMN prodplan.gelcoat_bom.work_center_id IS 'The work center that applies the gelcoat.';
+COMMENT ON COLUMN prodplan.gelcoat_bom.deck_material_id IS 'The material product.gel_deck_kg is a quantity of.';
+COMMENT ON COLUMN prodplan.gelcoat_bom.hull_material_id IS 'The material product.gel_hull_kg is a quantity of.';
+GRANT SELECT ON prodplan.gelcoat_bom TO prodplan_reader;
+GRANT SELECT, INSERT, UPDATE, DELETE ON prodplan.gelcoat_bom TO prodplan_planner;
+
+CREATE VIEW prodplan.bill_of_materials AS
+SELECT b.plant_id, b.product_id, b.material_id, b.work_center_id, b.quantity_per_unit, 'bom_line'::text AS source
+FROM prodplan.bom_line b
+UNION ALL
+SELECT p.plant_id, p.product_id, g.deck_material_id, g.work_center_id, p.gel_deck_kg, 'product.gel_deck_kg'
+FROM prodplan.product p JOIN prodplan.gelcoat_bom g ON g.plant_id = p.plant_id
+WHERE p.gel_deck_kg IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM prodplan.bom_line b WHERE b.plant_id = p.plant_id AND b.product_id = p.product_id AND b.material_id = g.deck_material_id)
+UNION ALL
+SELECT p.plant_id, p.product_id, g.hull_material_id, g.work_center_id, p.gel_hull_kg, 'product.gel_hull_kg'
+FROM prodplan.product p JOIN prodplan.gelcoat_bom g ON g.plant_id = p.plant_id
+WHERE p.gel_hull_kg IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM prodplan.bom_line b WHERE b.plant_id = p.plant_id AND b.product_id = p.product_id AND b.material_id = g.hull_material_id);
+COMMENT ON VIEW prodplan.bill_of_materials IS 'Every product''s bill of materials: prodplan.bom_line, plus the products'' gelcoat deck and hull kg (the workbook''s Modelos columns) as the materials prodplan.gelcoat_bom names, where bom_line does not already list them. source says which. What material_requirements and material_variance read.';
+GRANT SELECT ON prodplan.bill_of_materials TO prodplan_reader;
+
 CREATE FUNCTION prodplan.material_requirements(plan_id bigint)
 RETURNS TABLE (material_id text, day date, quantity float8, unit text, orders bigint)
 LANGUAGE plpgsql STABLE
@@ -693,13 +725,13 @@ BEGIN
          count(DISTINCT s.order_id)
   FROM steps s
   JOIN prodplan.production_order o ON o.plant_id = p.plant_id AND o.order_id = s.order_id
-  JOIN prodplan.bom_line b ON b.plant_id = p.plant_id AND b.product_id = o.product_id AND b.work_center_id = s.work_center_id
+  JOIN prodplan.bill_of_materials b ON b.plant_id = p.plant_id AND b.product_id = o.product_id AND b.work_center_id = s.work_center_id
   LEFT JOIN prodplan.material m ON m.plant_id = p.plant_id AND m.material_id = b.material_id
   GROUP BY b.material_id, 2, m.unit
   ORDER BY b.material_id, 2;
 END
 $fn$;
-COMMENT ON FUNCTION prodplan.material_requirements(bigint) IS 'The materials a plan needs, per material and UTC day: for every planned order, its product''s bill of materials (prodplan.bom_line, per work center) x the order quantity, due on the day of the order''s first planned operation at that work center that starts at or after the plan start (work already started drew its material). orders: how many orders need it that day.';
+COMMENT ON FUNCTION prodplan.material_requirements(bigint) IS 'The materials a plan needs, per material and UTC day: for every planned order, its product''s bill of materials (prodplan.bill_of_materials, per work center) x the order quantity, due on the day of the order''s first planned operation at that work center that starts at or after the plan start (work already started drew its material). orders: how many orders need it that day.';
 REVOKE ALL ON FUNCTION prodplan.material_requirements(bigint) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION prodplan.material_requirements(bigint) TO prodplan_reader;
 
@@ -725,7 +757,7 @@ BEGIN
            sum(b.quantity_per_unit * o.quantity) AS qty, count(*) AS n
     FROM prodplan.operation op
     JOIN prodplan.production_order o ON o.plant_id = op.plant_id AND o.order_id = op.order_id
-    JOIN prodplan.bom_line b ON b.plant_id = op.plant_id AND b.product_id = o.product_id AND b.work_center_id = op.work_center_id
+    JOIN prodplan.bill_of_materials b ON b.plant_id = op.plant_id AND b.product_id = o.product_id AND b.work_center_id = op.work_center_id
     WHERE op.ended_at IS NOT NULL AND NOT op.is_rework
       AND (options ->> 'plant' IS NULL OR op.plant_id = options ->> 'plant')
       AND (from_ts IS NULL OR op.ended_at >= from_ts) AND (to_ts IS NULL OR op.ended_at < to_ts)
@@ -736,13 +768,13 @@ BEGIN
     -- say): consumption the theory cannot explain.
     SELECT op.plant_id, bw.material_id, date_trunc('month', op.ended_at AT TIME ZONE 'UTC')::date AS month, count(*) AS n
     FROM prodplan.operation op
-    JOIN (SELECT DISTINCT b.plant_id, b.work_center_id, b.material_id FROM prodplan.bom_line b) bw
+    JOIN (SELECT DISTINCT b.plant_id, b.work_center_id, b.material_id FROM prodplan.bill_of_materials b) bw
       ON bw.plant_id = op.plant_id AND bw.work_center_id = op.work_center_id
     LEFT JOIN prodplan.production_order o ON o.plant_id = op.plant_id AND o.order_id = op.order_id
     WHERE op.ended_at IS NOT NULL AND NOT op.is_rework
       AND (options ->> 'plant' IS NULL OR op.plant_id = options ->> 'plant')
       AND (from_ts IS NULL OR op.ended_at >= from_ts) AND (to_ts IS NULL OR op.ended_at < to_ts)
-      AND NOT EXISTS (SELECT 1 FROM prodplan.bom_line b WHERE b.plant_id = op.plant_id AND b.product_id = o.product_id
+      AND NOT EXISTS (SELECT 1 FROM prodplan.bill_of_materials b WHERE b.plant_id = op.plant_id AND b.product_id = o.product_id
                       AND b.work_center_id = op.work_center_id AND b.material_id = bw.material_id)
     GROUP BY 1, 2, 3
   ), used AS (
@@ -764,7 +796,7 @@ BEGIN
   ORDER BY 1, 2, 3;
 END
 $fn$;
-COMMENT ON FUNCTION prodplan.material_variance(timestamptz, timestamptz, jsonb) IS 'Theoretical use of finished production against actual consumption, per plant, material and UTC month in [from_ts, to_ts): theoretical = the bill of materials of every finished first-pass operation (not rework) at its work center x its order''s quantity, in the month it ended; actual = the issue movements of prodplan.stock_movement in the month (issued quantities positive); variance = actual - theoretical and variance_pct its share of the theoretical (rework, scrap and over-use show as positive). operations: the finished operations counted; operations_without_bom: finished first passes at a work center that uses the material whose product has no bill of materials for it (e.g. an order of a product missing from the master data): consumption the theory cannot explain.';
+COMMENT ON FUNCTION prodplan.material_variance(timestamptz, timestamptz, jsonb) IS 'Theoretical use of finished production against actual consumption, per plant, material and UTC month in [from_ts, to_ts): theoretical = the bill of materials (prodplan.bill_of_materials) of every finished first-pass operation (not rework) at its work center x its order''s quantity, in the month it ended; actual = the issue movements of prodplan.stock_movement in the month (issued quantities positive); variance = actual - theoretical and variance_pct its share of the theoretical (rework, scrap and over-use show as positive). operations: the finished operations counted; operations_without_bom: finished first passes at a work center that uses the material whose product has no bill of materials for it (e.g. an order of a product missing from the master data): consumption the theory cannot explain.';
 REVOKE ALL ON FUNCTION prodplan.material_variance(timestamptz, timestamptz, jsonb) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION prodplan.material_variance(timestamptz, timestamptz, jsonb) TO prodplan_reader;
 

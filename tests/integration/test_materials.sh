@@ -73,4 +73,15 @@ got=$(qh -c "SELECT material_id, month, theoretical, actual, variance, variance_
 [ "$got" = "M|2026-03-01|8|10|2|25|2|1|kg" ] && ok "variance by hand" || bad "variance: [$got]"
 got=$(qh -c "SELECT count(*) FROM prodplan.material_variance('2026-04-01', '2026-05-01')")
 [ "$got" = 0 ] && ok "window" || bad "window: [$got]"
+# Gelcoat from the product's columns (the workbook's Modelos): P has 1.5 kg
+# of deck gelcoat; once the plant says what the columns mean, O1 and O2's
+# passes at A add 1.5 x (1 + 3) = 6 kg of G-DECK in theory.
+qh -c "UPDATE prodplan.product SET gel_deck_kg = 1.5 WHERE product_id = 'P'"
+got=$(qh -c "SELECT count(*) FROM prodplan.bill_of_materials WHERE source <> 'bom_line'")
+[ "$got" = 0 ] && ok "gelcoat columns add nothing until configured" || bad "unconfigured gelcoat: [$got]"
+qh -c "INSERT INTO prodplan.gelcoat_bom VALUES ('M', 'A', 'G-DECK', 'G-HULL')"
+got=$(qh -c "SELECT material_id, theoretical, actual, operations FROM prodplan.material_variance() WHERE material_id = 'G-DECK'")
+[ "$got" = "G-DECK|6|0|2" ] && ok "gelcoat deck kg per product as a bill of materials" || bad "gelcoat theory: [$got]"
+got=$(qh -c "SELECT source FROM prodplan.bill_of_materials WHERE material_id = 'G-DECK'")
+[ "$got" = product.gel_deck_kg ] && ok "its source is named" || bad "gelcoat source: [$got]"
 exit $fail
