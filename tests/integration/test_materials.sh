@@ -18,7 +18,13 @@ ok() { echo "ok: $*"; }
 bad() { echo "FAIL: $*"; fail=1; }
 
 q -c "SELECT prodplan.load_demo(0.1, 42, 'direct') IS NOT NULL" >/dev/null
-plan=$(q -c "SELECT prodplan.plan('{\"time_limit_ms\": 200}')")
+# Property: for plans built with different seeds, rules and starts, and for
+# a what-if scenario, requirements equal the independent sum.
+plans=$(q -c "SELECT prodplan.plan('{\"time_limit_ms\": 200, \"seed\": 1}')")
+plans+=" $(q -c "SELECT prodplan.plan('{\"time_limit_ms\": 200, \"seed\": 7, \"rule\": \"edd\"}')")"
+plans+=" $(q -c "SELECT prodplan.plan(jsonb_build_object('time_limit_ms', 200, 'seed', 3, 'start', (SELECT max(created_at) - interval '20 days' FROM prodplan.production_order)))")"
+plans+=" $(q -c "SELECT prodplan.whatif('[{\"type\": \"capacity\", \"work_center\": \"17\", \"units_add\": 1}]', $(echo "$plans" | cut -d' ' -f1))")"
+for plan in $plans; do
 # Independent: every (planned order, BOM line) whose work center has a
 # planned, not started operation of that order, dated by the earliest one.
 diff=$(q -c "WITH mine AS (SELECT material_id, day, quantity, orders FROM prodplan.material_requirements($plan)),
@@ -29,19 +35,20 @@ diff=$(q -c "WITH mine AS (SELECT material_id, day, quantity, orders FROM prodpl
                                 WHERE po.plan_id = $plan AND po.start_at >= p.plan_start AND NOT po.is_fixed
                                 GROUP BY 1, 2) x
                           JOIN prodplan.production_order o ON o.order_id = x.order_id
-                          JOIN prodplan.bom_line b ON b.product_id = o.product_id AND b.work_center_id = x.work_center_id
+                          JOIN prodplan.bill_of_materials b ON b.product_id = o.product_id AND b.work_center_id = x.work_center_id
                           GROUP BY 1, 2)
              SELECT count(*) FROM mine m FULL JOIN ref r USING (material_id, day)
              WHERE m.quantity IS NULL OR r.quantity IS NULL OR abs(m.quantity - r.quantity) > 1e-9 OR m.orders <> r.orders")
 rows=$(q -c "SELECT count(*) FROM prodplan.material_requirements($plan)")
-if [ "$diff" = 0 ] && [ "$rows" -gt 0 ]; then ok "requirements of a plan = the sum of its planned orders' BOMs ($rows material-days)"; else bad "requirements: $diff differing of $rows"; fi
+if [ "$diff" = 0 ] && [ "$rows" -gt 0 ]; then ok "plan $plan: requirements = the sum of its planned orders' BOMs ($rows material-days)"; else bad "plan $plan requirements: $diff differing of $rows"; fi
 got=$(q -c "SELECT round(sum(quantity)::numeric, 6) = round((SELECT sum(b.quantity_per_unit * o.quantity)
               FROM (SELECT DISTINCT po.order_id, po.work_center_id FROM prodplan.planned_operations po JOIN prodplan.plans p USING (plan_id)
                     WHERE po.plan_id = $plan AND po.start_at >= p.plan_start AND NOT po.is_fixed) x
               JOIN prodplan.production_order o ON o.order_id = x.order_id
-              JOIN prodplan.bom_line b ON b.product_id = o.product_id AND b.work_center_id = x.work_center_id)::numeric, 6)
+              JOIN prodplan.bill_of_materials b ON b.product_id = o.product_id AND b.work_center_id = x.work_center_id)::numeric, 6)
             FROM prodplan.material_requirements($plan)")
-[ "$got" = t ] && ok "total over all days and materials agrees" || bad "total: [$got]"
+[ "$got" = t ] && ok "plan $plan: total over all days and materials agrees" || bad "plan $plan total: [$got]"
+done
 out=$(q -c "SELECT * FROM prodplan.material_requirements(987654)" 2>&1) && bad "unknown plan accepted" || { echo "$out" | grep -q "no plan 987654" && ok "unknown plan refused" || bad "unknown plan: [$out]"; }
 got=$(q -c "SELECT bool_and(operations_without_bom::float8 / nullif(operations + operations_without_bom, 0) BETWEEN 0.2 AND 0.35)
             FROM (SELECT material_id, sum(operations) AS operations, sum(operations_without_bom) AS operations_without_bom
