@@ -60,8 +60,7 @@ constexpr const char* kCasesSql =
     ") "
     "SELECT ops.order_id, coalesce(po.product_id, ''), coalesce(p.family, '(unknown)'), ops.work_center_id,"
     "       coalesce(ops.weight_kg, p.finish_weight_kg), coalesce(ops.shift, 0)::int4,"
-    "       extract(epoch FROM ops.starts)::float8, extract(epoch FROM ops.ended_at)::float8, ops.is_rework,"
-    "       extract(epoch FROM crew.newest_hire)::float8, blamed.operation_id IS NOT NULL "
+    "       ops.starts, ops.ended_at, ops.is_rework, crew.newest_hire, blamed.operation_id IS NOT NULL "
     "FROM ops"
     " LEFT JOIN prodplan.production_order po ON %s"
     " LEFT JOIN prodplan.product p ON p.plant_id = po.plant_id AND p.product_id = po.product_id"
@@ -86,10 +85,12 @@ struct CaseRow {
   bool rework, blamed;
 };
 
+// A float8 or timestamptz column (as Unix seconds, read without the
+// numeric detour of extract(epoch)); NaN for NULL.
 double float_or_nan(HeapTuple t, TupleDesc d, int col) {
   bool isnull = false;
   Datum v = SPI_getbinval(t, d, col, &isnull);
-  return isnull ? std::nan("") : DatumGetFloat8(v);
+  return isnull ? std::nan("") : pp::pg::number_of(v, SPI_gettypeid(d, col));
 }
 
 void add_case(pp::quality::CaseSet& set, const CaseRow& r) {
