@@ -204,6 +204,27 @@ void apply_planning_demo_data(const char* plant, int64* setups, int64* alternati
   *alternatives = (int64)SPI_processed;
 }
 
+// The demo plant's gelcoat columns as a bill of materials (0.8.0): the
+// Gelcoat phase (13) applies GEL-DECK and GEL-HULL. The generator's
+// bom_line already lists them, so the view adds nothing twice; a workbook
+// load of the same plant needs this row to count gelcoat at all. Skipped on
+// an older schema without the table. Returns the rows written (-1: no table).
+int64 apply_gelcoat_demo_data(const char* plant) {
+  if (SPI_execute("SELECT to_regclass('prodplan.gelcoat_bom') IS NOT NULL", true, 1) != SPI_OK_SELECT)
+    elog(ERROR, "load_demo: could not look for prodplan.gelcoat_bom");
+  bool isnull;
+  if (!DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull))) return -1;
+  Oid types[1] = {TEXTOID};
+  Datum values[1] = {CStringGetTextDatum(plant)};
+  if (SPI_execute_with_args("INSERT INTO prodplan.gelcoat_bom (plant_id, work_center_id, deck_material_id, hull_material_id) "
+                            "VALUES ($1, '13', 'GEL-DECK', 'GEL-HULL') ON CONFLICT (plant_id) DO UPDATE SET "
+                            "work_center_id = excluded.work_center_id, deck_material_id = excluded.deck_material_id, "
+                            "hull_material_id = excluded.hull_material_id",
+                            1, types, values, NULL, false, 0) != SPI_OK_INSERT)
+    elog(ERROR, "load_demo: could not write prodplan.gelcoat_bom");
+  return (int64)SPI_processed;
+}
+
 }  // namespace
 
 Datum prodplan_load_demo(PG_FUNCTION_ARGS) {
@@ -224,7 +245,7 @@ Datum prodplan_load_demo(PG_FUNCTION_ARGS) {
   std::size_t ntables = 0;
   int64 rows[kMaxTables] = {0};
   int64 ingest_run_id = -1;
-  int64 setups = -1, alternatives = -1;
+  int64 setups = -1, alternatives = -1, gelcoat = -1;
   char* json = nullptr;
   instr_time started;
   INSTR_TIME_SET_CURRENT(started);
@@ -280,6 +301,7 @@ Datum prodplan_load_demo(PG_FUNCTION_ARGS) {
     }
 
     apply_planning_demo_data(factory->plant_id.c_str(), &setups, &alternatives);
+    gelcoat = apply_gelcoat_demo_data(factory->plant_id.c_str());
 
     // What the tables now hold for the plant.
     Oid types[1] = {TEXTOID};
@@ -321,6 +343,7 @@ Datum prodplan_load_demo(PG_FUNCTION_ARGS) {
       }
       if (setups >= 0) j += ", \"setup_matrix\": " + std::to_string(setups);
       if (alternatives >= 0) j += ", \"alternative_work_center\": " + std::to_string(alternatives);
+      if (gelcoat >= 0) j += ", \"gelcoat_bom\": " + std::to_string(gelcoat);
       // What the workbook carries beyond the canonical rows: a duplicated row
       // is stored once and invalid rows are left out (ingestion quarantines them).
       std::size_t dup[pp::model::kSheetCount] = {0}, bad[pp::model::kSheetCount] = {0};
