@@ -1062,3 +1062,1469 @@ $fn$;
 COMMENT ON FUNCTION prodplan.forecast_all(int, text, jsonb) IS 'prodplan.forecast for every material of the plant at once (options.kind product: every product, from its orders); the same options, one row per series and day.';
 REVOKE ALL ON FUNCTION prodplan.forecast_all(int, text, jsonb) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION prodplan.forecast_all(int, text, jsonb) TO prodplan_reader;
+
+-- ===========================================================================
+-- Defect analytics from aggregates (issue 7).
+-- ===========================================================================
+-- ---------------------------------------------------------------------------
+-- Quality aggregates (issue 7): defect_rates and defect_heatmap served from
+-- incrementally maintained aggregates, with results identical to the
+-- base-table computation.
+--
+-- Two aggregates join prodplan.aggregate_watermark / aggregate_invalidation
+-- and prodplan.refresh_aggregates():
+--
+--   quality_order_day: keyed by the UTC day an ORDER WAS CREATED. Every
+--     order belongs to exactly one such day, so distinct order counts add
+--     across days. Two tables: agg_quality_order_day (plant x day x product:
+--     orders, orders with defects, defects and severity sums, per severity,
+--     and of defects whose culprit is unknown) and
+--     agg_quality_work_center_day (plant x day x work center: orders that
+--     had an operation there, orders / defects / severity blamed on it
+--     (culprit) and found there (evaluating phase)). A day's rows depend on
+--     the orders created that day, their operations and defects, and the
+--     operations those defects blame; the statement triggers below log the
+--     creation days of every order whose figures a statement can change.
+--
+--   defect_cell_day: keyed by the UTC day a DEFECT WAS DETECTED: one row
+--     per plant x day x evaluating work center x culprit work center x
+--     order (defects, severity sum) in agg_defect_cell_day, and one per
+--     (cell, order) pair over all its days in agg_defect_cell_order (first
+--     and last day, totals). A window of whole days counts a pair whose
+--     first and last day it holds from the pair row (no count(DISTINCT)
+--     over the day rows); the few pairs crossing its ends, from their day
+--     rows. A day's rows depend on the defects detected that day and the
+--     operations they blame.
+--
+-- Both are recomputed (never added to) per logged range, all of a plant's
+-- ranges in one pass: distinct counts do not add. Readers (defect_rates,
+-- defect_heatmap) answer from the aggregate for the whole UTC days of their
+-- window that no pending log entry names, and from the base tables (the
+-- same partials functions the refresh uses) for the partial days at the
+-- window's ends and the days changed since the last refresh, so a result
+-- is current between refreshes. When the aggregate was never refreshed (or
+-- a source was truncated), too many days changed (over 62 days or 32 runs),
+-- or the window holds no whole day, they run the base-table computation
+-- (prodplan.defect_rates_base / defect_heatmap_base, 0.7.0's). Either way
+-- the result equals the base-table computation (the property test
+-- tests/integration/test_defect_aggregates.sh; bench:
+-- tests/bench/bench_defect_analytics.sh). Refreshing inside a reader was
+-- not chosen: readers are STABLE, may run on a standby or as a role that
+-- cannot write, and would queue behind writers on the watermark locks.
+--
+-- The culprit operation's work center is the smallest work center id among
+-- the rows with that operation id (as agg_defect_day has always done); the
+-- base-table functions now do the same instead of taking an arbitrary one.
+-- ---------------------------------------------------------------------------
+INSERT INTO prodplan.aggregate_watermark (aggregate) VALUES ('quality_order_day'), ('defect_cell_day');
+
+CREATE TABLE prodplan.agg_quality_order_day (
+  day                           date NOT NULL,
+  plant_id                      text NOT NULL,
+  product_id                    text NOT NULL,
+  orders                        bigint NOT NULL,
+  orders_with_defects           bigint NOT NULL,
+  defects                       bigint NOT NULL,
+  severity_sum                  bigint NOT NULL,
+  orders_severity_1             bigint NOT NULL,
+  orders_severity_2             bigint NOT NULL,
+  orders_severity_3             bigint NOT NULL,
+  defects_severity_1            bigint NOT NULL,
+  defects_severity_2            bigint NOT NULL,
+  defects_severity_3            bigint NOT NULL,
+  orders_unknown_culprit        bigint NOT NULL,
+  defects_unknown_culprit       bigint NOT NULL,
+  severity_sum_unknown_culprit  bigint NOT NULL,
+  PRIMARY KEY (day, plant_id, product_id)
+);
+COMMENT ON TABLE prodplan.agg_quality_order_day IS 'Defect figures of the production orders created on a UTC day, per plant and product (incremental aggregate "quality_order_day"; prodplan.refresh_aggregates). Each order counts on its creation day only, so every column adds across days, distinct order counts included. Defects count when their order is in prodplan.production_order. What prodplan.defect_rates reads for overall, product, week, severity and the "(unknown)" culprit.';
+COMMENT ON COLUMN prodplan.agg_quality_order_day.day IS 'UTC day of the orders'' created_at.';
+COMMENT ON COLUMN prodplan.agg_quality_order_day.plant_id IS 'The orders'' plant.';
+COMMENT ON COLUMN prodplan.agg_quality_order_day.product_id IS 'The orders'' product_id.';
+COMMENT ON COLUMN prodplan.agg_quality_order_day.orders IS 'Orders created on the day.';
+COMMENT ON COLUMN prodplan.agg_quality_order_day.orders_with_defects IS 'Of those, orders with at least one defect.';
+COMMENT ON COLUMN prodplan.agg_quality_order_day.defects IS 'Defects of those orders.';
+COMMENT ON COLUMN prodplan.agg_quality_order_day.severity_sum IS 'Sum of those defects'' severities (mean = severity_sum / defects).';
+COMMENT ON COLUMN prodplan.agg_quality_order_day.orders_severity_1 IS 'Orders with at least one defect of severity 1.';
+COMMENT ON COLUMN prodplan.agg_quality_order_day.orders_severity_2 IS 'Orders with at least one defect of severity 2.';
+COMMENT ON COLUMN prodplan.agg_quality_order_day.orders_severity_3 IS 'Orders with at least one defect of severity 3.';
+COMMENT ON COLUMN prodplan.agg_quality_order_day.defects_severity_1 IS 'Defects of severity 1.';
+COMMENT ON COLUMN prodplan.agg_quality_order_day.defects_severity_2 IS 'Defects of severity 2.';
+COMMENT ON COLUMN prodplan.agg_quality_order_day.defects_severity_3 IS 'Defects of severity 3.';
+COMMENT ON COLUMN prodplan.agg_quality_order_day.orders_unknown_culprit IS 'Orders with at least one defect whose culprit work center is unknown (no culprit operation, or none in prodplan.operation).';
+COMMENT ON COLUMN prodplan.agg_quality_order_day.defects_unknown_culprit IS 'Defects whose culprit work center is unknown.';
+COMMENT ON COLUMN prodplan.agg_quality_order_day.severity_sum_unknown_culprit IS 'Sum of their severities.';
+
+CREATE TABLE prodplan.agg_quality_work_center_day (
+  day                     date NOT NULL,
+  plant_id                text NOT NULL,
+  work_center_id          text NOT NULL,
+  orders_visited          bigint NOT NULL,
+  orders_culprit          bigint NOT NULL,
+  defects_culprit         bigint NOT NULL,
+  severity_sum_culprit    bigint NOT NULL,
+  orders_evaluated        bigint NOT NULL,
+  defects_evaluated       bigint NOT NULL,
+  severity_sum_evaluated  bigint NOT NULL,
+  PRIMARY KEY (day, plant_id, work_center_id)
+);
+COMMENT ON TABLE prodplan.agg_quality_work_center_day IS 'Per work center, defect figures of the production orders created on a UTC day (incremental aggregate "quality_order_day", with prodplan.agg_quality_order_day): which orders went through it, had defects blamed on it (its operation is the culprit) or found there (evaluating phase). Each order counts on its creation day only, so every column adds across days. What prodplan.defect_rates reads for work_center and evaluating_phase.';
+COMMENT ON COLUMN prodplan.agg_quality_work_center_day.day IS 'UTC day of the orders'' created_at.';
+COMMENT ON COLUMN prodplan.agg_quality_work_center_day.plant_id IS 'The orders'' plant.';
+COMMENT ON COLUMN prodplan.agg_quality_work_center_day.work_center_id IS 'A work center an order of the day visited, was blamed on or was evaluated at.';
+COMMENT ON COLUMN prodplan.agg_quality_work_center_day.orders_visited IS 'Orders of the day with an operation at the work center.';
+COMMENT ON COLUMN prodplan.agg_quality_work_center_day.orders_culprit IS 'Orders of the day with a defect whose culprit operation is at the work center (the culprit''s work center: the smallest among the rows with that operation id).';
+COMMENT ON COLUMN prodplan.agg_quality_work_center_day.defects_culprit IS 'Those defects.';
+COMMENT ON COLUMN prodplan.agg_quality_work_center_day.severity_sum_culprit IS 'Sum of their severities.';
+COMMENT ON COLUMN prodplan.agg_quality_work_center_day.orders_evaluated IS 'Orders of the day with a defect found at the work center (evaluation_work_center_id).';
+COMMENT ON COLUMN prodplan.agg_quality_work_center_day.defects_evaluated IS 'Those defects.';
+COMMENT ON COLUMN prodplan.agg_quality_work_center_day.severity_sum_evaluated IS 'Sum of their severities.';
+
+CREATE TABLE prodplan.agg_defect_cell_day (
+  day                        date NOT NULL,
+  plant_id                   text NOT NULL,
+  evaluation_work_center_id  text NOT NULL,
+  culprit_work_center_id     text NOT NULL,
+  order_id                   text NOT NULL,
+  defects                    bigint NOT NULL,
+  severity_sum               bigint NOT NULL,
+  PRIMARY KEY (day, plant_id, evaluation_work_center_id, culprit_work_center_id, order_id)
+);
+COMMENT ON TABLE prodplan.agg_defect_cell_day IS 'Defects per UTC day of detection, plant, evaluating work center, culprit work center and order (incremental aggregate "defect_cell_day"; prodplan.refresh_aggregates): the cells of prodplan.defect_heatmap, kept per order so that distinct orders over any range of days are count(DISTINCT order_id). Counts every defect, whether or not its order is in prodplan.production_order (as prodplan.defects_found does).';
+COMMENT ON COLUMN prodplan.agg_defect_cell_day.day IS 'UTC day of the defects'' detected_at.';
+COMMENT ON COLUMN prodplan.agg_defect_cell_day.plant_id IS 'The defects'' plant.';
+COMMENT ON COLUMN prodplan.agg_defect_cell_day.evaluation_work_center_id IS 'The work center that found them (the heatmap''s evaluating phase).';
+COMMENT ON COLUMN prodplan.agg_defect_cell_day.culprit_work_center_id IS 'The work center of the operation they are blamed on (the smallest among the rows with that operation id); ''(unknown)'' when there is no culprit operation or it is not in prodplan.operation.';
+COMMENT ON COLUMN prodplan.agg_defect_cell_day.order_id IS 'The defects'' order.';
+COMMENT ON COLUMN prodplan.agg_defect_cell_day.defects IS 'Defects of the order in the cell on the day.';
+COMMENT ON COLUMN prodplan.agg_defect_cell_day.severity_sum IS 'Sum of their severities.';
+-- The re-derivation of a (cell, order) pair and the readers look its days up by order.
+CREATE INDEX agg_defect_cell_day_order_idx ON prodplan.agg_defect_cell_day (plant_id, order_id);
+
+CREATE TABLE prodplan.agg_defect_cell_order (
+  plant_id                   text NOT NULL,
+  evaluation_work_center_id  text NOT NULL,
+  culprit_work_center_id     text NOT NULL,
+  order_id                   text NOT NULL,
+  first_day                  date NOT NULL,
+  last_day                   date NOT NULL,
+  defects                    bigint NOT NULL,
+  severity_sum               bigint NOT NULL,
+  PRIMARY KEY (plant_id, evaluation_work_center_id, culprit_work_center_id, order_id)
+);
+COMMENT ON TABLE prodplan.agg_defect_cell_order IS 'Each (heatmap cell, order) pair of prodplan.agg_defect_cell_day over all its days (part of the incremental aggregate "defect_cell_day", re-derived by the refresh for every pair with a day in a recomputed range): a window of whole days that holds a pair''s first and last day counts the pair once without a count(DISTINCT) over the day rows; pairs crossing the window''s ends or days changed since the last refresh are counted from their day rows.';
+COMMENT ON COLUMN prodplan.agg_defect_cell_order.plant_id IS 'The defects'' plant.';
+COMMENT ON COLUMN prodplan.agg_defect_cell_order.evaluation_work_center_id IS 'The work center that found them.';
+COMMENT ON COLUMN prodplan.agg_defect_cell_order.culprit_work_center_id IS 'The work center they are blamed on, ''(unknown)'' when unknown (as in agg_defect_cell_day).';
+COMMENT ON COLUMN prodplan.agg_defect_cell_order.order_id IS 'The defects'' order.';
+COMMENT ON COLUMN prodplan.agg_defect_cell_order.first_day IS 'The first UTC day of detection of the order''s defects in the cell.';
+COMMENT ON COLUMN prodplan.agg_defect_cell_order.last_day IS 'The last UTC day of detection of the order''s defects in the cell.';
+COMMENT ON COLUMN prodplan.agg_defect_cell_order.defects IS 'The order''s defects in the cell, all days.';
+COMMENT ON COLUMN prodplan.agg_defect_cell_order.severity_sum IS 'Sum of their severities.';
+
+-- ---------------------------------------------------------------------------
+-- Partials from the base tables: what a set of day ranges of a plant holds
+-- in the aggregates, computed from the source tables. The refresh writes
+-- them (one pass per plant over all its changed ranges); the readers use
+-- them for the partial days at a window's ends and the days changed since
+-- the last refresh. Ranges are [t0s[i], t1s[i]) and must not overlap.
+--
+-- Plans: a few orders or defects (a day's) find their operations, defects
+-- and culprits by index; many (a full computation) hash-join. The planner
+-- cannot tell which from the partitioned tables' statistics (autovacuum
+-- never analyzes a partitioned parent, so its distinct counts are
+-- defaults), so the functions count the rows first and turn join methods
+-- off for the call (their SET clauses restore the settings on exit).
+-- ---------------------------------------------------------------------------
+CREATE FUNCTION prodplan.agg_quality_partials(plant text, t0s timestamptz[], t1s timestamptz[])
+RETURNS TABLE (plant_id text, day date, product_id text, work_center_id text,
+               orders bigint, orders_with_defects bigint, defects bigint, severity_sum bigint,
+               orders_severity_1 bigint, orders_severity_2 bigint, orders_severity_3 bigint,
+               defects_severity_1 bigint, defects_severity_2 bigint, defects_severity_3 bigint,
+               orders_unknown_culprit bigint, defects_unknown_culprit bigint, severity_sum_unknown_culprit bigint,
+               orders_visited bigint, orders_culprit bigint, defects_culprit bigint, severity_sum_culprit bigint,
+               orders_evaluated bigint, defects_evaluated bigint, severity_sum_evaluated bigint)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+-- The two statements below are planned once per session (see there).
+SET plan_cache_mode = force_generic_plan
+-- Compiling these statements costs more than running them.
+SET jit = off
+-- Restored on exit (a large computation turns nested loops off).
+SET enable_nestloop = on
+AS $fn$
+#variable_conflict use_column
+DECLARE
+  n   bigint;
+  ids text[];
+BEGIN
+  IF plant IS NULL THEN
+    -- Plant by plant (those with orders in the ranges).
+    RETURN QUERY
+    SELECT x.* FROM (SELECT DISTINCT po.plant_id FROM prodplan.production_order po, unnest(t0s, t1s) AS r(t0, t1)
+                     WHERE po.created_at >= r.t0 AND po.created_at < r.t1) l
+    CROSS JOIN LATERAL prodplan.agg_quality_partials(l.plant_id, t0s, t1s) x;
+    RETURN;
+  END IF;
+  SELECT count(*) INTO n FROM unnest(t0s, t1s) AS r(t0, t1)
+  JOIN prodplan.production_order po ON po.plant_id = plant AND po.created_at >= r.t0 AND po.created_at < r.t1;
+  IF n = 0 THEN
+    RETURN;
+  END IF;
+  -- Two statements, each planned once per session (planning over every
+  -- monthly partition costs more than running it for a day): a few orders
+  -- (up to 200: a day's, a reader's) find their operations, defects and
+  -- culprits by key; many (a refresh's) hash-join, nested loops off. The
+  -- planner cannot pick between them itself: autovacuum never analyzes a
+  -- partitioned parent, so its distinct counts are defaults.
+  IF n <= 200 THEN
+    -- The orders first; then every table by key (= ANY: index scans of
+    -- each monthly partition, whatever the estimates).
+    SELECT array_agg(po.order_id) INTO ids FROM unnest(t0s, t1s) AS r(t0, t1)
+    JOIN prodplan.production_order po ON po.plant_id = plant AND po.created_at >= r.t0 AND po.created_at < r.t1;
+    RETURN QUERY
+    WITH o AS NOT MATERIALIZED (
+      SELECT po.plant_id, po.order_id, po.product_id, (po.created_at AT TIME ZONE 'UTC')::date AS day
+      FROM prodplan.production_order po
+      WHERE po.plant_id = plant AND po.order_id = ANY (ids)
+    ), d0 AS MATERIALIZED (
+      SELECT d.plant_id, d.order_id, o.day, d.severity, d.evaluation_work_center_id, d.culprit_operation_id
+      FROM prodplan.defect d JOIN o ON o.plant_id = d.plant_id AND o.order_id = d.order_id
+      WHERE d.plant_id = plant AND d.order_id = ANY (ids)
+    ), c AS (
+      SELECT op.plant_id, op.operation_id, min(op.work_center_id) AS work_center_id
+      FROM prodplan.operation op
+      WHERE op.plant_id = plant AND op.operation_id = ANY (ARRAY(SELECT d0.culprit_operation_id FROM d0))
+      GROUP BY op.plant_id, op.operation_id
+    ), d AS MATERIALIZED (
+      SELECT d0.*, c.work_center_id AS culprit_work_center_id
+      FROM d0 LEFT JOIN c ON c.plant_id = d0.plant_id AND c.operation_id = d0.culprit_operation_id
+    ), per_order AS (
+      SELECT o.plant_id, o.day, o.product_id, o.order_id,
+             count(d.order_id) AS n, coalesce(sum(d.severity), 0) AS s,
+             count(*) FILTER (WHERE d.severity = 1) AS n1, count(*) FILTER (WHERE d.severity = 2) AS n2,
+             count(*) FILTER (WHERE d.severity = 3) AS n3,
+             count(*) FILTER (WHERE d.order_id IS NOT NULL AND d.culprit_work_center_id IS NULL) AS nu,
+             coalesce(sum(d.severity) FILTER (WHERE d.culprit_work_center_id IS NULL), 0) AS su
+      FROM o LEFT JOIN d ON d.plant_id = o.plant_id AND d.order_id = o.order_id
+      GROUP BY o.plant_id, o.order_id, o.day, o.product_id
+    ), per_wc AS (
+      SELECT x.plant_id, x.day, x.order_id, x.work_center_id, bool_or(x.visited) AS visited,
+             sum(x.cn) AS cn, sum(x.cs) AS cs, sum(x.en) AS en, sum(x.es) AS es
+      FROM (SELECT o.plant_id, o.day, o.order_id, op.work_center_id, true AS visited,
+                   0 AS cn, 0 AS cs, 0 AS en, 0 AS es
+            FROM prodplan.operation op JOIN o ON o.plant_id = op.plant_id AND o.order_id = op.order_id
+            WHERE op.plant_id = plant AND op.order_id = ANY (ids)
+            UNION ALL
+            SELECT d.plant_id, d.day, d.order_id, d.culprit_work_center_id, false, 1, d.severity, 0, 0
+            FROM d WHERE d.culprit_work_center_id IS NOT NULL
+            UNION ALL
+            SELECT d.plant_id, d.day, d.order_id, d.evaluation_work_center_id, false, 0, 0, 1, d.severity
+            FROM d) x
+      GROUP BY x.plant_id, x.day, x.order_id, x.work_center_id
+    )
+    SELECT p.plant_id, p.day, p.product_id, NULL::text,
+           count(*), count(*) FILTER (WHERE p.n > 0), sum(p.n)::bigint, sum(p.s)::bigint,
+           count(*) FILTER (WHERE p.n1 > 0), count(*) FILTER (WHERE p.n2 > 0), count(*) FILTER (WHERE p.n3 > 0),
+           sum(p.n1)::bigint, sum(p.n2)::bigint, sum(p.n3)::bigint,
+           count(*) FILTER (WHERE p.nu > 0), sum(p.nu)::bigint, sum(p.su)::bigint,
+           0::bigint, 0::bigint, 0::bigint, 0::bigint, 0::bigint, 0::bigint, 0::bigint
+    FROM per_order p
+    GROUP BY p.plant_id, p.day, p.product_id
+    UNION ALL
+    SELECT w.plant_id, w.day, NULL::text, w.work_center_id,
+           0::bigint, 0::bigint, 0::bigint, 0::bigint, 0::bigint, 0::bigint, 0::bigint, 0::bigint, 0::bigint, 0::bigint,
+           0::bigint, 0::bigint, 0::bigint,
+           count(*) FILTER (WHERE w.visited), count(*) FILTER (WHERE w.cn > 0), sum(w.cn)::bigint, sum(w.cs)::bigint,
+           count(*) FILTER (WHERE w.en > 0), sum(w.en)::bigint, sum(w.es)::bigint
+    FROM per_wc w
+    GROUP BY w.plant_id, w.day, w.work_center_id;
+  ELSE
+    PERFORM set_config('enable_nestloop', 'off', true);
+    RETURN QUERY
+  WITH o AS NOT MATERIALIZED (
+    -- The orders created in the ranges.
+    SELECT po.plant_id, po.order_id, po.product_id, (po.created_at AT TIME ZONE 'UTC')::date AS day
+    FROM unnest(t0s, t1s) AS r(t0, t1)
+    JOIN prodplan.production_order po ON po.plant_id = plant AND po.created_at >= r.t0 AND po.created_at < r.t1
+  ), d0 AS NOT MATERIALIZED (
+    SELECT d.plant_id, d.order_id, o.day, d.severity, d.evaluation_work_center_id, d.culprit_operation_id
+    FROM prodplan.defect d JOIN o ON o.plant_id = d.plant_id AND o.order_id = d.order_id
+  ), c AS (
+    -- The culprit operations' work centers (the smallest of an operation id
+    -- stored twice).
+    SELECT op.plant_id, op.operation_id, min(op.work_center_id) AS work_center_id
+    FROM prodplan.operation op
+    WHERE op.plant_id = plant AND op.operation_id IN (SELECT d0.culprit_operation_id FROM d0)
+    GROUP BY op.plant_id, op.operation_id
+  ), d AS MATERIALIZED (
+    SELECT d0.*, c.work_center_id AS culprit_work_center_id
+    FROM d0 LEFT JOIN c ON c.plant_id = d0.plant_id AND c.operation_id = d0.culprit_operation_id
+  ), per_order AS (
+    SELECT o.plant_id, o.day, o.product_id, o.order_id,
+           count(d.order_id) AS n, coalesce(sum(d.severity), 0) AS s,
+           count(*) FILTER (WHERE d.severity = 1) AS n1, count(*) FILTER (WHERE d.severity = 2) AS n2,
+           count(*) FILTER (WHERE d.severity = 3) AS n3,
+           count(*) FILTER (WHERE d.order_id IS NOT NULL AND d.culprit_work_center_id IS NULL) AS nu,
+           coalesce(sum(d.severity) FILTER (WHERE d.culprit_work_center_id IS NULL), 0) AS su
+    FROM o LEFT JOIN d ON d.plant_id = o.plant_id AND d.order_id = o.order_id
+    GROUP BY o.plant_id, o.order_id, o.day, o.product_id
+  ), per_wc AS (
+    -- (order, work center): visited, defects blamed there, defects found there.
+    SELECT x.plant_id, x.day, x.order_id, x.work_center_id, bool_or(x.visited) AS visited,
+           sum(x.cn) AS cn, sum(x.cs) AS cs, sum(x.en) AS en, sum(x.es) AS es
+    FROM (SELECT o.plant_id, o.day, o.order_id, op.work_center_id, true AS visited,
+                 0 AS cn, 0 AS cs, 0 AS en, 0 AS es
+          FROM prodplan.operation op JOIN o ON o.plant_id = op.plant_id AND o.order_id = op.order_id
+          UNION ALL
+          SELECT d.plant_id, d.day, d.order_id, d.culprit_work_center_id, false, 1, d.severity, 0, 0
+          FROM d WHERE d.culprit_work_center_id IS NOT NULL
+          UNION ALL
+          SELECT d.plant_id, d.day, d.order_id, d.evaluation_work_center_id, false, 0, 0, 1, d.severity
+          FROM d) x
+    GROUP BY x.plant_id, x.day, x.order_id, x.work_center_id
+  )
+  SELECT p.plant_id, p.day, p.product_id, NULL::text,
+         count(*), count(*) FILTER (WHERE p.n > 0), sum(p.n)::bigint, sum(p.s)::bigint,
+         count(*) FILTER (WHERE p.n1 > 0), count(*) FILTER (WHERE p.n2 > 0), count(*) FILTER (WHERE p.n3 > 0),
+         sum(p.n1)::bigint, sum(p.n2)::bigint, sum(p.n3)::bigint,
+         count(*) FILTER (WHERE p.nu > 0), sum(p.nu)::bigint, sum(p.su)::bigint,
+         0::bigint, 0::bigint, 0::bigint, 0::bigint, 0::bigint, 0::bigint, 0::bigint
+  FROM per_order p
+  GROUP BY p.plant_id, p.day, p.product_id
+  UNION ALL
+  SELECT w.plant_id, w.day, NULL::text, w.work_center_id,
+         0::bigint, 0::bigint, 0::bigint, 0::bigint, 0::bigint, 0::bigint, 0::bigint, 0::bigint, 0::bigint, 0::bigint,
+         0::bigint, 0::bigint, 0::bigint,
+         count(*) FILTER (WHERE w.visited), count(*) FILTER (WHERE w.cn > 0), sum(w.cn)::bigint, sum(w.cs)::bigint,
+         count(*) FILTER (WHERE w.en > 0), sum(w.en)::bigint, sum(w.es)::bigint
+  FROM per_wc w
+  GROUP BY w.plant_id, w.day, w.work_center_id;
+  END IF;
+END
+$fn$;
+COMMENT ON FUNCTION prodplan.agg_quality_partials(text, timestamptz[], timestamptz[]) IS 'From the base tables: the rows of the "quality_order_day" aggregate for the orders of a plant (NULL: every plant) created in the ranges [t0s[i], t1s[i]) (not overlapping): rows with work_center_id NULL are prodplan.agg_quality_order_day''s (per UTC creation day and product), rows with product_id NULL are prodplan.agg_quality_work_center_day''s (per day and work center; their other columns are 0). Used by the refresh and, for partial days and days changed since the last refresh, by prodplan.defect_rates.';
+
+CREATE FUNCTION prodplan.agg_defect_cell_partials(plant text, t0s timestamptz[], t1s timestamptz[])
+RETURNS TABLE (plant_id text, day date, evaluation_work_center_id text, culprit_work_center_id text, order_id text,
+               defects bigint, severity_sum bigint)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+-- The statements below are planned once per session (see there).
+SET plan_cache_mode = force_generic_plan
+SET jit = off
+-- Restored on exit (a large computation turns nested loops off).
+SET enable_nestloop = on
+AS $fn$
+#variable_conflict use_column
+DECLARE
+  n      bigint := 0;
+  k      int;
+  plants text[] := '{}';
+BEGIN
+  -- Range by range: each statement's bounds prune the defects' monthly
+  -- partitions (a join with the ranges would not).
+  IF plant IS NULL THEN
+    -- Plant by plant (those with defects in the ranges).
+    FOR k IN 1 .. coalesce(cardinality(t0s), 0) LOOP
+      plants := plants || ARRAY(SELECT DISTINCT x.plant_id FROM prodplan.defect x
+                                WHERE x.detected_at >= t0s[k] AND x.detected_at < t1s[k]);
+    END LOOP;
+    RETURN QUERY
+    SELECT x.* FROM (SELECT DISTINCT u.p FROM unnest(plants) AS u(p)) l
+    CROSS JOIN LATERAL prodplan.agg_defect_cell_partials(l.p, t0s, t1s) x;
+    RETURN;
+  END IF;
+  FOR k IN 1 .. coalesce(cardinality(t0s), 0) LOOP
+    n := n + (SELECT count(*) FROM prodplan.defect x
+              WHERE x.plant_id = plant AND x.detected_at >= t0s[k] AND x.detected_at < t1s[k]);
+  END LOOP;
+  IF n = 0 THEN
+    RETURN;
+  END IF;
+  -- As agg_quality_partials: a few defects (a day's) look their culprits up
+  -- by key; many hash-join (nested loops off).
+  IF n <= 2000 THEN
+    FOR k IN 1 .. cardinality(t0s) LOOP
+      RETURN QUERY
+      WITH d AS MATERIALIZED (
+        SELECT x.plant_id, x.order_id, x.severity, x.evaluation_work_center_id, x.culprit_operation_id,
+               (x.detected_at AT TIME ZONE 'UTC')::date AS day
+        FROM prodplan.defect x
+        WHERE x.plant_id = plant AND x.detected_at >= t0s[k] AND x.detected_at < t1s[k]
+      ), c AS (
+        SELECT op.plant_id, op.operation_id, min(op.work_center_id) AS work_center_id
+        FROM prodplan.operation op
+        WHERE op.plant_id = plant AND op.operation_id = ANY (ARRAY(SELECT d.culprit_operation_id FROM d))
+        GROUP BY op.plant_id, op.operation_id
+      )
+      SELECT d.plant_id, d.day, d.evaluation_work_center_id, coalesce(c.work_center_id, '(unknown)'), d.order_id,
+             count(*), sum(d.severity)::bigint
+      FROM d LEFT JOIN c ON c.plant_id = d.plant_id AND c.operation_id = d.culprit_operation_id
+      GROUP BY 1, 2, 3, 4, 5;
+    END LOOP;
+  ELSE
+    PERFORM set_config('enable_nestloop', 'off', true);
+    RETURN QUERY
+    WITH d AS MATERIALIZED (
+      SELECT x.plant_id, x.order_id, x.severity, x.evaluation_work_center_id, x.culprit_operation_id,
+             (x.detected_at AT TIME ZONE 'UTC')::date AS day
+      FROM unnest(t0s, t1s) AS r(t0, t1)
+      JOIN prodplan.defect x ON x.plant_id = plant AND x.detected_at >= r.t0 AND x.detected_at < r.t1
+    ), c AS (
+      SELECT op.plant_id, op.operation_id, min(op.work_center_id) AS work_center_id
+      FROM prodplan.operation op
+      WHERE op.plant_id = plant AND op.operation_id IN (SELECT d.culprit_operation_id FROM d)
+      GROUP BY op.plant_id, op.operation_id
+    )
+    SELECT d.plant_id, d.day, d.evaluation_work_center_id, coalesce(c.work_center_id, '(unknown)'), d.order_id,
+           count(*), sum(d.severity)::bigint
+    FROM d LEFT JOIN c ON c.plant_id = d.plant_id AND c.operation_id = d.culprit_operation_id
+    GROUP BY 1, 2, 3, 4, 5;
+  END IF;
+END
+$fn$;
+COMMENT ON FUNCTION prodplan.agg_defect_cell_partials(text, timestamptz[], timestamptz[]) IS 'From the base tables: the rows of prodplan.agg_defect_cell_day for the defects of a plant (NULL: every plant) detected in the ranges [t0s[i], t1s[i]) (not overlapping, no day in two of them), the culprit work center resolved as prodplan.defects_found does (''(unknown)'' when unknown). Used by the refresh and, for partial days and days changed since the last refresh, by prodplan.defect_heatmap.';
+
+-- Recomputations of a plant's day ranges los[i]..his[i] (his[i] NULL:
+-- through the newest data; plant NULL: every plant), as the other
+-- aggregates' agg_recompute_*, but all of a plant's ranges in one pass.
+CREATE FUNCTION prodplan.agg_recompute_quality_order_day(plant text, los date[], his date[])
+RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $fn$
+DECLARE
+  n bigint;
+BEGIN
+  DELETE FROM prodplan.agg_quality_order_day a USING unnest(los, his) AS r(lo, hi)
+  WHERE (plant IS NULL OR a.plant_id = plant) AND a.day >= r.lo AND (r.hi IS NULL OR a.day <= r.hi);
+  DELETE FROM prodplan.agg_quality_work_center_day a USING unnest(los, his) AS r(lo, hi)
+  WHERE (plant IS NULL OR a.plant_id = plant) AND a.day >= r.lo AND (r.hi IS NULL OR a.day <= r.hi);
+  WITH h AS MATERIALIZED (
+    SELECT * FROM prodplan.agg_quality_partials(plant,
+      ARRAY(SELECT r.lo::timestamp AT TIME ZONE 'UTC' FROM unnest(los, his) WITH ORDINALITY AS r(lo, hi, k) ORDER BY r.k),
+      ARRAY(SELECT coalesce((r.hi + 1)::timestamp AT TIME ZONE 'UTC', 'infinity') FROM unnest(los, his) WITH ORDINALITY AS r(lo, hi, k) ORDER BY r.k))
+  ), a AS (
+    INSERT INTO prodplan.agg_quality_order_day
+    SELECT h.day, h.plant_id, h.product_id, h.orders, h.orders_with_defects, h.defects, h.severity_sum,
+           h.orders_severity_1, h.orders_severity_2, h.orders_severity_3,
+           h.defects_severity_1, h.defects_severity_2, h.defects_severity_3,
+           h.orders_unknown_culprit, h.defects_unknown_culprit, h.severity_sum_unknown_culprit
+    FROM h WHERE h.work_center_id IS NULL
+    RETURNING 1
+  ), w AS (
+    INSERT INTO prodplan.agg_quality_work_center_day
+    SELECT h.day, h.plant_id, h.work_center_id, h.orders_visited, h.orders_culprit, h.defects_culprit,
+           h.severity_sum_culprit, h.orders_evaluated, h.defects_evaluated, h.severity_sum_evaluated
+    FROM h WHERE h.product_id IS NULL
+    RETURNING 1
+  )
+  SELECT (SELECT count(*) FROM a) + (SELECT count(*) FROM w) INTO n;
+  IF plant IS NULL AND los = ARRAY['-infinity'::date] AND his = ARRAY[NULL::date] THEN
+    -- A full computation: statistics of the new contents for the readers,
+    -- now rather than when autovacuum gets to it.
+    ANALYZE prodplan.agg_quality_order_day, prodplan.agg_quality_work_center_day;
+  END IF;
+  RETURN n;
+END
+$fn$;
+COMMENT ON FUNCTION prodplan.agg_recompute_quality_order_day(text, date[], date[]) IS 'Recomputes prodplan.agg_quality_order_day and prodplan.agg_quality_work_center_day for a plant''s creation-day ranges los[i]..his[i] (not overlapping; plant NULL: all plants; his[i] NULL: through the newest data) in one pass; returns the rows written. Used by prodplan.refresh_aggregates.';
+
+CREATE FUNCTION prodplan.agg_recompute_defect_cell_day(plant text, los date[], his date[])
+RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+SET plan_cache_mode = force_custom_plan
+SET jit = off
+AS $fn$
+DECLARE
+  n   bigint;
+  kp  text[];
+  ke  text[];
+  kk  text[];
+  ko  text[];
+  t0s timestamptz[] := ARRAY(SELECT r.lo::timestamp AT TIME ZONE 'UTC' FROM unnest(los, his) WITH ORDINALITY AS r(lo, hi, k) ORDER BY r.k);
+  t1s timestamptz[] := ARRAY(SELECT coalesce((r.hi + 1)::timestamp AT TIME ZONE 'UTC', 'infinity') FROM unnest(los, his) WITH ORDINALITY AS r(lo, hi, k) ORDER BY r.k);
+BEGIN
+  IF plant IS NULL AND los = ARRAY['-infinity'::date] AND his = ARRAY[NULL::date] THEN
+    -- Everything: the days, then every pair from them.
+    DELETE FROM prodplan.agg_defect_cell_day;
+    INSERT INTO prodplan.agg_defect_cell_day
+    SELECT h.day, h.plant_id, h.evaluation_work_center_id, h.culprit_work_center_id, h.order_id, h.defects, h.severity_sum
+    FROM prodplan.agg_defect_cell_partials(NULL, t0s, t1s) h;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    DELETE FROM prodplan.agg_defect_cell_order;
+    INSERT INTO prodplan.agg_defect_cell_order
+    SELECT c.plant_id, c.evaluation_work_center_id, c.culprit_work_center_id, c.order_id, min(c.day), max(c.day),
+           sum(c.defects), sum(c.severity_sum)
+    FROM prodplan.agg_defect_cell_day c
+    GROUP BY c.plant_id, c.evaluation_work_center_id, c.culprit_work_center_id, c.order_id;
+    -- Statistics of the new contents for the readers, now rather than
+    -- when autovacuum gets to it.
+    ANALYZE prodplan.agg_defect_cell_day, prodplan.agg_defect_cell_order;
+    RETURN n;
+  END IF;
+  -- The pairs with a day in the ranges before (the rows deleted) and after
+  -- (the rows written): exactly the pairs whose figures can have changed.
+  WITH del AS (
+    DELETE FROM prodplan.agg_defect_cell_day a USING unnest(los, his) AS r(lo, hi)
+    WHERE (plant IS NULL OR a.plant_id = plant) AND a.day >= r.lo AND (r.hi IS NULL OR a.day <= r.hi)
+    RETURNING a.plant_id, a.evaluation_work_center_id, a.culprit_work_center_id, a.order_id
+  )
+  SELECT array_agg(del.plant_id), array_agg(del.evaluation_work_center_id), array_agg(del.culprit_work_center_id),
+         array_agg(del.order_id)
+    INTO kp, ke, kk, ko FROM del;
+  WITH ins AS (
+    INSERT INTO prodplan.agg_defect_cell_day
+    SELECT h.day, h.plant_id, h.evaluation_work_center_id, h.culprit_work_center_id, h.order_id, h.defects, h.severity_sum
+    FROM prodplan.agg_defect_cell_partials(plant, t0s, t1s) h
+    RETURNING plant_id, evaluation_work_center_id, culprit_work_center_id, order_id
+  )
+  SELECT count(*), coalesce(kp, '{}') || array_agg(ins.plant_id), coalesce(ke, '{}') || array_agg(ins.evaluation_work_center_id),
+         coalesce(kk, '{}') || array_agg(ins.culprit_work_center_id), coalesce(ko, '{}') || array_agg(ins.order_id)
+    INTO n, kp, ke, kk, ko FROM ins;
+  IF kp IS NULL THEN
+    RETURN n;
+  END IF;
+  -- Those pairs again, from all their days.
+  DELETE FROM prodplan.agg_defect_cell_order p
+  USING (SELECT DISTINCT u.p, u.e, u.k, u.o FROM unnest(kp, ke, kk, ko) AS u(p, e, k, o)) u
+  WHERE p.plant_id = u.p AND p.evaluation_work_center_id = u.e AND p.culprit_work_center_id = u.k AND p.order_id = u.o;
+  INSERT INTO prodplan.agg_defect_cell_order
+  SELECT c.plant_id, c.evaluation_work_center_id, c.culprit_work_center_id, c.order_id, min(c.day), max(c.day),
+         sum(c.defects), sum(c.severity_sum)
+  FROM prodplan.agg_defect_cell_day c
+  JOIN (SELECT DISTINCT u.p, u.e, u.k, u.o FROM unnest(kp, ke, kk, ko) AS u(p, e, k, o)) u
+    ON c.plant_id = u.p AND c.order_id = u.o AND c.evaluation_work_center_id = u.e AND c.culprit_work_center_id = u.k
+  GROUP BY c.plant_id, c.evaluation_work_center_id, c.culprit_work_center_id, c.order_id;
+  RETURN n;
+END
+$fn$;
+COMMENT ON FUNCTION prodplan.agg_recompute_defect_cell_day(text, date[], date[]) IS 'Recomputes prodplan.agg_defect_cell_day for a plant''s detection-day ranges los[i]..his[i] (not overlapping; plant NULL: all plants; his[i] NULL: through the newest data) in one pass, and re-derives prodplan.agg_defect_cell_order for every (cell, order) pair with a day in them before or after; returns the day rows written. Used by prodplan.refresh_aggregates.';
+
+-- ---------------------------------------------------------------------------
+-- Statement triggers: the protocol of the other aggregates (lock the
+-- watermark rows FOR SHARE in the fixed order, log the changed runs of days
+-- once the aggregate has a watermark), with their own days:
+--   orders     -> quality_order_day: their creation days (old and new);
+--   defects    -> quality_order_day: their orders' creation days;
+--                 defect_cell_day: their detection days;
+--   operations -> quality_order_day: their orders' creation days and those
+--                 of the orders of defects blaming them;
+--                 defect_cell_day: detection days of defects blaming them.
+-- An UPDATE logs only the rows whose relevant columns changed (old rows
+-- EXCEPT ALL new rows and the reverse, on those columns): closing an
+-- operation or finishing an order changes no quality figure.
+-- ---------------------------------------------------------------------------
+CREATE FUNCTION prodplan.agg_quality_watermarks(OUT quality_order_day date, OUT defect_cell_day date)
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+  -- Every watermark row (these two included) FOR SHARE, in the order a
+  -- refresh locks them FOR UPDATE; then these two.
+  PERFORM prodplan.agg_watermarks_for_share();
+  SELECT max(w.watermark) FILTER (WHERE w.aggregate = 'quality_order_day'),
+         max(w.watermark) FILTER (WHERE w.aggregate = 'defect_cell_day')
+    INTO quality_order_day, defect_cell_day
+    FROM prodplan.aggregate_watermark w
+   WHERE w.aggregate IN ('quality_order_day', 'defect_cell_day');
+END
+$fn$;
+COMMENT ON FUNCTION prodplan.agg_quality_watermarks() IS 'The watermarks of the quality aggregates (quality_order_day, defect_cell_day), after locking every watermark row FOR SHARE in the refresh''s order (prodplan.agg_watermarks_for_share). Called by the quality aggregates'' statement triggers.';
+
+CREATE FUNCTION prodplan.agg_quality_order_changed()
+RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET plan_cache_mode = force_custom_plan
+AS $fn$
+DECLARE
+  w_q date;
+  w_c date;
+  p   text[];
+  d   date[];
+BEGIN
+  SELECT l.quality_order_day, l.defect_cell_day INTO w_q, w_c FROM prodplan.agg_quality_watermarks() l;
+  IF w_q IS NULL THEN
+    RETURN NULL;
+  END IF;
+  -- The creation days of the orders whose key, product or creation changed.
+  IF TG_OP = 'INSERT' THEN
+    SELECT array_agg(s.plant_id), array_agg(s.day) INTO p, d
+    FROM (SELECT DISTINCT x.plant_id, (x.created_at AT TIME ZONE 'UTC')::date AS day FROM n x) s;
+  ELSIF TG_OP = 'DELETE' THEN
+    SELECT array_agg(s.plant_id), array_agg(s.day) INTO p, d
+    FROM (SELECT DISTINCT x.plant_id, (x.created_at AT TIME ZONE 'UTC')::date AS day FROM o x) s;
+  ELSE
+    SELECT array_agg(s.plant_id), array_agg(s.day) INTO p, d
+    FROM (SELECT DISTINCT x.plant_id, (x.created_at AT TIME ZONE 'UTC')::date AS day
+          FROM ((SELECT y.plant_id, y.order_id, y.product_id, y.created_at FROM o y
+                 EXCEPT ALL SELECT y.plant_id, y.order_id, y.product_id, y.created_at FROM n y)
+                UNION ALL
+                (SELECT y.plant_id, y.order_id, y.product_id, y.created_at FROM n y
+                 EXCEPT ALL SELECT y.plant_id, y.order_id, y.product_id, y.created_at FROM o y)) x) s;
+  END IF;
+  PERFORM prodplan.agg_log('quality_order_day', p, d, NULL, NULL) WHERE p IS NOT NULL;
+  RETURN NULL;
+END
+$fn$;
+COMMENT ON FUNCTION prodplan.agg_quality_order_changed() IS 'Statement trigger of prodplan.production_order: logs for the "quality_order_day" aggregate the creation days (old and new) of the orders inserted, deleted, or updated in their key, product or creation time.';
+
+CREATE FUNCTION prodplan.agg_quality_defect_changed()
+RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET plan_cache_mode = force_custom_plan
+AS $fn$
+DECLARE
+  w_q  date;
+  w_c  date;
+  tp   text[];
+  tord text[];
+  tdet timestamptz[];
+  p    text[];
+  d    date[];
+BEGIN
+  SELECT l.quality_order_day, l.defect_cell_day INTO w_q, w_c FROM prodplan.agg_quality_watermarks() l;
+  IF w_q IS NULL AND w_c IS NULL THEN
+    RETURN NULL;
+  END IF;
+  -- The changed defects (old and new versions; of an update, only those
+  -- whose order, severity, evaluating work center, culprit or detection
+  -- changed).
+  IF TG_OP = 'INSERT' THEN
+    SELECT array_agg(x.plant_id), array_agg(x.order_id), array_agg(x.detected_at) INTO tp, tord, tdet FROM n x;
+  ELSIF TG_OP = 'DELETE' THEN
+    SELECT array_agg(x.plant_id), array_agg(x.order_id), array_agg(x.detected_at) INTO tp, tord, tdet FROM o x;
+  ELSE
+    SELECT array_agg(x.plant_id), array_agg(x.order_id), array_agg(x.detected_at) INTO tp, tord, tdet
+    FROM ((SELECT y.plant_id, y.order_id, y.severity, y.evaluation_work_center_id, y.culprit_operation_id, y.detected_at FROM o y
+           EXCEPT ALL
+           SELECT y.plant_id, y.order_id, y.severity, y.evaluation_work_center_id, y.culprit_operation_id, y.detected_at FROM n y)
+          UNION ALL
+          (SELECT y.plant_id, y.order_id, y.severity, y.evaluation_work_center_id, y.culprit_operation_id, y.detected_at FROM n y
+           EXCEPT ALL
+           SELECT y.plant_id, y.order_id, y.severity, y.evaluation_work_center_id, y.culprit_operation_id, y.detected_at FROM o y)) x;
+  END IF;
+  IF tp IS NULL THEN
+    RETURN NULL;
+  END IF;
+  IF w_q IS NOT NULL THEN
+    -- Their orders' creation days (a defect of an order not loaded yet
+    -- counts once the order is: its insert logs its day).
+    SELECT array_agg(s.plant_id), array_agg(s.day) INTO p, d
+    FROM (SELECT DISTINCT po.plant_id, (po.created_at AT TIME ZONE 'UTC')::date AS day
+          FROM prodplan.production_order po
+          WHERE (po.plant_id, po.order_id) IN (SELECT u.p, u.o FROM unnest(tp, tord) AS u(p, o))) s;
+    PERFORM prodplan.agg_log('quality_order_day', p, d, NULL, NULL) WHERE p IS NOT NULL;
+  END IF;
+  IF w_c IS NOT NULL THEN
+    SELECT array_agg(s.plant_id), array_agg(s.day) INTO p, d
+    FROM (SELECT DISTINCT u.p AS plant_id, (u.t AT TIME ZONE 'UTC')::date AS day FROM unnest(tp, tdet) AS u(p, t)) s;
+    PERFORM prodplan.agg_log('defect_cell_day', p, d, NULL, NULL) WHERE p IS NOT NULL;
+  END IF;
+  RETURN NULL;
+END
+$fn$;
+COMMENT ON FUNCTION prodplan.agg_quality_defect_changed() IS 'Statement trigger of prodplan.defect: logs for "quality_order_day" the creation days of the changed defects'' orders and for "defect_cell_day" their detection days (old and new versions; an update only where order, severity, evaluating work center, culprit or detection changed).';
+
+CREATE FUNCTION prodplan.agg_quality_operation_changed()
+RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET plan_cache_mode = force_custom_plan
+AS $fn$
+DECLARE
+  w_q  date;
+  w_c  date;
+  tp   text[];
+  tord text[];
+  top  text[];
+  p    text[];
+  d    date[];
+BEGIN
+  SELECT l.quality_order_day, l.defect_cell_day INTO w_q, w_c FROM prodplan.agg_quality_watermarks() l;
+  IF w_q IS NULL AND w_c IS NULL THEN
+    RETURN NULL;
+  END IF;
+  -- The changed operations (old and new versions; of an update, only those
+  -- whose order, operation id or work center changed: closing an operation
+  -- changes no quality figure).
+  IF TG_OP = 'INSERT' THEN
+    SELECT array_agg(x.plant_id), array_agg(x.order_id), array_agg(x.operation_id) INTO tp, tord, top FROM n x;
+  ELSIF TG_OP = 'DELETE' THEN
+    SELECT array_agg(x.plant_id), array_agg(x.order_id), array_agg(x.operation_id) INTO tp, tord, top FROM o x;
+  ELSE
+    SELECT array_agg(x.plant_id), array_agg(x.order_id), array_agg(x.operation_id) INTO tp, tord, top
+    FROM ((SELECT y.plant_id, y.order_id, y.operation_id, y.work_center_id FROM o y
+           EXCEPT ALL SELECT y.plant_id, y.order_id, y.operation_id, y.work_center_id FROM n y)
+          UNION ALL
+          (SELECT y.plant_id, y.order_id, y.operation_id, y.work_center_id FROM n y
+           EXCEPT ALL SELECT y.plant_id, y.order_id, y.operation_id, y.work_center_id FROM o y)) x;
+  END IF;
+  IF tp IS NULL THEN
+    RETURN NULL;
+  END IF;
+  IF w_q IS NOT NULL THEN
+    -- The creation days of their orders (which work centers those visited)
+    -- and of the orders of defects blaming them (the culprit's work center).
+    SELECT array_agg(s.plant_id), array_agg(s.day) INTO p, d
+    FROM (SELECT DISTINCT po.plant_id, (po.created_at AT TIME ZONE 'UTC')::date AS day
+          FROM prodplan.production_order po
+          WHERE (po.plant_id, po.order_id) IN (SELECT u.p, u.o FROM unnest(tp, tord) AS u(p, o)
+                                               UNION
+                                               SELECT x.plant_id, x.order_id FROM prodplan.defect x
+                                               WHERE (x.plant_id, x.culprit_operation_id) IN
+                                                     (SELECT u.p, u.op FROM unnest(tp, top) AS u(p, op)))) s;
+    PERFORM prodplan.agg_log('quality_order_day', p, d, NULL, NULL) WHERE p IS NOT NULL;
+  END IF;
+  IF w_c IS NOT NULL THEN
+    -- The detection days of the defects blaming them.
+    SELECT array_agg(s.plant_id), array_agg(s.day) INTO p, d
+    FROM (SELECT DISTINCT x.plant_id, (x.detected_at AT TIME ZONE 'UTC')::date AS day
+          FROM prodplan.defect x
+          WHERE (x.plant_id, x.culprit_operation_id) IN (SELECT u.p, u.op FROM unnest(tp, top) AS u(p, op))) s;
+    PERFORM prodplan.agg_log('defect_cell_day', p, d, NULL, NULL) WHERE p IS NOT NULL;
+  END IF;
+  RETURN NULL;
+END
+$fn$;
+COMMENT ON FUNCTION prodplan.agg_quality_operation_changed() IS 'Statement trigger of prodplan.operation: logs for "quality_order_day" the creation days of the changed operations'' orders and of the orders of defects blaming them, and for "defect_cell_day" the detection days of defects blaming them (old and new versions; an update only where order, operation id or work center changed).';
+
+CREATE TRIGGER agg_quality_operation_ins AFTER INSERT ON prodplan.operation
+  REFERENCING NEW TABLE AS n FOR EACH STATEMENT EXECUTE FUNCTION prodplan.agg_quality_operation_changed();
+CREATE TRIGGER agg_quality_operation_upd AFTER UPDATE ON prodplan.operation
+  REFERENCING OLD TABLE AS o NEW TABLE AS n FOR EACH STATEMENT EXECUTE FUNCTION prodplan.agg_quality_operation_changed();
+CREATE TRIGGER agg_quality_operation_del AFTER DELETE ON prodplan.operation
+  REFERENCING OLD TABLE AS o FOR EACH STATEMENT EXECUTE FUNCTION prodplan.agg_quality_operation_changed();
+CREATE TRIGGER agg_quality_order_ins AFTER INSERT ON prodplan.production_order
+  REFERENCING NEW TABLE AS n FOR EACH STATEMENT EXECUTE FUNCTION prodplan.agg_quality_order_changed();
+CREATE TRIGGER agg_quality_order_upd AFTER UPDATE ON prodplan.production_order
+  REFERENCING OLD TABLE AS o NEW TABLE AS n FOR EACH STATEMENT EXECUTE FUNCTION prodplan.agg_quality_order_changed();
+CREATE TRIGGER agg_quality_order_del AFTER DELETE ON prodplan.production_order
+  REFERENCING OLD TABLE AS o FOR EACH STATEMENT EXECUTE FUNCTION prodplan.agg_quality_order_changed();
+CREATE TRIGGER agg_quality_defect_ins AFTER INSERT ON prodplan.defect
+  REFERENCING NEW TABLE AS n FOR EACH STATEMENT EXECUTE FUNCTION prodplan.agg_quality_defect_changed();
+CREATE TRIGGER agg_quality_defect_upd AFTER UPDATE ON prodplan.defect
+  REFERENCING OLD TABLE AS o NEW TABLE AS n FOR EACH STATEMENT EXECUTE FUNCTION prodplan.agg_quality_defect_changed();
+CREATE TRIGGER agg_quality_defect_del AFTER DELETE ON prodplan.defect
+  REFERENCING OLD TABLE AS o FOR EACH STATEMENT EXECUTE FUNCTION prodplan.agg_quality_defect_changed();
+
+-- TRUNCATE has no transition table: the aggregates reading the table start
+-- over (the next refresh computes them in full; until then the readers use
+-- the base tables).
+CREATE FUNCTION prodplan.agg_quality_source_truncated()
+RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+  PERFORM prodplan.agg_lock_watermarks();
+  UPDATE prodplan.aggregate_watermark w SET watermark = NULL
+  WHERE w.aggregate = ANY (CASE TG_TABLE_NAME WHEN 'production_order' THEN ARRAY['quality_order_day']
+                                              ELSE ARRAY['quality_order_day', 'defect_cell_day'] END);
+  RETURN NULL;
+END
+$fn$;
+COMMENT ON FUNCTION prodplan.agg_quality_source_truncated() IS 'TRUNCATE trigger of the quality aggregates'' source tables (operation, production_order, defect): the aggregates reading the table are recomputed in full by the next refresh, and read from the base tables until then.';
+CREATE TRIGGER agg_quality_operation_truncate AFTER TRUNCATE ON prodplan.operation
+  FOR EACH STATEMENT EXECUTE FUNCTION prodplan.agg_quality_source_truncated();
+CREATE TRIGGER agg_quality_order_truncate AFTER TRUNCATE ON prodplan.production_order
+  FOR EACH STATEMENT EXECUTE FUNCTION prodplan.agg_quality_source_truncated();
+CREATE TRIGGER agg_quality_defect_truncate AFTER TRUNCATE ON prodplan.defect
+  FOR EACH STATEMENT EXECUTE FUNCTION prodplan.agg_quality_source_truncated();
+
+-- ---------------------------------------------------------------------------
+-- The refresh of 0.5.0 with the two quality aggregates after the other
+-- three: their logged ranges are always recomputed (distinct orders do not
+-- add), and a first refresh (or one after a TRUNCATE) computes them in full.
+-- ---------------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION prodplan.refresh_aggregates()
+RETURNS TABLE (aggregate text, ranges int, rows_written bigint, watermark date, seconds float8)
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+-- A generic plan of the statements below would be planned over every
+-- partition; each call's values prune to the few a refresh reads.
+SET plan_cache_mode = force_custom_plan
+AS $fn$
+DECLARE
+  -- Per aggregate, in lock order: name, watermark, newest log entry and day.
+  names    text[] := ARRAY['order_day', 'operation_day', 'defect_day', 'quality_order_day', 'defect_cell_day'];
+  aggs     text[];
+  wms      date[];
+  max_ids  bigint[];
+  lasts    date[];
+  reports  jsonb[] := '{}';
+  j        int;
+  a        text;
+  wm       date;
+  max_id   bigint;
+  newest   timestamptz;
+  rp       text[];
+  rl       date[];
+  rh       date[];
+  k        int;
+  gap      int;
+  total    bigint := 0;
+  n        bigint;
+  nranges  int;
+  t0       timestamptz;
+  merged   jsonb;
+  ids      xid[];
+  expected bigint;
+  written  bigint;
+  how      text;
+BEGIN
+  -- FOR UPDATE on every watermark row first, in the triggers' order (see
+  -- agg_watermarks_for_share): wait for writers in flight, hold off new ones.
+  PERFORM prodplan.agg_lock_watermarks();
+  -- Then, in a statement of its own (whose snapshot sees what the writers
+  -- waited for committed), what each aggregate has logged. A refresh runs in
+  -- a new backend each minute, where every statement is parsed and planned
+  -- afresh: an aggregate with nothing logged costs no statement of its own.
+  SELECT array_agg(w.aggregate ORDER BY w.o), array_agg(w.watermark ORDER BY w.o),
+         array_agg(w.max_id ORDER BY w.o), array_agg(w.last_day ORDER BY w.o)
+    INTO aggs, wms, max_ids, lasts
+    FROM (SELECT w.aggregate, w.watermark, array_position(names, w.aggregate) AS o,
+                 l.max_id, l.last_day
+          FROM prodplan.aggregate_watermark w
+          LEFT JOIN (SELECT i.aggregate, max(i.id) AS max_id, max(i.to_day) AS last_day
+                     FROM prodplan.aggregate_invalidation i GROUP BY i.aggregate) l ON l.aggregate = w.aggregate
+          WHERE w.aggregate = ANY (names)) w;
+  FOR j IN 1 .. coalesce(array_length(aggs, 1), 0) LOOP
+    t0 := clock_timestamp();
+    a := aggs[j];
+    wm := wms[j];
+    max_id := max_ids[j];
+    n := 0;
+    nranges := 0;
+    merged := '[]';
+    IF wm IS NULL THEN
+      -- Never refreshed (or a source was truncated): everything, up to the
+      -- newest source row.
+      IF a = 'order_day' THEN
+        newest := (SELECT max(o.created_at) FROM prodplan.production_order o);
+        n := prodplan.agg_recompute_order_day(NULL, '-infinity', NULL);
+      ELSIF a = 'operation_day' THEN
+        newest := (SELECT max(o.event_time) FROM prodplan.operation o);
+        n := prodplan.agg_recompute_operation_day(NULL, '-infinity', NULL);
+      ELSIF a = 'defect_day' THEN
+        newest := (SELECT max(d.detected_at) FROM prodplan.defect d);
+        n := prodplan.agg_recompute_defect_day(NULL, '-infinity', NULL);
+      ELSIF a = 'quality_order_day' THEN
+        newest := (SELECT max(o.created_at) FROM prodplan.production_order o);
+        n := prodplan.agg_recompute_quality_order_day(NULL, ARRAY['-infinity'::date], ARRAY[NULL::date]);
+      ELSE
+        newest := (SELECT max(d.detected_at) FROM prodplan.defect d);
+        n := prodplan.agg_recompute_defect_cell_day(NULL, ARRAY['-infinity'::date], ARRAY[NULL::date]);
+      END IF;
+      wm := (newest AT TIME ZONE 'UTC')::date;
+    ELSIF max_id IS NOT NULL THEN
+      wm := greatest(wm, lasts[j]);
+      -- The logged ranges, merged per plant where they overlap or touch.
+      WITH l AS (SELECT i.plant_id, i.from_day, i.to_day FROM prodplan.aggregate_invalidation i
+                 WHERE i.aggregate = a AND i.id <= max_id),
+      s AS (SELECT l.*, max(l.to_day) OVER (PARTITION BY l.plant_id ORDER BY l.from_day, l.to_day
+                                            ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end FROM l),
+      g AS (SELECT s.*, sum(CASE WHEN s.prev_end IS NULL OR s.from_day > s.prev_end + 1 THEN 1 ELSE 0 END)
+                          OVER (PARTITION BY s.plant_id ORDER BY s.from_day, s.to_day) AS grp FROM s),
+      m AS (SELECT g.plant_id, min(g.from_day) AS lo, max(g.to_day) AS hi FROM g GROUP BY g.plant_id, g.grp)
+      SELECT array_agg(m.plant_id ORDER BY m.plant_id, m.lo), array_agg(m.lo ORDER BY m.plant_id, m.lo),
+             array_agg(m.hi ORDER BY m.plant_id, m.lo)
+        INTO rp, rl, rh FROM m;
+      -- Too many ranges: bridge gaps of up to a week, a month, a quarter,
+      -- a year, then everything, until at most 32 remain. (The quality
+      -- aggregates recompute all of a plant's ranges in one pass: no need.)
+      FOREACH gap IN ARRAY ARRAY[7, 31, 92, 366, 1000000] LOOP
+        EXIT WHEN coalesce(array_length(rp, 1), 0) <= 32 OR a IN ('quality_order_day', 'defect_cell_day');
+        WITH x AS (SELECT u.p, u.lo, u.hi,
+                          CASE WHEN u.lo > lag(u.hi) OVER (PARTITION BY u.p ORDER BY u.lo) + gap THEN 1 ELSE 0 END AS brk
+                   FROM unnest(rp, rl, rh) AS u(p, lo, hi)),
+        y AS (SELECT x.*, sum(x.brk) OVER (PARTITION BY x.p ORDER BY x.lo) AS grp FROM x),
+        z AS (SELECT y.p, min(y.lo) AS lo, max(y.hi) AS hi FROM y GROUP BY y.p, y.grp)
+        SELECT array_agg(z.p ORDER BY z.p, z.lo), array_agg(z.lo ORDER BY z.p, z.lo), array_agg(z.hi ORDER BY z.p, z.lo)
+          INTO rp, rl, rh FROM z;
+      END LOOP;
+      IF a IN ('quality_order_day', 'defect_cell_day') THEN
+        -- All of a plant's ranges in one pass (a range's orders or defects
+        -- are found by key, each in every monthly partition: one pass per
+        -- range would repeat that per range).
+        FOR k IN 1 .. coalesce(array_length(rp, 1), 0) LOOP
+          IF k = 1 OR rp[k] <> rp[k - 1] THEN
+            n := n + CASE a
+              WHEN 'quality_order_day' THEN prodplan.agg_recompute_quality_order_day(rp[k],
+                ARRAY(SELECT u.lo FROM unnest(rp, rl) WITH ORDINALITY AS u(p, lo, o) WHERE u.p = rp[k] ORDER BY u.o),
+                ARRAY(SELECT u.hi FROM unnest(rp, rh) WITH ORDINALITY AS u(p, hi, o) WHERE u.p = rp[k] ORDER BY u.o))
+              ELSE prodplan.agg_recompute_defect_cell_day(rp[k],
+                ARRAY(SELECT u.lo FROM unnest(rp, rl) WITH ORDINALITY AS u(p, lo, o) WHERE u.p = rp[k] ORDER BY u.o),
+                ARRAY(SELECT u.hi FROM unnest(rp, rh) WITH ORDINALITY AS u(p, hi, o) WHERE u.p = rp[k] ORDER BY u.o)) END;
+          END IF;
+          nranges := nranges + 1;
+          merged := merged || jsonb_build_array(jsonb_build_object('plant', rp[k], 'from', rl[k], 'to', rh[k], 'how', 'recomputed'));
+        END LOOP;
+        rp := NULL;
+      END IF;
+      FOR k IN 1 .. coalesce(array_length(rp, 1), 0) LOOP
+        -- A range whose every entry only inserted rows, recently enough that
+        -- their ids are unambiguous, has the new rows' partials added; any
+        -- other range (or one whose rows are not all found) is recomputed.
+        ids := NULL;
+        written := -1;
+        IF a IN ('order_day', 'operation_day') THEN
+          SELECT CASE WHEN bool_and(i.inserted_by IS NOT NULL) AND count(*) <= 1000
+                           AND max(age(i.inserted_by)) < 1000000000 THEN array_agg(i.inserted_by) END,
+                 sum(i.inserted_rows)
+            INTO ids, expected
+            FROM prodplan.aggregate_invalidation i
+           WHERE i.aggregate = a AND i.id <= max_id AND i.plant_id = rp[k] AND i.from_day >= rl[k] AND i.to_day <= rh[k];
+          IF ids IS NOT NULL AND a = 'order_day' THEN
+            written := prodplan.agg_add_order_day(rp[k], rl[k], rh[k], ids, expected);
+          ELSIF ids IS NOT NULL THEN
+            written := prodplan.agg_add_operation_day(rp[k], rl[k], rh[k], ids, expected);
+          END IF;
+        END IF;
+        how := CASE WHEN written >= 0 THEN 'added' ELSE 'recomputed' END;
+        IF written < 0 AND a = 'order_day' THEN
+          written := prodplan.agg_recompute_order_day(rp[k], rl[k], rh[k]);
+        ELSIF written < 0 AND a = 'operation_day' THEN
+          written := prodplan.agg_recompute_operation_day(rp[k], rl[k], rh[k]);
+        ELSIF written < 0 THEN
+          written := prodplan.agg_recompute_defect_day(rp[k], rl[k], rh[k]);
+        END IF;
+        n := n + written;
+        nranges := nranges + 1;
+        merged := merged || jsonb_build_array(jsonb_build_object('plant', rp[k], 'from', rl[k], 'to', rh[k], 'how', how));
+      END LOOP;
+    END IF;
+    wms[j] := wm;
+    aggregate := a;
+    ranges := nranges;
+    rows_written := n;
+    watermark := wm;
+    seconds := extract(epoch FROM clock_timestamp() - t0);
+    reports := reports || jsonb_build_object('invalidated_ranges', merged, 'rows_written', n,
+                                             'seconds', round(seconds::numeric, 3));
+    total := total + n;
+    RETURN NEXT;
+  END LOOP;
+  -- What was logged is covered now (a full computation covers it too); the
+  -- watermarks and reports of all in one statement each.
+  DELETE FROM prodplan.aggregate_invalidation i
+   USING unnest(aggs, max_ids) AS u(a, max_id)
+   WHERE i.aggregate = u.a AND i.id <= u.max_id;
+  UPDATE prodplan.aggregate_watermark w
+     SET watermark = u.wm, refreshed_at = now(), last_refresh = u.report
+    FROM unnest(aggs, wms, reports) AS u(a, wm, report)
+   WHERE w.aggregate = u.a;
+  -- Cached results computed from the aggregates are stale now.
+  IF total > 0 THEN
+    PERFORM prodplan.bump_data_version('refresh_aggregates');
+  END IF;
+END
+$fn$;
+COMMENT ON FUNCTION prodplan.refresh_aggregates() IS 'Brings the incremental aggregates (agg_order_day, agg_operation_day, agg_defect_day, and the quality aggregates quality_order_day = agg_quality_order_day + agg_quality_work_center_day and defect_cell_day = agg_defect_cell_day + agg_defect_cell_order) up to date: refreshes exactly the day ranges the source tables'' triggers logged since the last refresh (new days, late data, corrections, deletes; merged per plant, and when more than 32 remain bridged over their smallest gaps): a range where rows were only inserted has their partials added to the stored groups (operations and orders), any other is recomputed (always for defects and the quality aggregates, whose distinct order counts do not add; a quality aggregate recomputes all of a plant''s ranges in one pass, without bridging); then it moves the watermark to the newest day covered. An aggregate with nothing logged reads nothing; one never refreshed (or whose source was truncated) is computed in full. The result equals a full recompute. Returns per aggregate the ranges recomputed, rows written, the watermark and seconds. The built-in job "prodplan.aggregate refresh" runs it every minute.';
+
+-- ---------------------------------------------------------------------------
+-- How a reader covers a window [from_ts, to_ts) with a day aggregate: the
+-- whole UTC days lo_day <= day < hi_day from the aggregate, except the days
+-- logged as changed since the last refresh (excluded_*, merged per plant);
+-- those days and the partial days at the window's ends from the base tables
+-- (base_*: disjoint [from, to) intervals, plant NULL = every plant). Exact
+-- because a day no pending log entry names holds what the base tables give
+-- (the triggers log a change in the changing transaction, the refresh
+-- deletes the entries it covered in its own, and a reader sees both in one
+-- snapshot).
+-- ---------------------------------------------------------------------------
+CREATE FUNCTION prodplan.agg_read_plan(agg text, plant text, from_ts timestamptz, to_ts timestamptz,
+  OUT usable boolean, OUT reason text, OUT lo_day date, OUT hi_day date,
+  OUT excluded_plants text[], OUT excluded_from date[], OUT excluded_to date[],
+  OUT base_plants text[], OUT base_from timestamptz[], OUT base_to timestamptz[])
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+  -- A reader answers from the aggregate while the days changed since the
+  -- last refresh (within its window) are at most this many, in at most this
+  -- many runs. Their orders cost about 0.8 ms each by key, or one pass over
+  -- the plant's operations (about 200 ms at load_demo(1)); beyond the
+  -- limits the base-table computation is about as cheap.
+  max_days   constant int := 62;
+  max_ranges constant int := 32;
+  wm     date;
+  found_ boolean;
+  f      timestamptz := CASE WHEN from_ts = '-infinity' THEN NULL ELSE from_ts END;
+  t      timestamptz := CASE WHEN to_ts = 'infinity' THEN NULL ELSE to_ts END;
+  lo_ts  timestamptz;
+  hi_ts  timestamptz;
+  np     int;
+  nd     bigint;
+BEGIN
+  excluded_plants := '{}'; excluded_from := '{}'; excluded_to := '{}';
+  base_plants := '{}'; base_from := '{}'; base_to := '{}';
+  SELECT true, w.watermark INTO found_, wm FROM prodplan.aggregate_watermark w WHERE w.aggregate = agg;
+  IF found_ IS NULL THEN
+    RAISE EXCEPTION 'prodplan.agg_read_plan: no aggregate %', agg USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF wm IS NULL THEN
+    usable := false;
+    reason := format('aggregate %s not computed (never refreshed, or a source table was truncated since)', agg);
+    RETURN;
+  END IF;
+  lo_day := CASE WHEN f IS NULL THEN '-infinity'::date
+                 WHEN NOT isfinite(f) THEN 'infinity'::date
+                 WHEN ((f AT TIME ZONE 'UTC')::date::timestamp AT TIME ZONE 'UTC') = f THEN (f AT TIME ZONE 'UTC')::date
+                 ELSE (f AT TIME ZONE 'UTC')::date + 1 END;
+  hi_day := CASE WHEN t IS NULL THEN 'infinity'::date
+                 WHEN NOT isfinite(t) THEN '-infinity'::date
+                 ELSE (t AT TIME ZONE 'UTC')::date END;
+  IF lo_day >= hi_day THEN
+    -- No whole day in the window: nothing to take from the aggregate, and
+    -- the base-table computation of a few hours is as cheap.
+    usable := false;
+    reason := 'no whole UTC day in the window';
+    RETURN;
+  END IF;
+  -- The partial days at the ends.
+  lo_ts := CASE WHEN isfinite(lo_day) THEN lo_day::timestamp AT TIME ZONE 'UTC' END;
+  hi_ts := CASE WHEN isfinite(hi_day) THEN hi_day::timestamp AT TIME ZONE 'UTC' END;
+  IF f IS NOT NULL AND f < lo_ts THEN
+    base_plants := base_plants || plant;
+    base_from := base_from || f;
+    base_to := base_to || lo_ts;
+  END IF;
+  IF t IS NOT NULL AND hi_ts < t THEN
+    base_plants := base_plants || plant;
+    base_from := base_from || hi_ts;
+    base_to := base_to || t;
+  END IF;
+  -- The days changed since the last refresh, within the whole days, merged
+  -- per plant where they overlap or touch.
+  WITH l AS (SELECT i.plant_id, greatest(i.from_day, lo_day) AS from_day,
+                    CASE WHEN isfinite(hi_day) THEN least(i.to_day, hi_day - 1) ELSE i.to_day END AS to_day
+             FROM prodplan.aggregate_invalidation i
+             WHERE i.aggregate = agg AND (plant IS NULL OR i.plant_id = plant)
+               AND i.to_day >= lo_day AND i.from_day < hi_day),
+  s AS (SELECT l.*, max(l.to_day) OVER (PARTITION BY l.plant_id ORDER BY l.from_day, l.to_day
+                                        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end FROM l),
+  g AS (SELECT s.*, sum(CASE WHEN s.prev_end IS NULL OR s.from_day > s.prev_end + 1 THEN 1 ELSE 0 END)
+                      OVER (PARTITION BY s.plant_id ORDER BY s.from_day, s.to_day) AS grp FROM s),
+  m AS (SELECT g.plant_id, min(g.from_day) AS lo, max(g.to_day) AS hi FROM g GROUP BY g.plant_id, g.grp)
+  SELECT coalesce(array_agg(m.plant_id ORDER BY m.plant_id, m.lo), '{}'), coalesce(array_agg(m.lo ORDER BY m.plant_id, m.lo), '{}'),
+         coalesce(array_agg(m.hi ORDER BY m.plant_id, m.lo), '{}'), count(*), coalesce(sum(m.hi - m.lo + 1), 0)
+    INTO excluded_plants, excluded_from, excluded_to, np, nd
+    FROM m;
+  IF np > max_ranges OR nd > max_days THEN
+    usable := false;
+    reason := format('aggregate %s: %s days in %s runs changed since the last refresh (more than %s days or %s runs)',
+                     agg, nd, np, max_days, max_ranges);
+    RETURN;
+  END IF;
+  base_plants := base_plants || excluded_plants;
+  base_from := base_from || ARRAY(SELECT u.d::timestamp AT TIME ZONE 'UTC' FROM unnest(excluded_from) WITH ORDINALITY AS u(d, k) ORDER BY u.k);
+  base_to := base_to || ARRAY(SELECT (u.d + 1)::timestamp AT TIME ZONE 'UTC' FROM unnest(excluded_to) WITH ORDINALITY AS u(d, k) ORDER BY u.k);
+  usable := true;
+  reason := format('aggregate %s; from the base tables: %s partial days, %s days changed since the last refresh',
+                   agg, cardinality(base_plants) - np, nd);
+END
+$fn$;
+COMMENT ON FUNCTION prodplan.agg_read_plan(text, text, timestamptz, timestamptz) IS 'How prodplan.defect_rates and prodplan.defect_heatmap cover the window [from_ts, to_ts) (NULL: unbounded) of a plant (NULL: all) with the day aggregate agg (quality_order_day or defect_cell_day): usable is false (the caller computes from the base tables) when the aggregate was never computed (or a source was truncated since), the window holds no whole UTC day (a few hours cost the base tables little), or more than 62 days or 32 runs of days changed since the last refresh; else the whole UTC days lo_day <= day < hi_day come from the aggregate, except the changed days excluded_* (plant, from, to per run), and the disjoint intervals base_* (plant NULL: every plant) from the base tables: the partial days at the window''s ends and the changed days. reason says which.';
+
+-- ---------------------------------------------------------------------------
+-- The base-table computations (0.7.0's, the culprit's work center made
+-- deterministic): the fallback, and the reference the aggregate path equals.
+-- ---------------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION prodplan.defects_found(from_ts timestamptz, to_ts timestamptz, plant text)
+RETURNS TABLE (plant_id text, order_id text, description text, severity smallint, evaluating_work_center_id text,
+               culprit_work_center_id text, detected_at timestamptz)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+  -- The culprit operation's work center comes from one pass over the
+  -- operations the window's defects blame (the operation table has no
+  -- index by operation id alone across its monthly partitions); an
+  -- operation id stored twice gives its smallest work center id.
+  WITH d AS (
+    SELECT d.* FROM prodplan.defect d
+    WHERE (defects_found.plant IS NULL OR d.plant_id = defects_found.plant)
+      AND (defects_found.from_ts IS NULL OR d.detected_at >= defects_found.from_ts)
+      AND (defects_found.to_ts IS NULL OR d.detected_at < defects_found.to_ts)
+  ), c AS (
+    SELECT op.plant_id, op.operation_id, min(op.work_center_id) AS work_center_id
+    FROM prodplan.operation op
+    WHERE EXISTS (SELECT 1 FROM d WHERE d.plant_id = op.plant_id AND d.culprit_operation_id = op.operation_id)
+    GROUP BY op.plant_id, op.operation_id
+  )
+  SELECT d.plant_id, d.order_id, d.description, d.severity, d.evaluation_work_center_id, c.work_center_id, d.detected_at
+  FROM d LEFT JOIN c ON c.plant_id = d.plant_id AND c.operation_id = d.culprit_operation_id
+$fn$;
+COMMENT ON FUNCTION prodplan.defects_found(timestamptz, timestamptz, text) IS 'The defects detected in [from_ts, to_ts) (NULL: unbounded) of a plant (NULL: all), with the work center of the operation each is blamed on (NULL when the culprit is unknown or not in prodplan.operation; the smallest work center id when the operation id is stored more than once). What defect_pareto and the base-table heatmap read.';
+
+CREATE FUNCTION prodplan.defect_rates_base(by text DEFAULT 'overall', from_ts timestamptz DEFAULT NULL,
+                                           to_ts timestamptz DEFAULT NULL, options jsonb DEFAULT '{}')
+RETURNS TABLE (plant_id text, group_key text, orders bigint, orders_with_defects bigint, defect_rate float8,
+               defects bigint, mean_severity float8, level text)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+#variable_conflict use_column
+DECLARE
+  high_rate float8;
+  medium_rate float8;
+  high_severity float8;
+  medium_severity float8;
+BEGIN
+  IF by IS NULL OR by NOT IN ('overall', 'product', 'work_center', 'evaluating_phase', 'severity', 'week') THEN
+    RAISE EXCEPTION 'prodplan.defect_rates: by must be overall, product, work_center, evaluating_phase, severity or week, got %',
+                    coalesce(by, 'NULL') USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  PERFORM prodplan.check_options('prodplan.defect_rates', options, ARRAY['plant', 'high_rate', 'medium_rate', 'high_severity', 'medium_severity', 'ignore_gates'],
+    'Options are plant, high_rate (0.3), medium_rate (0.1), high_severity (2.5), medium_severity (2.0) and ignore_gates.');
+  BEGIN
+    high_rate := coalesce((options ->> 'high_rate')::float8, 0.3);
+    medium_rate := coalesce((options ->> 'medium_rate')::float8, 0.1);
+    high_severity := coalesce((options ->> 'high_severity')::float8, 2.5);
+    medium_severity := coalesce((options ->> 'medium_severity')::float8, 2.0);
+  EXCEPTION WHEN others THEN
+    RAISE EXCEPTION 'prodplan.defect_rates: thresholds must be numbers: %', SQLERRM USING ERRCODE = 'invalid_parameter_value';
+  END;
+  IF from_ts > to_ts THEN
+    RAISE EXCEPTION 'prodplan.defect_rates: from_ts (%) is after to_ts (%)', from_ts, to_ts USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF by = 'work_center' THEN
+    -- Blaming work centers needs defects that name their culprit operation.
+    PERFORM prodplan.require_feature('culprit_analytics', options ->> 'plant', options);
+  END IF;
+  RETURN QUERY
+  WITH o AS (
+    -- The orders of the window: created in [from_ts, to_ts).
+    SELECT po.plant_id, po.order_id, po.product_id, po.created_at FROM prodplan.production_order po
+    WHERE (options ->> 'plant' IS NULL OR po.plant_id = options ->> 'plant')
+      AND (from_ts IS NULL OR po.created_at >= from_ts) AND (to_ts IS NULL OR po.created_at < to_ts)
+  ), d0 AS (
+    SELECT d.plant_id, d.order_id, d.severity, d.evaluation_work_center_id, d.culprit_operation_id
+    FROM prodplan.defect d JOIN o ON o.plant_id = d.plant_id AND o.order_id = d.order_id
+  ), culprit AS (
+    -- The culprit operations' work centers, in one pass over the operations
+    -- (only when grouping by culprit; an operation id stored twice gives its
+    -- smallest work center id).
+    SELECT op.plant_id, op.operation_id, min(op.work_center_id) AS work_center_id
+    FROM prodplan.operation op
+    WHERE by = 'work_center'
+      AND EXISTS (SELECT 1 FROM d0 WHERE d0.plant_id = op.plant_id AND d0.culprit_operation_id = op.operation_id)
+    GROUP BY op.plant_id, op.operation_id
+  ), d AS (
+    SELECT d0.*, c.work_center_id AS culprit_work_center_id
+    FROM d0 LEFT JOIN culprit c ON c.plant_id = d0.plant_id AND c.operation_id = d0.culprit_operation_id
+  ), visits AS (
+    -- Orders that passed through a work center (an operation there).
+    SELECT DISTINCT op.plant_id, op.order_id, op.work_center_id
+    FROM prodplan.operation op JOIN o ON o.plant_id = op.plant_id AND o.order_id = op.order_id
+    WHERE by IN ('work_center', 'evaluating_phase')
+  ), population AS (
+    -- (plant, group, order): which orders each group's rate is over.
+    SELECT o.plant_id, '' AS g, o.order_id FROM o WHERE by = 'overall'
+    UNION ALL SELECT o.plant_id, o.product_id, o.order_id FROM o WHERE by = 'product'
+    UNION ALL SELECT o.plant_id, to_char(date_trunc('week', o.created_at AT TIME ZONE 'UTC'), 'IYYY-"W"IW'), o.order_id FROM o WHERE by = 'week'
+    UNION ALL SELECT o.plant_id, s::text, o.order_id FROM o, generate_series(1, 3) s WHERE by = 'severity'
+    UNION ALL SELECT v.plant_id, v.work_center_id, v.order_id FROM visits v
+    -- Defects without a known culprit are rated over every order of the window.
+    UNION ALL SELECT o.plant_id, '(unknown)', o.order_id FROM o
+              WHERE by = 'work_center' AND EXISTS (SELECT 1 FROM d WHERE d.plant_id = o.plant_id AND d.culprit_work_center_id IS NULL)
+  ), hits AS (
+    -- (plant, group, order, severity): each defect under the group it counts for.
+    SELECT d.plant_id, '' AS g, d.order_id, d.severity FROM d WHERE by = 'overall'
+    UNION ALL SELECT d.plant_id, o.product_id, d.order_id, d.severity FROM d JOIN o USING (plant_id, order_id) WHERE by = 'product'
+    UNION ALL SELECT d.plant_id, to_char(date_trunc('week', o.created_at AT TIME ZONE 'UTC'), 'IYYY-"W"IW'), d.order_id, d.severity
+              FROM d JOIN o USING (plant_id, order_id) WHERE by = 'week'
+    UNION ALL SELECT d.plant_id, d.severity::text, d.order_id, d.severity FROM d WHERE by = 'severity'
+    UNION ALL SELECT d.plant_id, coalesce(d.culprit_work_center_id, '(unknown)'), d.order_id, d.severity FROM d WHERE by = 'work_center'
+    UNION ALL SELECT d.plant_id, d.evaluation_work_center_id, d.order_id, d.severity FROM d WHERE by = 'evaluating_phase'
+  ), pop AS (
+    SELECT p.plant_id, p.g, count(DISTINCT p.order_id) AS orders FROM population p GROUP BY 1, 2
+  ), hit AS (
+    SELECT h.plant_id, h.g, count(DISTINCT h.order_id) AS orders_with, count(*) AS defects, avg(h.severity)::float8 AS sev
+    FROM hits h GROUP BY 1, 2
+  ), r AS (
+    SELECT coalesce(p.plant_id, h.plant_id) AS plant_id, coalesce(p.g, h.g) AS g,
+           coalesce(p.orders, 0) AS orders, coalesce(h.orders_with, 0) AS orders_with, coalesce(h.defects, 0) AS defects, h.sev
+    FROM pop p FULL JOIN hit h ON h.plant_id = p.plant_id AND h.g = p.g
+  )
+  SELECT r.plant_id, nullif(r.g, ''), r.orders, r.orders_with,
+         CASE WHEN r.orders > 0 THEN r.orders_with::float8 / r.orders END, r.defects, r.sev,
+         CASE WHEN r.orders = 0 THEN NULL
+              WHEN r.orders_with::float8 / r.orders > high_rate OR r.sev >= high_severity THEN 'HIGH'
+              WHEN r.orders_with::float8 / r.orders > medium_rate OR r.sev >= medium_severity THEN 'MEDIUM'
+              ELSE 'LOW' END
+  FROM r
+  ORDER BY r.plant_id, CASE WHEN r.orders > 0 THEN r.orders_with::float8 / r.orders END DESC NULLS LAST, r.defects DESC, r.g;
+END
+$fn$;
+COMMENT ON FUNCTION prodplan.defect_rates_base(text, timestamptz, timestamptz, jsonb) IS 'prodplan.defect_rates computed from the base tables (orders, operations, defects), as 0.7.0 did: what defect_rates falls back to when its aggregate cannot serve the call, and the reference its aggregate path equals. Same arguments, checks and result.';
+
+CREATE FUNCTION prodplan.defect_heatmap_base(from_ts timestamptz DEFAULT NULL, to_ts timestamptz DEFAULT NULL, plant text DEFAULT NULL)
+RETURNS TABLE (plant_id text, evaluating_work_center_id text, culprit_work_center_id text, defects bigint, orders bigint,
+               mean_severity float8, share float8)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+  SELECT f.plant_id, f.evaluating_work_center_id, coalesce(f.culprit_work_center_id, '(unknown)'), count(*),
+         count(DISTINCT f.order_id), avg(f.severity)::float8,
+         (count(*)::float8 / sum(count(*)) OVER (PARTITION BY f.plant_id))::float8
+  FROM prodplan.defects_found(defect_heatmap_base.from_ts, defect_heatmap_base.to_ts, defect_heatmap_base.plant) f
+  GROUP BY 1, 2, 3
+  ORDER BY 1, 4 DESC, 2, 3
+$fn$;
+COMMENT ON FUNCTION prodplan.defect_heatmap_base(timestamptz, timestamptz, text) IS 'prodplan.defect_heatmap computed from the base tables (prodplan.defects_found), as 0.7.0 did: what defect_heatmap falls back to when its aggregate cannot serve the call, and the reference its aggregate path equals.';
+
+-- ---------------------------------------------------------------------------
+-- defect_rates and defect_heatmap from the aggregates.
+-- ---------------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION prodplan.defect_rates(by text DEFAULT 'overall', from_ts timestamptz DEFAULT NULL,
+                                                 to_ts timestamptz DEFAULT NULL, options jsonb DEFAULT '{}')
+RETURNS TABLE (plant_id text, group_key text, orders bigint, orders_with_defects bigint, defect_rate float8,
+               defects bigint, mean_severity float8, level text)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+-- Each call's grouping and window prune the statement to what it reads.
+SET plan_cache_mode = force_custom_plan
+SET jit = off
+AS $fn$
+#variable_conflict use_column
+DECLARE
+  high_rate float8;
+  medium_rate float8;
+  high_severity float8;
+  medium_severity float8;
+  plant text;
+  rp record;
+BEGIN
+  IF by IS NULL OR by NOT IN ('overall', 'product', 'work_center', 'evaluating_phase', 'severity', 'week') THEN
+    RAISE EXCEPTION 'prodplan.defect_rates: by must be overall, product, work_center, evaluating_phase, severity or week, got %',
+                    coalesce(by, 'NULL') USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  PERFORM prodplan.check_options('prodplan.defect_rates', options, ARRAY['plant', 'high_rate', 'medium_rate', 'high_severity', 'medium_severity', 'ignore_gates'],
+    'Options are plant, high_rate (0.3), medium_rate (0.1), high_severity (2.5), medium_severity (2.0) and ignore_gates.');
+  BEGIN
+    high_rate := coalesce((options ->> 'high_rate')::float8, 0.3);
+    medium_rate := coalesce((options ->> 'medium_rate')::float8, 0.1);
+    high_severity := coalesce((options ->> 'high_severity')::float8, 2.5);
+    medium_severity := coalesce((options ->> 'medium_severity')::float8, 2.0);
+  EXCEPTION WHEN others THEN
+    RAISE EXCEPTION 'prodplan.defect_rates: thresholds must be numbers: %', SQLERRM USING ERRCODE = 'invalid_parameter_value';
+  END;
+  IF from_ts > to_ts THEN
+    RAISE EXCEPTION 'prodplan.defect_rates: from_ts (%) is after to_ts (%)', from_ts, to_ts USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  plant := options ->> 'plant';
+  SELECT * INTO rp FROM prodplan.agg_read_plan('quality_order_day', plant, from_ts, to_ts);
+  IF NOT rp.usable THEN
+    -- Not computed, or too much changed since the last refresh.
+    RETURN QUERY SELECT * FROM prodplan.defect_rates_base(by, from_ts, to_ts, options);
+    RETURN;
+  END IF;
+  IF by = 'work_center' THEN
+    -- Blaming work centers needs defects that name their culprit operation.
+    PERFORM prodplan.require_feature('culprit_analytics', plant, options);
+  END IF;
+  RETURN QUERY
+  WITH ex AS MATERIALIZED (
+    -- The days changed since the last refresh, per plant.
+    SELECT u.p, range_agg(daterange(u.lo, u.hi, '[]')) AS days
+    FROM unnest(rp.excluded_plants, rp.excluded_from, rp.excluded_to) AS u(p, lo, hi) GROUP BY u.p
+  ), h AS MATERIALIZED (
+    -- From the base tables: the partial days at the window's ends and the
+    -- days changed since the last refresh.
+    SELECT x.* FROM (SELECT i.p, array_agg(i.t0 ORDER BY i.t0) AS t0s, array_agg(i.t1 ORDER BY i.t0) AS t1s
+                     FROM unnest(rp.base_plants, rp.base_from, rp.base_to) AS i(p, t0, t1) GROUP BY i.p) i
+    CROSS JOIN LATERAL prodplan.agg_quality_partials(i.p, i.t0s, i.t1s) x
+  ), a AS NOT MATERIALIZED (
+    -- Per creation day and product (each order on one day: everything adds).
+    SELECT q.plant_id, q.day, q.product_id, q.orders, q.orders_with_defects, q.defects, q.severity_sum,
+           q.orders_severity_1, q.orders_severity_2, q.orders_severity_3,
+           q.defects_severity_1, q.defects_severity_2, q.defects_severity_3,
+           q.orders_unknown_culprit, q.defects_unknown_culprit, q.severity_sum_unknown_culprit
+    FROM prodplan.agg_quality_order_day q LEFT JOIN ex ON ex.p = q.plant_id
+    WHERE by <> 'evaluating_phase' AND q.day >= rp.lo_day AND q.day < rp.hi_day AND (plant IS NULL OR q.plant_id = plant)
+      AND (ex.days IS NULL OR NOT ex.days @> q.day)
+    UNION ALL
+    SELECT h.plant_id, h.day, h.product_id, h.orders, h.orders_with_defects, h.defects, h.severity_sum,
+           h.orders_severity_1, h.orders_severity_2, h.orders_severity_3,
+           h.defects_severity_1, h.defects_severity_2, h.defects_severity_3,
+           h.orders_unknown_culprit, h.defects_unknown_culprit, h.severity_sum_unknown_culprit
+    FROM h WHERE by <> 'evaluating_phase' AND h.work_center_id IS NULL
+  ), v AS NOT MATERIALIZED (
+    -- Per creation day and work center.
+    SELECT c.plant_id, c.work_center_id, c.orders_visited, c.orders_culprit, c.defects_culprit, c.severity_sum_culprit,
+           c.orders_evaluated, c.defects_evaluated, c.severity_sum_evaluated
+    FROM prodplan.agg_quality_work_center_day c LEFT JOIN ex ON ex.p = c.plant_id
+    WHERE by IN ('work_center', 'evaluating_phase') AND c.day >= rp.lo_day AND c.day < rp.hi_day
+      AND (plant IS NULL OR c.plant_id = plant) AND (ex.days IS NULL OR NOT ex.days @> c.day)
+    UNION ALL
+    SELECT h.plant_id, h.work_center_id, h.orders_visited, h.orders_culprit, h.defects_culprit, h.severity_sum_culprit,
+           h.orders_evaluated, h.defects_evaluated, h.severity_sum_evaluated
+    FROM h WHERE by IN ('work_center', 'evaluating_phase') AND h.product_id IS NULL
+  ), sev AS (
+    SELECT a.plant_id, sum(a.orders) AS pop,
+           sum(a.orders_severity_1) AS o1, sum(a.orders_severity_2) AS o2, sum(a.orders_severity_3) AS o3,
+           sum(a.defects_severity_1) AS n1, sum(a.defects_severity_2) AS n2, sum(a.defects_severity_3) AS n3
+    FROM a WHERE by = 'severity' GROUP BY a.plant_id
+  ), g AS (
+    -- (plant, group): the orders rated (population), those with defects,
+    -- defects and their severity sum; the groups of defect_rates_base.
+    SELECT a.plant_id, '' AS g, sum(a.orders) AS pop, sum(a.orders_with_defects) AS ow, sum(a.defects) AS n,
+           sum(a.severity_sum) AS s
+    FROM a WHERE by = 'overall' GROUP BY a.plant_id
+    UNION ALL
+    SELECT a.plant_id, a.product_id, sum(a.orders), sum(a.orders_with_defects), sum(a.defects), sum(a.severity_sum)
+    FROM a WHERE by = 'product' GROUP BY a.plant_id, a.product_id
+    UNION ALL
+    SELECT wk.plant_id, to_char(wk.week, 'IYYY-"W"IW'), wk.pop, wk.ow, wk.n, wk.s
+    FROM (SELECT a.plant_id, date_trunc('week', a.day::timestamp) AS week, sum(a.orders) AS pop,
+                 sum(a.orders_with_defects) AS ow, sum(a.defects) AS n, sum(a.severity_sum) AS s
+          FROM a WHERE by = 'week' GROUP BY 1, 2) wk
+    UNION ALL
+    SELECT sev.plant_id, k::text, sev.pop,
+           CASE k WHEN 1 THEN sev.o1 WHEN 2 THEN sev.o2 ELSE sev.o3 END,
+           CASE k WHEN 1 THEN sev.n1 WHEN 2 THEN sev.n2 ELSE sev.n3 END,
+           k * CASE k WHEN 1 THEN sev.n1 WHEN 2 THEN sev.n2 ELSE sev.n3 END
+    FROM sev CROSS JOIN generate_series(1, 3) k
+    UNION ALL
+    SELECT v.plant_id, v.work_center_id, sum(v.orders_visited), sum(v.orders_culprit), sum(v.defects_culprit),
+           sum(v.severity_sum_culprit)
+    FROM v WHERE by = 'work_center' GROUP BY v.plant_id, v.work_center_id
+    UNION ALL
+    -- Defects without a known culprit, rated over every order of the window.
+    SELECT a.plant_id, '(unknown)', sum(a.orders), sum(a.orders_unknown_culprit), sum(a.defects_unknown_culprit),
+           sum(a.severity_sum_unknown_culprit)
+    FROM a WHERE by = 'work_center' GROUP BY a.plant_id HAVING sum(a.defects_unknown_culprit) > 0
+    UNION ALL
+    SELECT v.plant_id, v.work_center_id, sum(v.orders_visited), sum(v.orders_evaluated), sum(v.defects_evaluated),
+           sum(v.severity_sum_evaluated)
+    FROM v WHERE by = 'evaluating_phase' GROUP BY v.plant_id, v.work_center_id
+  ), r AS (
+    -- A group exists where it has orders or defects (defect_rates_base's
+    -- full join of population and hits); the mean severity is what avg()
+    -- gives: the numeric quotient of the sum and the count.
+    SELECT g.plant_id, g.g, g.pop::bigint AS orders, g.ow::bigint AS orders_with, g.n::bigint AS defects,
+           CASE WHEN g.n > 0 THEN (g.s::numeric / g.n::numeric)::float8 END AS sev
+    FROM g WHERE g.pop > 0 OR g.n > 0
+  )
+  SELECT r.plant_id, nullif(r.g, ''), r.orders, r.orders_with,
+         CASE WHEN r.orders > 0 THEN r.orders_with::float8 / r.orders END, r.defects, r.sev,
+         CASE WHEN r.orders = 0 THEN NULL
+              WHEN r.orders_with::float8 / r.orders > high_rate OR r.sev >= high_severity THEN 'HIGH'
+              WHEN r.orders_with::float8 / r.orders > medium_rate OR r.sev >= medium_severity THEN 'MEDIUM'
+              ELSE 'LOW' END
+  FROM r
+  ORDER BY r.plant_id, CASE WHEN r.orders > 0 THEN r.orders_with::float8 / r.orders END DESC NULLS LAST, r.defects DESC, r.g;
+END
+$fn$;
+COMMENT ON FUNCTION prodplan.defect_rates(text, timestamptz, timestamptz, jsonb) IS 'Defect rates of the orders created in [from_ts, to_ts) (NULL: unbounded), per plant and group (by): overall; product; work_center (the culprit: the work center of the operation a defect is blamed on, the smallest work center id when the operation id is stored twice; the orders are those with an operation there; defects without a known culprit form the group "(unknown)", rated over every order); evaluating_phase (the work center that found the defect; the orders are those with an operation there); severity (1-3; every order of the window); week (ISO week of the order''s creation, e.g. 2026-W48). Per group: orders, orders_with_defects, defect_rate (orders_with_defects / orders), defects, mean_severity, and the reference system''s level: HIGH when the rate > high_rate (0.3) or the mean severity >= high_severity (2.5), MEDIUM when > medium_rate (0.1) or >= medium_severity (2.0), else LOW (thresholds and plant in options). by work_center is refused while prodplan.feature_gates has culprit_analytics off (options.ignore_gates overrides). Highest rate first. Served from the incremental aggregate "quality_order_day" (agg_quality_order_day, agg_quality_work_center_day; under 100 ms over all of load_demo(1)) and always equal to the base-table computation (prodplan.defect_rates_base): whole UTC days come from the aggregate, the partial days at the window''s ends and the days changed since the last refresh from the base tables, so the result is current even between refreshes. The call is computed from the base tables instead (slower, same result) when the aggregate was never refreshed (or a source table was truncated since: the next refresh, every minute by the built-in job, computes it again), when more than 62 days or 32 runs of days changed since the last refresh, or when the window holds no whole UTC day; prodplan.agg_read_plan(''quality_order_day'', plant, from_ts, to_ts) says which. Writes straight into a partition (bypassing the parent table) are not seen until the days are recomputed.';
+
+CREATE OR REPLACE FUNCTION prodplan.defect_heatmap(from_ts timestamptz DEFAULT NULL, to_ts timestamptz DEFAULT NULL, plant text DEFAULT NULL)
+RETURNS TABLE (plant_id text, evaluating_work_center_id text, culprit_work_center_id text, defects bigint, orders bigint,
+               mean_severity float8, share float8)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+SET plan_cache_mode = force_custom_plan
+SET jit = off
+AS $fn$
+#variable_conflict use_column
+DECLARE
+  rp record;
+BEGIN
+  SELECT * INTO rp FROM prodplan.agg_read_plan('defect_cell_day', plant, from_ts, to_ts);
+  IF NOT rp.usable THEN
+    RETURN QUERY SELECT * FROM prodplan.defect_heatmap_base(from_ts, to_ts, plant);
+    RETURN;
+  END IF;
+  RETURN QUERY
+  WITH ex AS MATERIALIZED (
+    -- The days changed since the last refresh, per plant.
+    SELECT u.p, range_agg(daterange(u.lo, u.hi, '[]')) AS days
+    FROM unnest(rp.excluded_plants, rp.excluded_from, rp.excluded_to) AS u(p, lo, hi) GROUP BY u.p
+  ), b AS MATERIALIZED (
+    -- From the base tables: the partial days at the window's ends and the
+    -- days changed since the last refresh.
+    SELECT h.plant_id, h.evaluation_work_center_id AS e, h.culprit_work_center_id AS k, h.order_id, h.defects, h.severity_sum
+    FROM (SELECT i.p, array_agg(i.t0 ORDER BY i.t0) AS t0s, array_agg(i.t1 ORDER BY i.t0) AS t1s
+          FROM unnest(rp.base_plants, rp.base_from, rp.base_to) AS i(p, t0, t1) GROUP BY i.p) i
+    CROSS JOIN LATERAL prodplan.agg_defect_cell_partials(i.p, i.t0s, i.t1s) h
+  ), pr AS NOT MATERIALIZED (
+    -- The (cell, order) pairs with a day in the window's whole days; clean:
+    -- all their days are whole days of the window and none changed since
+    -- the last refresh (counted from the pair row as they are).
+    SELECT p.plant_id, p.evaluation_work_center_id AS e, p.culprit_work_center_id AS k, p.order_id, p.defects, p.severity_sum,
+           p.first_day >= rp.lo_day AND p.last_day < rp.hi_day
+           AND (ex.days IS NULL OR NOT ex.days && daterange(p.first_day, p.last_day, '[]')) AS clean
+    FROM prodplan.agg_defect_cell_order p LEFT JOIN ex ON ex.p = p.plant_id
+    WHERE p.last_day >= rp.lo_day AND p.first_day < rp.hi_day AND (plant IS NULL OR p.plant_id = plant)
+  ), dirty AS (
+    -- The other pairs, from their day rows on the window's unchanged whole
+    -- days and the base tables' rows.
+    SELECT x.plant_id, x.e, x.k, x.order_id, sum(x.defects) AS n, sum(x.severity_sum) AS s
+    FROM (SELECT c.plant_id, c.evaluation_work_center_id AS e, c.culprit_work_center_id AS k, c.order_id, c.defects, c.severity_sum
+          FROM pr JOIN prodplan.agg_defect_cell_day c
+            ON c.plant_id = pr.plant_id AND c.order_id = pr.order_id AND c.evaluation_work_center_id = pr.e
+           AND c.culprit_work_center_id = pr.k
+          LEFT JOIN ex ON ex.p = c.plant_id
+          WHERE NOT pr.clean AND c.day >= rp.lo_day AND c.day < rp.hi_day AND (ex.days IS NULL OR NOT ex.days @> c.day)
+          UNION ALL
+          SELECT b.plant_id, b.e, b.k, b.order_id, b.defects, b.severity_sum FROM b) x
+    GROUP BY x.plant_id, x.e, x.k, x.order_id
+  ), cells AS (
+    SELECT pr.plant_id, pr.e, pr.k, count(*) AS orders, sum(pr.defects) AS n, sum(pr.severity_sum) AS s
+    FROM pr WHERE pr.clean GROUP BY pr.plant_id, pr.e, pr.k
+    UNION ALL
+    -- A dirty row of a clean pair (its defects on a changed day) adds
+    -- defects, not an order.
+    SELECT d.plant_id, d.e, d.k,
+           count(*) FILTER (WHERE NOT d.of_clean_pair), sum(d.n), sum(d.s)
+    FROM (SELECT dirty.*, EXISTS (SELECT 1 FROM pr WHERE pr.plant_id = dirty.plant_id AND pr.e = dirty.e AND pr.k = dirty.k
+                                                     AND pr.order_id = dirty.order_id AND pr.clean) AS of_clean_pair
+          FROM dirty) d
+    GROUP BY d.plant_id, d.e, d.k
+  ), g AS (
+    SELECT cells.plant_id, cells.e, cells.k, sum(cells.n)::bigint AS n, sum(cells.orders)::bigint AS orders, sum(cells.s) AS s
+    FROM cells GROUP BY cells.plant_id, cells.e, cells.k
+  )
+  -- The mean severity is what avg() gives: the numeric quotient of the sum
+  -- and the count; the share divides by the plant's defects as numeric.
+  SELECT g.plant_id, g.e, g.k, g.n, g.orders, (g.s::numeric / g.n::numeric)::float8,
+         (g.n::float8 / sum(g.n) OVER (PARTITION BY g.plant_id))::float8
+  FROM g
+  ORDER BY 1, 4 DESC, 2, 3;
+END
+$fn$;
+COMMENT ON FUNCTION prodplan.defect_heatmap(timestamptz, timestamptz, text) IS 'The evaluation-by-culprit heatmap: defects detected in [from_ts, to_ts) per plant, evaluating phase (the work center that found them) and culprit work center (the one whose operation they are blamed on, the smallest work center id when the operation id is stored twice; "(unknown)" when not known): defects, distinct orders, mean severity, and the cell''s share of the plant''s defects. Most defects first. Served from the incremental aggregate "defect_cell_day" (agg_defect_cell_day, agg_defect_cell_order; under 100 ms over all of load_demo(1)) and always equal to the base-table computation (prodplan.defect_heatmap_base): whole UTC days come from the aggregate, the partial days at the window''s ends and the days changed since the last refresh from the base tables, so the result is current even between refreshes. The call is computed from the base tables instead (slower, same result) when the aggregate was never refreshed (or a source table was truncated since: the next refresh, every minute by the built-in job, computes it again), when more than 62 days or 32 runs of days changed since the last refresh, or when the window holds no whole UTC day; prodplan.agg_read_plan(''defect_cell_day'', plant, from_ts, to_ts) says which. Writes straight into a partition (bypassing the parent table) are not seen until the days are recomputed.';
+
+-- ---------------------------------------------------------------------------
+-- Privileges. Triggers and the refresh run as the extension's owner; the
+-- readers run as the caller (prodplan_reader reads every table).
+-- ---------------------------------------------------------------------------
+REVOKE ALL ON FUNCTION prodplan.agg_quality_partials(text, timestamptz[], timestamptz[]),
+  prodplan.agg_defect_cell_partials(text, timestamptz[], timestamptz[]),
+  prodplan.agg_recompute_quality_order_day(text, date[], date[]), prodplan.agg_recompute_defect_cell_day(text, date[], date[]),
+  prodplan.agg_quality_watermarks(), prodplan.agg_quality_order_changed(), prodplan.agg_quality_defect_changed(),
+  prodplan.agg_quality_operation_changed(), prodplan.agg_quality_source_truncated(),
+  prodplan.agg_read_plan(text, text, timestamptz, timestamptz),
+  prodplan.defect_rates_base(text, timestamptz, timestamptz, jsonb),
+  prodplan.defect_heatmap_base(timestamptz, timestamptz, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION prodplan.agg_quality_partials(text, timestamptz[], timestamptz[]),
+  prodplan.agg_defect_cell_partials(text, timestamptz[], timestamptz[]),
+  prodplan.agg_read_plan(text, text, timestamptz, timestamptz),
+  prodplan.defect_rates_base(text, timestamptz, timestamptz, jsonb),
+  prodplan.defect_heatmap_base(timestamptz, timestamptz, text) TO prodplan_reader;
+GRANT SELECT ON prodplan.agg_quality_order_day, prodplan.agg_quality_work_center_day, prodplan.agg_defect_cell_day,
+  prodplan.agg_defect_cell_order TO prodplan_reader;
+
+-- The new tables are derived (agg_*): prodplan.content_checksum leaves them
+-- out already (relname LIKE 'agg\_%'), as it does the other aggregates.
