@@ -228,7 +228,7 @@ Datum prodplan_bottleneck_shares(PG_FUNCTION_ARGS) {
         }
       for (int w = 0; w < weeks; ++w) {
         const double ws = from + w * kWeek, we = std::min(to, ws + kWeek);
-        if (we - ws < 86400.0) break;  // a last stub under a day says nothing
+        if (we - ws < 86400.0) break;  // a final partial week under a day is too short to rank
         const auto wk = pp::bottleneck::shifting_bottleneck(by_week[static_cast<std::size_t>(w)], ws, we, cancel);
         int best = -1;
         double best_share = 0;
