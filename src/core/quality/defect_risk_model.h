@@ -55,7 +55,6 @@ struct DefectRiskTraining {
   int iterations = 0;
   bool converged = false;
   RateSnapshot snapshot;               // every outcome known now, for scoring
-  double seconds_features = 0, seconds_fit = 0;  // filled by the caller if it times
 };
 
 // Labels the cases (label_cases) and trains. Throws InvalidParameter for bad
