@@ -1,6 +1,6 @@
 // Demand forecasting in the core (src/core/forecast): the recursions on
 // worked examples computed by hand, ADI / CV2 and the classes at their
-// cut-offs, MASE; then ~100 synthetic series per known process (smooth with
+// cut-offs, MASE; then 1,000 synthetic series per known process (smooth with
 // level, trend or weekly season; intermittent; lumpy) on which `auto` must
 // beat the naive method on the held-out last 30 days and pick methods of the
 // right family; determinism, bad input, fallbacks and interval shape.
@@ -270,9 +270,9 @@ KindSummary run_kind(SeriesKind kind, int count, std::uint64_t seed0) {
 
 // Each kind's summary, computed once for the tests below.
 const KindSummary& summary(SeriesKind kind) {
-  static const KindSummary smooth = run_kind(SeriesKind::Smooth, 99, 1000);
-  static const KindSummary intermittent = run_kind(SeriesKind::Intermittent, 100, 2000);
-  static const KindSummary lumpy = run_kind(SeriesKind::Lumpy, 100, 3000);
+  static const KindSummary smooth = run_kind(SeriesKind::Smooth, 999, 1000);
+  static const KindSummary intermittent = run_kind(SeriesKind::Intermittent, 1000, 2000);
+  static const KindSummary lumpy = run_kind(SeriesKind::Lumpy, 1000, 3000);
   return kind == SeriesKind::Smooth ? smooth : kind == SeriesKind::Intermittent ? intermittent : lumpy;
 }
 
@@ -293,9 +293,9 @@ TEST(ForecastSynthetic, SmoothSeries) {
   const KindSummary& s = summary(SeriesKind::Smooth);
   report("smooth", s);
   EXPECT_LT(s.mase_auto, 0.85 * s.mase_naive);
-  EXPECT_GE(s.right_class, 95);
-  EXPECT_GE(s.right_family, 95);
-  EXPECT_GE(s.chosen.count("holt_winters") ? s.chosen.at("holt_winters") : 0, 30);  // a third are seasonal
+  EXPECT_GE(s.right_class, 950);
+  EXPECT_GE(s.right_family, 950);
+  EXPECT_GE(s.chosen.count("holt_winters") ? s.chosen.at("holt_winters") : 0, 300);  // a third are seasonal
   EXPECT_GT(s.cover80, 0.65);
   EXPECT_GT(s.cover95, 0.85);
 }
@@ -305,27 +305,26 @@ TEST(ForecastSynthetic, IntermittentSeries) {
   report("intermittent", s);
   EXPECT_LT(s.mase_auto, s.mase_naive);
   EXPECT_LT(s.total_auto, 0.5 * s.total_naive);
-  EXPECT_GE(s.right_class, 95);
-  EXPECT_GE(s.right_family, 70);
+  EXPECT_GE(s.right_class, 950);
+  EXPECT_GE(s.right_family, 950);
   EXPECT_GT(s.cover80, 0.65);
   EXPECT_GT(s.cover95, 0.85);
 }
 
 // Lumpy demand and MASE: with a demand on fewer than half the days the
-// absolute error is smallest for a forecast of 0 (the median), and naive
-// mostly forecasts 0 (its last day had none) or, now and then, a whole
-// demand every day: its mean MASE over 100 series is a few large outliers
-// and many good scores, around the same expectation as any mean-rate method
-// (about 0.99 vs 0.94 for auto over 1,000 such series, but 0.73 to 1.2 per
-// draw of 100). So on MASE auto is only held to within 20% of naive here;
-// what planning uses, the 30 days' total, it must clearly win.
+// absolute error is smallest for a forecast of 0 (the median; 0.56 on these
+// series), which no method meant for stock planning should give. Every
+// mean-rate forecast, even the history's own mean (0.92), lands near naive
+// (0.92): naive mostly forecasts 0 and now and then a whole demand a day.
+// So auto wins on MASE by little, hence 1,000 series a kind, and by much on
+// what planning uses, the 30 days' total.
 TEST(ForecastSynthetic, LumpySeries) {
   const KindSummary& s = summary(SeriesKind::Lumpy);
   report("lumpy", s);
-  EXPECT_LT(s.mase_auto, 1.2 * s.mase_naive);
-  EXPECT_LT(s.total_auto, 0.8 * s.total_naive);
-  EXPECT_GE(s.right_class, 85);
-  EXPECT_GE(s.right_family, 60);
+  EXPECT_LT(s.mase_auto, s.mase_naive);
+  EXPECT_LT(s.total_auto, 0.5 * s.total_naive);
+  EXPECT_GE(s.right_class, 950);
+  EXPECT_GE(s.right_family, 950);
   EXPECT_GT(s.cover80, 0.65);
   EXPECT_GT(s.cover95, 0.85);
 }

@@ -11,7 +11,7 @@ std::vector<Method> candidate_methods(DemandClass c) {
     case DemandClass::Erratic: return {Method::Naive, Method::Ses, Method::Holt, Method::HoltWinters};
     case DemandClass::Intermittent:
     case DemandClass::Lumpy:
-      return {Method::Croston, Method::Sba, Method::Tsb, Method::Adida, Method::Naive, Method::Ses};
+      return {Method::Croston, Method::Sba, Method::Tsb, Method::Adida};
     case DemandClass::NoDemand: break;
   }
   return {Method::Naive};
@@ -49,7 +49,8 @@ Selection select_method(const double* daily, std::size_t n, DemandClass c, int b
         (cs.score.mae == best->score.mae && cs.method < best->method))
       best = &cs;
   }
-  // naive needs one day and plan.first_origin >= 14, so there is a candidate.
+  // Sparse demand whose fitting part has no demand and is too short for
+  // ADIDA leaves no candidate: naive, the default.
   if (best != nullptr) sel.chosen = best->method;
   return sel;
 }
