@@ -26,14 +26,14 @@ inline double number_of(Datum d, Oid type) {
   return DatumGetFloat8(d);
 }
 
-// One fetched row: two text columns (not NULL) and up to two float8 or
+// One fetched row: two text columns (not NULL) and up to three float8 or
 // timestamptz columns (a timestamptz becomes Unix seconds, so queries need
 // not convert half a million timestamps to numeric with extract(epoch);
 // NaN for NULL or absent). The views point into the fetched tuples and live
 // until the callable returns.
 struct ScanRow {
   std::string_view a, b;
-  double x, y;
+  double x, y, z;
 };
 
 // Feeds every row of sql (with its arguments) to add(const ScanRow&).
@@ -51,6 +51,7 @@ void scan_rows(const char* who, const char* sql, int nargs, Oid* types, Datum* v
     const int ncols = tt->tupdesc->natts;
     const Oid type3 = SPI_gettypeid(tt->tupdesc, 3);
     const Oid type4 = ncols >= 4 ? SPI_gettypeid(tt->tupdesc, 4) : InvalidOid;
+    const Oid type5 = ncols >= 5 ? SPI_gettypeid(tt->tupdesc, 5) : InvalidOid;
     for (uint64 i = 0; i < n; ++i) {
       bool isnull = false;
       ScanRow& r = rows[i];
@@ -58,10 +59,14 @@ void scan_rows(const char* who, const char* sql, int nargs, Oid* types, Datum* v
       r.b = text_view(SPI_getbinval(tt->vals[i], tt->tupdesc, 2, &isnull));
       Datum d = SPI_getbinval(tt->vals[i], tt->tupdesc, 3, &isnull);
       r.x = isnull ? std::numeric_limits<double>::quiet_NaN() : number_of(d, type3);
-      r.y = std::numeric_limits<double>::quiet_NaN();
+      r.y = r.z = std::numeric_limits<double>::quiet_NaN();
       if (ncols >= 4) {
         d = SPI_getbinval(tt->vals[i], tt->tupdesc, 4, &isnull);
         if (!isnull) r.y = number_of(d, type4);
+      }
+      if (ncols >= 5) {
+        d = SPI_getbinval(tt->vals[i], tt->tupdesc, 5, &isnull);
+        if (!isnull) r.z = number_of(d, type5);
       }
     }
     pp_call(who, [&] {

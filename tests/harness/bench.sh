@@ -23,8 +23,9 @@ trap 'echo; pp_err "interrupted"; exit 130' INT
 trap 'pp_err "terminated"; exit 143' TERM
 
 pp_step "dependencies"
-# MiniZinc with Gecode: the job-shop peer (tests/bench/bench_jobshop_minizinc.sh).
-pp_deps minizinc
+# MiniZinc with Gecode: the job-shop peer (tests/bench/bench_jobshop_minizinc.sh);
+# scikit-learn: the lead-time peers (tests/bench/leadtime_peers.py).
+pp_deps minizinc python3-sklearn
 pp_step "build and install prodplan.so"
 pp_build
 

@@ -71,3 +71,14 @@ SELECT o.order_id, r.level, round(r.probability::numeric, 3) AS p_defect, r.risk
        round(r.riskiest_probability::numeric, 3) AS p_riskiest, r.source
 FROM (SELECT order_id FROM prodplan.production_order WHERE plant_id = 'DEMO' AND finished_at IS NULL ORDER BY created_at LIMIT 5) o,
      LATERAL prodplan.defect_risk(o.order_id) r;
+\echo '== Lead time: SELECT prodplan.train_leadtime(), then prodplan.predict_leadtime(order_id) =='
+SELECT prodplan.train_leadtime() AS leadtime_model \gset
+SELECT model_id, deployed, parameters ->> 'algorithm' AS algorithm, train_rows, test_rows,
+       round((metrics -> 'test' -> 'model' ->> 'mae_hours')::numeric, 1) AS mae_h,
+       round((metrics -> 'test' -> 'fallback' ->> 'mae_hours')::numeric, 1) AS fallback_mae_h,
+       round((metrics -> 'test' -> 'model' ->> 'p90_coverage')::numeric, 3) AS p90_coverage, round(seconds::numeric, 1) AS seconds,
+       deploy_reason
+FROM prodplan.models WHERE model_id = :leadtime_model;
+SELECT order_id, created_at, round(p50_hours::numeric) AS p50_h, round(p90_hours::numeric) AS p90_h,
+       date_trunc('minute', p50_at) AS p50_finish, date_trunc('minute', p90_at) AS p90_finish, source
+FROM prodplan.predict_leadtime_open() ORDER BY created_at LIMIT 5;
