@@ -8,6 +8,7 @@
 #include "core/xlsx/workbook_writer.h"
 #include "pg/boundary.h"
 #include "pg/copy_into.h"
+#include "pg/temp_file.h"
 #include "pg/ingest_run.h"
 
 #include <cstdio>
@@ -28,6 +29,7 @@ PG_FUNCTION_INFO_V1(prodplan_demo_workbook);
 }
 
 using pp::pg::pp_call;
+using pp::pg::read_whole_file;
 
 namespace {
 
@@ -96,29 +98,6 @@ char* write_workbook_file(const pp::model::Factory* factory, int32 seed, const p
   return path;
 }
 
-// Reads a whole file into a palloc'd buffer (huge allocation allowed) and sets *len.
-char* read_whole_file(const char* path, size_t* len) {
-  int fd = open(path, O_RDONLY | PG_BINARY, 0);
-  if (fd < 0) ereport(ERROR, (errcode_for_file_access(), errmsg("could not open \"%s\": %m", path)));
-  struct stat st;
-  if (fstat(fd, &st) != 0) {
-    close(fd);
-    ereport(ERROR, (errcode_for_file_access(), errmsg("could not stat \"%s\": %m", path)));
-  }
-  char* buf = (char*)MemoryContextAllocHuge(CurrentMemoryContext, st.st_size + VARHDRSZ);
-  off_t done = 0;
-  while (done < st.st_size) {
-    ssize_t n = read(fd, buf + VARHDRSZ + done, st.st_size - done);
-    if (n <= 0) {
-      close(fd);
-      ereport(ERROR, (errcode_for_file_access(), errmsg("could not read \"%s\": %m", path)));
-    }
-    done += n;
-  }
-  close(fd);
-  *len = (size_t)st.st_size;
-  return buf;  // data starts at buf + VARHDRSZ, so the caller can make it a bytea
-}
 
 // Columns of the workbook entities that the workbook does not carry (work
 // center capacity and calendar, evaluation flag, product family, hire dates):

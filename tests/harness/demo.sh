@@ -49,9 +49,23 @@ if [ -f "$PP_HARNESS_DIR/demo_summary.sql" ]; then
   [ "$rc" -eq 0 ] || pp_err "tests/harness/demo_summary.sql failed (exit status $rc)"
 fi
 
+# The plan as a workbook a newcomer can open: demo-plan.xlsx in the checkout.
+if [ "$rc" -eq 0 ]; then
+  if dpsql -d "$DB" -Atq -c "SELECT encode(prodplan.export_xlsx('plan'), 'base64')" | base64 -d > "$PP_ROOT/demo-plan.xlsx.part" \
+     && [ -s "$PP_ROOT/demo-plan.xlsx.part" ]; then
+    mv "$PP_ROOT/demo-plan.xlsx.part" "$PP_ROOT/demo-plan.xlsx"
+    pp_say "demo: wrote demo-plan.xlsx ($(stat -c %s "$PP_ROOT/demo-plan.xlsx") bytes): the current plan's orders, operations, Gantt and KPIs"
+  else
+    rm -f "$PP_ROOT/demo-plan.xlsx.part"
+    pp_err "demo: could not write demo-plan.xlsx"
+    rc=1
+  fi
+fi
+
 cat <<EOF
 
 The demo factory is loaded in database $DB.
+  workbook: $PP_ROOT/demo-plan.xlsx (prodplan.export_xlsx('plan'); also kpis, quality, inventory, template)
   connect:  psql -h $DIR -p $PORT -U postgres $DB
   cluster:  $DIR (data: $DIR/data, log: $DIR/server.log), server user $(pp_server_user)
   stop it:  make stop   ('make demo' again restarts and reuses it, same port)

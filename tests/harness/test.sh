@@ -57,7 +57,9 @@ summary() {
 
 # ---------------------------------------------------------------------------------------------
 pp_step "dependencies"
-if ! pp_deps; then
+# LibreOffice and poppler render the Excel reports to PDF and PNG in
+# tests/integration/test_reports.sh; Pillow checks the pages are not blank.
+if ! pp_deps libreoffice-calc-nogui poppler-utils python3-pil; then
   pp_exit_if_interrupted
   suite_add setup 0 1 0 deps
   summary || exit 1
