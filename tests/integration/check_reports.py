@@ -64,7 +64,8 @@ def main():
     # --- plan ---------------------------------------------------------------
     path = f"{d}/plan.xlsx"
     wb = openpyxl.load_workbook(path)
-    check("plan: sheets", wb.sheetnames[:4] == ["Summary", "Orders", "Operations", "Gantt"], wb.sheetnames)
+    check("plan: sheets", wb.sheetnames == ["Summary", "Orders", "Operations", "Gantt", "KPIs"], wb.sheetnames)
+    check("plan: KPIs sheet rows = plan_kpis", data_rows(wb["KPIs"]) == exp["plan_kpis"], (data_rows(wb["KPIs"]), exp["plan_kpis"]))
     ws = wb["Orders"]
     check("plan: Orders headers", headers(ws)[:3] == ["Order", "Product", "Priority"], headers(ws))
     check("plan: Orders rows = the plan's orders", data_rows(ws) == exp["plan_orders"], (data_rows(ws), exp["plan_orders"]))

@@ -54,6 +54,7 @@ SELECT json_build_object(
   'plan_orders', (SELECT count(*) FROM prodplan.plan_order_ends($plan)),
   'plan_latest_order', (SELECT order_id FROM prodplan.plan_order_ends($plan) ORDER BY end_at - due_at DESC NULLS LAST, order_id LIMIT 1),
   'plan_operations', (SELECT count(*) FROM prodplan.planned_operations WHERE plan_id = $plan),
+  'plan_kpis', (SELECT count(*) FROM prodplan.plan_kpis($plan)),
   'plan_units', (SELECT count(DISTINCT (work_center_id, unit)) FROM prodplan.planned_operations WHERE plan_id = $plan AND end_at > setup_start_at),
   'kpi_rows', (SELECT count(*) FROM prodplan.kpis('$from', '$to', 'week', 'DEMO')),
   'kpi_periods', (SELECT count(DISTINCT group_key) FROM prodplan.kpis('$from', '$to', 'week', 'DEMO')),

@@ -98,20 +98,23 @@ TEST(ReportPlan, SheetsTablesAndValues) {
   const std::string path = tmp.file("plan.xlsx");
   pp::report::write_plan_report(f.data, path, options(tmp));
   const Book b = read_book(path);
-  ASSERT_EQ(b.names(), (std::vector<std::string>{"Summary", "Orders", "Operations", "Gantt"}));
+  ASSERT_EQ(b.names(), (std::vector<std::string>{"Summary", "Orders", "Operations", "Gantt", "KPIs"}));
 
-  // Summary: facts, an empty row, the KPIs table.
+  // Summary: the facts.
   const SheetData& sum = b.sheet("Summary");
   EXPECT_EQ(sum.texts(1), (std::vector<std::string>{"Plan", "42"}));
   EXPECT_EQ(sum.at(2, 1).text, "Kayaks & Co <Leiria>");
-  EXPECT_EQ(sum.rows.count(5), 0u);
-  EXPECT_EQ(sum.texts(6), (std::vector<std::string>{"kpi", "value", "unit"}));
-  EXPECT_EQ(sum.at(7, 0).text, "makespan_hours");
-  EXPECT_EQ(sum.at(7, 1).kind, CK::Number);
-  EXPECT_DOUBLE_EQ(sum.at(7, 1).number, 30.5);
-  EXPECT_DOUBLE_EQ(sum.at(8, 1).number, 0.875);
-  EXPECT_TRUE(sum.at(9, 2).empty());  // NULL unit
-  EXPECT_EQ(sum.rows.size(), 4u + 1 + 3);
+  EXPECT_EQ(sum.rows.size(), 4u);
+
+  // KPIs: the plan's KPI table.
+  const SheetData& kp = b.sheet("KPIs");
+  EXPECT_EQ(kp.texts(1), (std::vector<std::string>{"kpi", "value", "unit"}));
+  EXPECT_EQ(kp.at(2, 0).text, "makespan_hours");
+  EXPECT_EQ(kp.at(2, 1).kind, CK::Number);
+  EXPECT_DOUBLE_EQ(kp.at(2, 1).number, 30.5);
+  EXPECT_DOUBLE_EQ(kp.at(3, 1).number, 0.875);
+  EXPECT_TRUE(kp.at(4, 2).empty());  // NULL unit
+  EXPECT_EQ(kp.rows.size(), 1u + 3);
 
   // Orders: header, rows, kinds.
   const SheetData& ord = b.sheet("Orders");
@@ -152,7 +155,7 @@ TEST(ReportPlan, SheetsTablesAndValues) {
   EXPECT_NE(xml.find("<pane ySplit=\"1\" topLeftCell=\"A2\" activePane=\"bottomLeft\" state=\"frozen\"/>"),
             std::string::npos);
   EXPECT_NE(xml.find("<legacyDrawing"), std::string::npos);
-  EXPECT_NE(b.sheet_xml("Summary").find("<autoFilter ref=\"A6:C9\"/>"), std::string::npos);
+  EXPECT_NE(b.sheet_xml("KPIs").find("<autoFilter ref=\"A1:C4\"/>"), std::string::npos);
   EXPECT_NE(b.sheet_xml("Operations").find("<autoFilter ref=\"A1:K7\"/>"), std::string::npos);
   // Column widths are set.
   EXPECT_NE(xml.find("<cols>"), std::string::npos);
@@ -259,7 +262,7 @@ TEST(ReportPlan, FailureKeepsAnExistingFile) {
   EXPECT_EQ(files_in(tmp.path()).size(), 1u);
   // Success replaces it.
   pp::report::write_plan_report(PlanFixture().data, path, options(tmp));
-  EXPECT_EQ(read_book(path).names().size(), 4u);
+  EXPECT_EQ(read_book(path).names().size(), 5u);
 }
 
 TEST(ReportPlan, CancelThrowsAndLeavesNoFile) {
@@ -291,8 +294,8 @@ TEST(ReportPlan, NonFiniteAndLongTextAreKept) {
   const std::string path = tmp.file("plan.xlsx");
   pp::report::write_plan_report(f.data, path, options(tmp));
   const Book b = read_book(path);
-  EXPECT_EQ(b.sheet("Summary").at(7, 1).kind, CK::Text);
-  EXPECT_EQ(b.sheet("Summary").at(7, 1).text, "NaN");
+  EXPECT_EQ(b.sheet("KPIs").at(2, 1).kind, CK::Text);
+  EXPECT_EQ(b.sheet("KPIs").at(2, 1).text, "NaN");
   EXPECT_EQ(b.sheet("Operations").at(2, 9).text.size(), 32767u);
 }
 
@@ -310,7 +313,7 @@ TEST(ReportPlan, EmptyPlanHasHeadersOnly) {
   const std::string path = tmp.file("plan.xlsx");
   pp::report::write_plan_report(d, path, options(tmp));
   const Book b = read_book(path);
-  EXPECT_EQ(b.sheet("Summary").texts(1), (std::vector<std::string>{"kpi", "value", "unit"}));
+  EXPECT_EQ(b.sheet("KPIs").texts(1), (std::vector<std::string>{"kpi", "value", "unit"}));
   EXPECT_EQ(b.sheet("Orders").rows.size(), 1u);
   EXPECT_EQ(b.sheet("Gantt").texts(1), (std::vector<std::string>{"Work center", "Unit"}));
   EXPECT_EQ(b.sheet("Gantt").rows.size(), 1u);

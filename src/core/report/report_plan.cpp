@@ -13,9 +13,7 @@ void write_plan_report(const PlanReportData& data, const std::string& path,
   ReportWorkbook book(path, options, WorkbookMode::ConstantMemory, "plan report");
   {
     ReportSheet summary(book, "Summary");
-    lxw_row_t row = summary.write_facts(0, 0, data.facts);
-    if (row > 0) ++row;  // an empty row between the facts and the KPIs
-    summary.write_table(row, 0, data.kpis, "kpis", cancel);
+    summary.write_facts(0, 0, data.facts);
     summary.apply_widths();
   }
   {
@@ -29,6 +27,11 @@ void write_plan_report(const PlanReportData& data, const std::string& path,
     operations.apply_widths();
   }
   write_gantt_sheet(book, data, cancel);
+  {
+    ReportSheet kpis(book, "KPIs");
+    kpis.write_table(0, 0, data.kpis, "kpis", cancel);
+    kpis.apply_widths();
+  }
   cancel.poll();
   book.close();
 }

@@ -1,11 +1,11 @@
 // The plan report: a released or candidate plan as an .xlsx for the shop.
 //
 // Sheets, in this order:
-//   "Summary"     the facts (label / value rows from A1), an empty row, then
-//                 the KPIs table (kpi, value, unit);
+//   "Summary"     the facts (label / value rows from A1);
 //   "Orders"      the orders table;
 //   "Operations"  the operations table (50,000+ rows are fine);
-//   "Gantt"       work centers x time buckets (report_gantt.h).
+//   "Gantt"       work centers x time buckets (report_gantt.h);
+//   "KPIs"        the plan's KPIs table (kpi, value, unit).
 // Tables follow report_sheet.h. The workbook is written in constant-memory
 // mode (each row goes to a temporary file in ReportOptions::tmpdir as soon as
 // the next one starts), so memory stays flat whatever the number of
