@@ -147,21 +147,8 @@ void read_cases(const char* who, const std::string& sql, int nargs, Oid* types, 
   SPI_freeplan(plan);
 }
 
-void append_number(std::string& out, double v) {
-  if (!std::isfinite(v)) {
-    out += "null";
-    return;
-  }
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%.17g", v);
-  out += buf;
-}
-
 void append_field(std::string& out, const char* name, double v, bool comma = true) {
-  if (comma) out += ',';
-  pp::append_json_string(out, name);
-  out += ':';
-  append_number(out, v);
+  pp::append_json_field(out, name, v, !comma);
 }
 
 std::string metrics_json(const pp::quality::ScoreMetrics& m) {

@@ -293,16 +293,7 @@ struct PredictRun {
 };
 
 void add_field(std::string& out, const char* name, double v, bool comma = true) {
-  if (comma) out += ',';
-  pp::append_json_string(out, name);
-  out += ':';
-  if (!std::isfinite(v)) {
-    out += "null";
-    return;
-  }
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%.17g", v);
-  out += buf;
+  pp::append_json_field(out, name, v, !comma);
 }
 
 std::string metrics_json(const lt::RegressionMetrics& m) {

@@ -25,15 +25,7 @@ namespace {
 
 double num(const char* cell) { return cell == nullptr ? std::nan("") : std::strtod(cell, nullptr); }
 
-void append_number(std::string& out, double v) {
-  if (!std::isfinite(v)) {
-    out += "null";
-    return;
-  }
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%.17g", v);
-  out += buf;
-}
+void append_number(std::string& out, double v) { pp::append_json_number(out, v); }
 
 }  // namespace
 

@@ -1,6 +1,7 @@
-// append_json_string (json_text.h).
+// append_json_string, append_json_number (json_text.h).
 #include "core/common/json_text.h"
 
+#include <cmath>
 #include <cstdio>
 
 namespace pp {
@@ -20,6 +21,23 @@ void append_json_string(std::string& out, std::string_view s) {
     }
   }
   out.push_back('"');
+}
+
+void append_json_number(std::string& out, double v) {
+  if (!std::isfinite(v)) {
+    out += "null";
+    return;
+  }
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  out += buf;
+}
+
+void append_json_field(std::string& out, std::string_view name, double v, bool first) {
+  if (!first) out += ',';
+  append_json_string(out, name);
+  out += ':';
+  append_json_number(out, v);
 }
 
 }  // namespace pp
