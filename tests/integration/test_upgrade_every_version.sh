@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# For every version an update path starts from (the versions named by
+# migrations/prodplan--*.sql), CREATE EXTENSION prodplan VERSION '<it>' then
+# ALTER EXTENSION prodplan UPDATE gives the same catalog as a fresh install
+# of the current version: relations with their columns (types, defaults,
+# nullability, generation), constraints, indexes, triggers, partition keys,
+# view definitions, functions (arguments, results, body, settings,
+# volatility, security), comments, privileges, row-level policies and the
+# extension's dump configuration; and the rows the extension installs itself
+# (built-in jobs, ingestion aliases, the BI date table).
+set -euo pipefail
+: "${PGHOST:?}" "${PGPORT:?}"
+export PGUSER=${PGUSER:-postgres}
+export PGOPTIONS="${PGOPTIONS:-} -c client_min_messages=warning"
+root=${PRODPLAN_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+# shellcheck source=db_helpers.sh
+source "$(dirname "${BASH_SOURCE[0]}")/db_helpers.sh"
+pp_fresh_databases --bare pp_upgrade_every pp_upgrade_fresh
+q() { local d=$1; shift; psql -qX -d "$d" -v ON_ERROR_STOP=1 -At "$@"; }
+fail=0
+work=$(mktemp -d /tmp/pp_upgrade_XXXXXX)
+trap 'rm -rf "$work"; pp_drop_test_databases' EXIT
+
+# One line per catalog fact, names only (never OIDs), sorted.
+catalog="
+WITH ns AS (SELECT 'prodplan'::regnamespace AS oid),
+rels AS (SELECT c.* FROM pg_class c, ns WHERE c.relnamespace = ns.oid AND NOT c.relispartition)
+SELECT x FROM (
+  SELECT 'rel ' || relname || ' ' || relkind::text || ' ' || coalesce(array_to_string(reloptions, ','), '') || ' '
+         || coalesce(relacl::text, '') || ' ' || coalesce(obj_description(oid, 'pg_class'), '(no comment)') AS x FROM rels
+  UNION ALL
+  SELECT 'col ' || c.relname || '.' || a.attname || ' ' || format_type(a.atttypid, a.atttypmod) || ' ' || a.attnotnull
+         || ' gen=' || a.attgenerated::text || ' id=' || a.attidentity::text || ' def=' || coalesce(pg_get_expr(d.adbin, d.adrelid), '')
+         || ' ' || coalesce(col_description(c.oid, a.attnum), '') || ' ' || coalesce(a.attacl::text, '')
+  FROM rels c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+  LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum
+  UNION ALL
+  SELECT 'con ' || c.relname || ' ' || k.conname || ' ' || pg_get_constraintdef(k.oid)
+  FROM rels c JOIN pg_constraint k ON k.conrelid = c.oid
+  UNION ALL
+  SELECT 'idx ' || regexp_replace(pg_get_indexdef(i.indexrelid), 'INDEX \S+ ON', 'INDEX ON')
+  FROM rels c JOIN pg_index i ON i.indrelid = c.oid
+  UNION ALL
+  SELECT 'trg ' || c.relname || ' ' || pg_get_triggerdef(t.oid)
+  FROM rels c JOIN pg_trigger t ON t.tgrelid = c.oid AND NOT t.tgisinternal
+  UNION ALL
+  SELECT 'part ' || c.relname || ' ' || pg_get_partkeydef(c.oid) FROM rels c WHERE c.relkind = 'p'
+  UNION ALL
+  SELECT 'view ' || c.relname || ' ' || md5(pg_get_viewdef(c.oid)) FROM rels c WHERE c.relkind IN ('v', 'm')
+  UNION ALL
+  SELECT 'pol ' || c.relname || ' ' || p.polname || ' ' || p.polcmd::text || ' ' || coalesce(pg_get_expr(p.polqual, p.polrelid), '')
+         || ' ' || coalesce(pg_get_expr(p.polwithcheck, p.polrelid), '')
+  FROM rels c JOIN pg_policy p ON p.polrelid = c.oid
+  UNION ALL
+  SELECT 'fn ' || p.oid::regprocedure::text || ' -> ' || pg_get_function_result(p.oid) || ' ' || p.prokind::text || ' ' || p.provolatile::text
+         || ' secdef=' || p.prosecdef || ' strict=' || p.proisstrict || ' ' || coalesce(array_to_string(p.proconfig, ','), '')
+         || ' ' || md5(p.prosrc) || ' ' || coalesce(p.proacl::text, '') || ' ' || coalesce(obj_description(p.oid, 'pg_proc'), '(no comment)')
+  FROM pg_proc p, ns WHERE p.pronamespace = ns.oid
+  UNION ALL
+  SELECT 'type ' || t.typname || ' ' || t.typtype::text FROM pg_type t, ns WHERE t.typnamespace = ns.oid AND t.typrelid = 0
+    AND t.typelem = 0
+  UNION ALL
+  SELECT 'config ' || cfg::regclass::text || ' ' || coalesce(cond, '')
+  FROM pg_extension e, unnest(e.extconfig, e.extcondition) AS u(cfg, cond) WHERE e.extname = 'prodplan'
+  UNION ALL
+  SELECT 'job ' || name || ' ' || schedule || ' ' || command || ' ' || enabled FROM prodplan.jobs WHERE is_builtin
+  UNION ALL
+  SELECT 'alias ' || profile || ' ' || entity || ' ' || header || ' ' || column_name FROM prodplan.column_aliases WHERE is_default
+  UNION ALL
+  SELECT 'sheet ' || profile || ' ' || sheet || ' ' || entity FROM prodplan.sheet_aliases WHERE is_default
+  UNION ALL
+  SELECT 'dates ' || count(*) || ' ' || min(date_key) || ' ' || max(date_key) FROM prodplan.bi_dim_date
+) facts ORDER BY x"
+
+q pp_upgrade_fresh -c "CREATE EXTENSION prodplan"
+current=$(q pp_upgrade_fresh -c "SELECT extversion FROM pg_extension WHERE extname = 'prodplan'")
+q pp_upgrade_fresh -c "$catalog" > "$work/fresh.txt"
+echo "fresh install of $current: $(wc -l < "$work/fresh.txt") catalog facts"
+
+# Every version an update script starts from, oldest first.
+versions=$(ls "$root"/migrations/prodplan--*--*.sql | sed -E 's|.*/prodplan--([0-9.]+)--[0-9.]+\.sql|\1|' | sort -t. -k1,1n -k2,2n -k3,3n -u)
+for v in $versions; do
+  [ "$v" = "$current" ] && continue
+  q pp_upgrade_every -c "DROP EXTENSION IF EXISTS prodplan CASCADE" -c "DROP SCHEMA IF EXISTS prodplan CASCADE" >/dev/null
+  q pp_upgrade_every -c "CREATE EXTENSION prodplan VERSION '$v'" -c "ALTER EXTENSION prodplan UPDATE"
+  got=$(q pp_upgrade_every -c "SELECT extversion FROM pg_extension WHERE extname = 'prodplan'")
+  q pp_upgrade_every -c "$catalog" > "$work/from_$v.txt"
+  if [ "$got" = "$current" ] && cmp -s "$work/fresh.txt" "$work/from_$v.txt"; then
+    echo "ok: $v -> $got: the same catalog as a fresh install"
+  else
+    echo "FAIL: $v -> $got differs from a fresh install of $current:"
+    diff "$work/fresh.txt" "$work/from_$v.txt" | head -20 || true
+    fail=1
+  fi
+done
+exit $fail
