@@ -428,3 +428,95 @@ GRANT SELECT ON prodplan.bi_dim_date, prodplan.bi_dim_plant, prodplan.bi_dim_pro
   prodplan.bi_dim_employee, prodplan.bi_dim_material, prodplan.bi_dim_order, prodplan.bi_dim_plan,
   prodplan.bi_fact_operation, prodplan.bi_fact_defect, prodplan.bi_fact_planned_operation, prodplan.bi_fact_kpi_snapshot,
   prodplan.bi_fact_stock_movement TO prodplan_reader;
+
+-- ---------------------------------------------------------------------------
+-- Found by the role-model test (issue 11): engines that readers' and
+-- planners' functions call were never granted to them, so those functions
+-- failed with "permission denied" for anyone but the owner.
+-- ---------------------------------------------------------------------------
+GRANT EXECUTE ON FUNCTION prodplan.defect_risk_score(bigint, text, text, boolean), prodplan.defect_risk_fallback(text, text),
+  prodplan.forecast_setup(text, jsonb, text), prodplan.forecast_series(text, text[], text, timestamptz, int, int, text),
+  prodplan.inventory_policy_rows(text, timestamptz, float8, jsonb, bigint), prodplan.bottleneck_shares(text, timestamptz, timestamptz, bigint, text),
+  prodplan.leadtime_dataset_rows(text, jsonb) TO prodplan_reader;
+GRANT EXECUTE ON FUNCTION prodplan.defect_risk_train(text, jsonb), prodplan.leadtime_train(text, jsonb),
+  prodplan.deploy_model_because(bigint, text, boolean) TO prodplan_planner;
+GRANT INSERT, UPDATE, DELETE ON prodplan.models, prodplan.model_terms, prodplan.model_rates, prodplan.model_trees,
+  prodplan.model_deployments TO prodplan_planner;
+GRANT USAGE ON SEQUENCE prodplan.models_model_id_seq, prodplan.model_deployments_deployment_id_seq TO prodplan_planner;
+
+-- ---------------------------------------------------------------------------
+-- first_pass_yield over a whole history: joins instead of per-group
+-- correlated subqueries (minutes -> seconds at load_demo(1)); same results.
+-- ---------------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION prodplan.first_pass_yield(by text DEFAULT 'work_center', from_ts timestamptz DEFAULT NULL,
+                                          to_ts timestamptz DEFAULT NULL, plant text DEFAULT NULL)
+RETURNS TABLE (plant_id text, group_key text, units bigint, first_pass_units bigint, fpy float8, rty float8)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+#variable_conflict use_column
+BEGIN
+  IF by IS NULL OR by NOT IN ('overall', 'work_center', 'product') THEN
+    RAISE EXCEPTION 'prodplan.first_pass_yield: by must be overall, work_center or product, got %', coalesce(by, 'NULL')
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  RETURN QUERY
+  WITH o AS (
+    SELECT po.plant_id, po.order_id, po.product_id FROM prodplan.production_order po
+    WHERE (first_pass_yield.plant IS NULL OR po.plant_id = first_pass_yield.plant)
+      AND (from_ts IS NULL OR po.created_at >= from_ts) AND (to_ts IS NULL OR po.created_at < to_ts)
+  ), ops AS (
+    SELECT op.plant_id, op.order_id, op.operation_id, op.work_center_id, op.is_rework
+    FROM prodplan.operation op JOIN o ON o.plant_id = op.plant_id AND o.order_id = op.order_id
+  ), blamed AS (
+    -- (order, work center) pairs a defect is blamed on.
+    SELECT DISTINCT d.plant_id, d.order_id, c.work_center_id
+    FROM prodplan.defect d JOIN o ON o.plant_id = d.plant_id AND o.order_id = d.order_id
+    JOIN ops c ON c.plant_id = d.plant_id AND c.operation_id = d.culprit_operation_id
+  ), passes AS (
+    SELECT x.plant_id, x.order_id, x.work_center_id, bool_or(x.is_rework) AS reworked
+    FROM ops x GROUP BY 1, 2, 3
+  ), through AS (
+    -- Each order at each work center: first pass when it needed no rework
+    -- pass there and no defect is blamed on its work there. Joins, not
+    -- correlated subqueries: over a whole history those ran once per
+    -- (order, work center) against the whole blamed set, for minutes.
+    SELECT p.plant_id, p.order_id, p.work_center_id, NOT p.reworked AND b.order_id IS NULL AS first_pass
+    FROM passes p LEFT JOIN blamed b
+      ON b.plant_id = p.plant_id AND b.order_id = p.order_id AND b.work_center_id = p.work_center_id
+  ), wc AS (
+    SELECT t.plant_id, t.work_center_id, count(*) AS units, count(*) FILTER (WHERE t.first_pass) AS fp
+    FROM through t GROUP BY 1, 2
+  ), reworked AS (
+    SELECT DISTINCT x.plant_id, x.order_id FROM ops x WHERE x.is_rework
+  ), defective AS (
+    SELECT DISTINCT d.plant_id, d.order_id FROM prodplan.defect d JOIN o ON o.plant_id = d.plant_id AND o.order_id = d.order_id
+  ), per_order AS (
+    -- An order is first pass overall with no rework pass anywhere and no defect at all.
+    SELECT o.plant_id, o.order_id, o.product_id, r.order_id IS NULL AND d.order_id IS NULL AS first_pass
+    FROM o LEFT JOIN reworked r ON r.plant_id = o.plant_id AND r.order_id = o.order_id
+    LEFT JOIN defective d ON d.plant_id = o.plant_id AND d.order_id = o.order_id
+  ), product_wcs AS MATERIALIZED (
+    -- The work centers a product passes: its routing, else where its orders
+    -- went. Materialized: referenced once, inside the per-product subquery,
+    -- it would otherwise be recomputed (a scan of every operation) per product.
+    SELECT DISTINCT o.plant_id, o.product_id, coalesce(rs.work_center_id, x.work_center_id) AS work_center_id
+    FROM o LEFT JOIN prodplan.routing_step rs ON rs.plant_id = o.plant_id AND rs.product_id = o.product_id
+    LEFT JOIN ops x ON rs.work_center_id IS NULL AND x.plant_id = o.plant_id AND x.order_id = o.order_id
+  )
+  SELECT w.plant_id, w.work_center_id, w.units, w.fp, w.fp::float8 / w.units, NULL::float8
+  FROM wc w WHERE by = 'work_center'
+  UNION ALL
+  SELECT p.plant_id, p.product_id, count(*), count(*) FILTER (WHERE p.first_pass),
+         (count(*) FILTER (WHERE p.first_pass))::float8 / count(*),
+         (SELECT CASE WHEN bool_or(w.fp = 0) THEN 0 ELSE exp(sum(ln(w.fp::float8 / w.units))) END
+          FROM product_wcs pw JOIN wc w ON w.plant_id = pw.plant_id AND w.work_center_id = pw.work_center_id
+          WHERE pw.plant_id = p.plant_id AND pw.product_id = p.product_id)
+  FROM per_order p WHERE by = 'product' GROUP BY p.plant_id, p.product_id
+  UNION ALL
+  SELECT p.plant_id, NULL, count(*), count(*) FILTER (WHERE p.first_pass), (count(*) FILTER (WHERE p.first_pass))::float8 / count(*),
+         (SELECT CASE WHEN bool_or(w.fp = 0) THEN 0 ELSE exp(sum(ln(w.fp::float8 / w.units))) END FROM wc w WHERE w.plant_id = p.plant_id)
+  FROM per_order p WHERE by = 'overall' GROUP BY p.plant_id
+  ORDER BY 1, 5, 2;
+END
+$fn$;
