@@ -81,9 +81,9 @@ TEST(ReportInventory, Deterministic) {
 TEST(ReportInventory, NoActionColumn) {
   pp::test::TempDir tmp("pp_report_inventory");
   InventoryFixture f;
-  f.data.action_column = "todo";
+  f.data.action_column = "Reorder";
   expect_error([&] { pp::report::write_inventory_report(f.data, tmp.file("i.xlsx"), {}); },
-               pp::ErrorKind::InvalidParameter, {"inventory report", "no column named \"todo\""});
+               pp::ErrorKind::InvalidParameter, {"inventory report", "no column named \"Reorder\""});
   InventoryFixture g;
   g.policy.set(2, 1, "lots");
   g.data.policy.rows = g.policy.table();

@@ -55,7 +55,7 @@ struct TablePlacement {
   lxw_row_t first_data_row() const { return header_row + 1; }
   // The last data row (the header row when there is none).
   lxw_row_t last_row() const { return header_row + static_cast<lxw_row_t>(rows); }
-  // The first row after the table (its empty placeholder row included).
+  // The first row after the table: after its last data row, or after the header when it has none.
   lxw_row_t end_row() const { return last_row() + 1; }
 };
 
