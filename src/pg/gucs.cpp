@@ -10,6 +10,7 @@ int guc_xlsx_max_shared_strings_mb = 512;
 int guc_xlsx_parse_threads = 2;
 int guc_ingest_work_mem_mb = 128;
 int guc_ingest_chunk_kb = 4096;
+bool guc_ingest_direct_copy = true;
 int guc_plan_time_limit_ms = 2000;
 bool guc_workers_enabled = true;
 char* guc_databases = nullptr;
@@ -36,7 +37,9 @@ void define_gucs() {
   DefineCustomIntVariable(
       "prodplan.xlsx_parse_threads",
       "Threads that parse a large sheet's XML in parallel (1 = the backend alone).",
-      "Worker threads block every signal and never call into PostgreSQL; rows are handed out in order.",
+      "Worker threads block every signal and never call into PostgreSQL; rows are handed out in order. "
+      "A plant's first load uses at most one fewer than the machine's CPUs, leaving one to the backend that "
+      "inserts the rows meanwhile.",
       &guc_xlsx_parse_threads, 2, 1, 16, PGC_USERSET, 0, NULL, NULL, NULL);
   DefineCustomIntVariable(
       "prodplan.ingest_work_mem",
@@ -49,6 +52,12 @@ void define_gucs() {
       "Size of the parts in which a workbook sheet's staged rows are loaded while it is parsed.",
       "Larger parts mean fewer COPY calls; smaller parts start loading sooner and hold less memory.",
       &guc_ingest_chunk_kb, 4096, 64, 1024 * 1024, PGC_USERSET, GUC_UNIT_KB, NULL, NULL, NULL);
+  DefineCustomBoolVariable(
+      "prodplan.ingest_direct_copy",
+      "Whether a plant's first load of an entity COPYs self-contained rows straight into the canonical table.",
+      "on: rows whose partition key and defaults are in the row itself skip the staging table; off: every "
+      "row goes through the staging table and INSERT ... SELECT. Both give the same tables.",
+      &guc_ingest_direct_copy, true, PGC_USERSET, 0, NULL, NULL, NULL);
   DefineCustomIntVariable(
       "prodplan.plan_time_limit_ms",
       "Time prodplan.plan() spends improving a plan after the dispatching rules, in milliseconds.",

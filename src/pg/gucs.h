@@ -17,6 +17,9 @@ extern int guc_xlsx_parse_threads;
 extern int guc_ingest_work_mem_mb;
 // Size of the staged-row parts loaded while a sheet is parsed, in kB.
 extern int guc_ingest_chunk_kb;
+// Whether a first load COPYs self-contained rows straight into the canonical
+// tables (ingest_append.cpp) rather than through the staging table.
+extern bool guc_ingest_direct_copy;
 // Default improvement time of prodplan.plan(), milliseconds.
 extern int guc_plan_time_limit_ms;
 

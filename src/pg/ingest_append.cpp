@@ -5,7 +5,9 @@
 // the INSERT into the canonical table (index upkeep dominates it) is most of
 // the work. Doing it per part keeps this backend busy while the parser thread
 // reads the rest of the sheet, instead of waiting for the whole sheet and then
-// inserting it all.
+// inserting it all. A part arrives split (direct_split.h): its direct rows are
+// COPYed into the canonical table as they are, the rest go through the
+// staging table, SQL derivation and INSERT ... SELECT.
 //
 // Invariant: before a part is inserted, the canonical table holds, for this
 // plant, exactly the rows of the earlier parts that were not quarantined, and
@@ -15,6 +17,12 @@
 // those rows: they are removed before the part goes in, and their number must
 // equal the list's length.
 #include "pg/ingest_merge.h"
+
+#include "pg/copy_into.h"
+
+extern "C" {
+#include "utils/rls.h"
+}
 
 namespace pp::pg::ingest {
 
@@ -82,6 +90,25 @@ int64 remove_superseded(const pp::ingest::EntitySpec& spec, const char* sheet, i
 
 }  // namespace
 
+bool direct_copy_allowed(const pp::ingest::EntitySpec& spec) {
+  char name[NAMEDATALEN];
+  snprintf(name, sizeof name, "%.*s", (int)spec.entity.size(), spec.entity.data());
+  const Oid relid = get_relname_relid(name, get_namespace_oid("prodplan", false));
+  // COPY through copy_into_relation does not apply row-level security
+  // policies; an INSERT ... SELECT does.
+  return OidIsValid(relid) && check_enable_rls(relid, InvalidOid, true) == RLS_NONE;
+}
+
+const char** direct_null_defaults(const pp::ingest::EntitySpec& spec) {
+  const NotNullDefaults d = not_null_defaults(spec.entity);
+  const char** out = (const char**)palloc0(sizeof(const char*) * (spec.columns.size() + 1));
+  for (size_t c = 0; c < spec.columns.size(); c++) {
+    const char* def = default_of(d, spec.columns[c].name);
+    if (def != NULL) out[c] = pp::ingest::constant_default(def) ? def : "";
+  }
+  return out;
+}
+
 void append_begin(const pp::ingest::EntitySpec& spec, AppendLoad* load) {
   memset(load, 0, sizeof *load);
   load->defaults = not_null_defaults(spec.entity);
@@ -108,7 +135,7 @@ void append_part(const pp::ingest::EntitySpec& spec, const char* sheet, int64 ru
   stage_name(stage, spec.entity);
   if (load->parts++ > 0) truncate_stage(spec);
   const int64 staged = load_stage(spec, part.copy_text.data(), part.copy_text.size());
-  load->staged += staged;
+  load->staged += staged + (int64)part.direct_rows;
   load->seconds_copy += seconds_since(t);
 
   if (!part.newly_superseded.empty()) {
@@ -119,6 +146,30 @@ void append_part(const pp::ingest::EntitySpec& spec, const char* sheet, int64 ru
     load->sql_quarantined -= quarantine_removed;
     load->superseded += (int64)part.newly_superseded.size();
     load->seconds_superseded += seconds_since(t);
+  }
+  // The rows that need nothing but themselves (direct_split.h), straight into
+  // the canonical table; after the removal above, so none of them collides
+  // with an earlier part's row, and before the staged rows, which cannot
+  // collide with them either (one row per key within a part).
+  if (part.direct_rows > 0) {
+    INSTR_TIME_SET_CURRENT(t);
+    const char* cols[66];
+    int ncols = 0;
+    cols[ncols++] = "plant_id";
+    for (const auto& c : spec.columns) cols[ncols++] = pnstrdup(c.name.data(), c.name.size());
+    if (derived_column(spec.entity) != NULL) cols[ncols++] = derived_column(spec.entity);
+    char table[NAMEDATALEN];
+    snprintf(table, sizeof table, "%.*s", (int)spec.entity.size(), spec.entity.data());
+    const int64 copied = (int64)pp::pg::copy_into_table(table, cols, ncols, part.direct_text.data(),
+                                                        part.direct_text.size());
+    if (copied != (int64)part.direct_rows)
+      ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION),
+                      errmsg("prodplan ingestion: counts of sheet \"%s\" (%.*s) do not reconcile", sheet,
+                             (int)spec.entity.size(), spec.entity.data()),
+                      errdetail("a part of %zu direct rows, copied " INT64_FORMAT ".", part.direct_rows, copied)));
+    load->inserted += copied;
+    load->direct += copied;
+    load->seconds_direct += seconds_since(t);
   }
   if (staged == 0) return;
 
@@ -167,7 +218,7 @@ void append_part(const pp::ingest::EntitySpec& spec, const char* sheet, int64 ru
 }
 
 SheetCounts append_finish(const pp::ingest::EntitySpec& spec, Datum plant, int64 live_rows, AppendLoad* load) {
-  SheetCounts counts = {load->inserted, 0, 0, load->sql_quarantined, NULL, NULL};
+  SheetCounts counts = {load->inserted, 0, 0, load->sql_quarantined, NULL, NULL, load->direct, 0};
   // Every live row (the last occurrence of each key) is stored or quarantined.
   if (load->inserted + load->sql_quarantined != live_rows || load->staged - load->superseded != live_rows)
     ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION),
@@ -178,10 +229,23 @@ SheetCounts append_finish(const pp::ingest::EntitySpec& spec, Datum plant, int64
                               live_rows, load->staged, load->superseded, load->inserted, load->sql_quarantined)));
   StepClock clock;
   clock.start();
+  load->held = {0, NULL};
   if (derived_column(spec.entity) != NULL) {
     char held[NAMEDATALEN];
     held_name(held, spec.entity);
     char sql[NAMEDATALEN + 256];
+    if (load->sql_quarantined > 0) {
+      // Which source rows SQL quarantined: the staging thread's match counts
+      // of this entity's references and of references to it take them out.
+      snprintf(sql, sizeof sql, "SELECT row_number FROM pg_temp.%s ORDER BY 1", held);
+      spi_exec(sql, 0, NULL, NULL, SPI_OK_SELECT);
+      load->held.rows = (uint32*)palloc(sizeof(uint32) * (SPI_processed + 1));
+      for (uint64 i = 0; i < SPI_processed; i++) {
+        bool isnull;
+        load->held.rows[load->held.n++] =
+            (uint32)DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
+      }
+    }
     snprintf(sql, sizeof sql,
              "INSERT INTO prodplan.ingest_quarantine (run_id, sheet, row_number, column_name, reason_code, "
              "reason_detail, raw_row) SELECT run_id, sheet, row_number, column_name, reason_code, reason_detail, "
@@ -192,6 +256,7 @@ SheetCounts append_finish(const pp::ingest::EntitySpec& spec, Datum plant, int64
                       errmsg("prodplan ingestion: the held quarantine records of %.*s do not match their count",
                              (int)spec.entity.size(), spec.entity.data())));
   }
+  if (load->direct > 0) clock.record("direct_copy", load->seconds_direct);
   clock.record("stage_copy", load->seconds_copy);
   if (load->superseded > 0) clock.record("superseded", load->seconds_superseded);
   if (derived_column(spec.entity) != NULL) {
@@ -201,7 +266,8 @@ SheetCounts append_finish(const pp::ingest::EntitySpec& spec, Datum plant, int64
   clock.record("insert", load->seconds_insert);
   char stage[NAMEDATALEN];
   stage_name(stage, spec.entity);
-  finish_sheet(spec, stage, plant, &counts, &clock);
+  const KnownReferences known = {load->tallies, load->held, load->held_by_entity};
+  finish_sheet(spec, stage, plant, &counts, &clock, load->held_by_entity != NULL ? &known : NULL);
   counts.steps_json = clock.finish();
   return counts;
 }

@@ -22,7 +22,7 @@ LoadMode choose_mode(const pp::ingest::EntitySpec& spec, Datum plant) {
 SheetCounts merge_entity(const pp::ingest::EntitySpec& spec, const char* sheet, int64 run_id, Datum plant,
                          const pp::ingest::StagedEntity& part, double chunk_seconds, int64 unchanged_in_memory,
                          double compare_seconds) {
-  SheetCounts counts = {0, 0, 0, 0, NULL, NULL};
+  SheetCounts counts = {0, 0, 0, 0, NULL, NULL, 0, 0};
   StepClock clock;
   clock.start();
   const int64 staged_rows = (int64)part.rows;

@@ -26,8 +26,18 @@ enum class LoadMode {
 };
 
 // Append when the plant has no rows of the entity; else Compare (Stream for
-// defects).
+// defects). Chosen for every entity before parsing starts: during a run only
+// the entity's own sheet writes its table, so the choice stays true.
 LoadMode choose_mode(const pp::ingest::EntitySpec& spec, Datum plant);
+
+// For an entity loaded in Append mode: per spec column, what a NULL means on
+// a direct line (direct_split.h, make_direct_rules): NULL (keep it), "" (the
+// column's default, not a constant: stage the row) or the constant default.
+// palloc'd, one entry per spec column.
+const char** direct_null_defaults(const pp::ingest::EntitySpec& spec);
+// Whether rows may be COPYed straight into prodplan.<entity>: not when
+// row-level security applies to the caller there (COPY would skip the policies).
+bool direct_copy_allowed(const pp::ingest::EntitySpec& spec);
 
 // Stream and Compare: completes the entity's staging table (created by
 // create_stage and loaded with its earlier parts) with its last part,
@@ -43,12 +53,19 @@ SheetCounts merge_entity(const pp::ingest::EntitySpec& spec, const char* sheet, 
 // caller's PostgreSQL frame).
 struct AppendLoad {
   int parts;
-  int64 staged;           // rows COPYed into the stage, over all parts
+  int64 staged;           // rows that arrived (COPYed into the stage or direct), over all parts
+  int64 direct;           // of those, rows COPYed straight into the canonical table
   int64 inserted;         // net of rows a later part superseded
   int64 sql_quarantined;  // net of the same
   int64 superseded;       // earlier parts' rows a later part replaced
-  double seconds_copy, seconds_superseded, seconds_derive, seconds_partitions, seconds_insert;
+  double seconds_copy, seconds_direct, seconds_superseded, seconds_derive, seconds_partitions, seconds_insert;
   NotNullDefaults defaults;
+  // Set by the caller before append_finish: the staging thread's match
+  // counts (the final part's references) and every entity's held rows.
+  const std::vector<pp::ingest::ReferenceTally>* tallies;
+  const HeldRows* held_by_entity;
+  // Set by append_finish: the rows it quarantined in SQL.
+  HeldRows held;
 };
 
 void append_begin(const pp::ingest::EntitySpec& spec, AppendLoad* load);

@@ -1,6 +1,7 @@
 // The SQL building blocks of an ingestion merge (ingest_sql.h).
 #include "pg/copy_into.h"
 #include "pg/ingest_sql.h"
+#include "pg/boundary.h"
 
 namespace pp::pg::ingest {
 
@@ -57,16 +58,7 @@ const char* derived_value(std::string_view entity) {
 
 // References a staged entity makes to other entities, reported as match rates
 // (orphans are kept, not rejected).
-const Reference kReferences[] = {
-    {"production_order", "product_id", "product", "product_id"},
-    {"routing_step", "product_id", "product", "product_id"},
-    {"operation", "order_id", "production_order", "order_id"},
-    {"operation_assignment", "operation_id", "operation", "operation_id"},
-    {"operation_assignment", "employee_id", "employee", "employee_id"},
-    {"defect", "order_id", "production_order", "order_id"},
-    {"employee_skill", "employee_id", "employee", "employee_id"},
-};
-const int kReferenceCount = sizeof kReferences / sizeof kReferences[0];
+
 
 int64 spi_exec(const char* sql, int nargs, Oid* types, Datum* values, int expected) {
   int rc = SPI_execute_with_args(sql, nargs, types, values, NULL, false, 0);
@@ -221,18 +213,51 @@ void delete_superseded(const pp::ingest::EntitySpec& spec, const std::uint32_t* 
 
 // Appends ", column" for each column of the entity a run's statements join
 // on (keys, references, the order): the columns whose statistics matter.
+static bool is_join_column(const pp::ingest::EntitySpec& spec, const pp::ingest::ColumnSpec& c) {
+  bool joined = c.key || c.name == "order_id" || c.name == "evaluation_operation_id";
+  for (const pp::ingest::ReferenceDef& r : pp::ingest::reference_defs()) {
+    joined = joined || (spec.entity == r.entity && c.name == r.column) ||
+             (spec.entity == r.target && c.name == r.target_column);
+  }
+  return joined;
+}
+
 void append_join_columns(StringInfo sql, const pp::ingest::EntitySpec& spec) {
   for (const auto& c : spec.columns) {
-    bool joined = c.key || c.name == "order_id" || c.name == "evaluation_operation_id";
-    for (int i = 0; i < kReferenceCount; i++) {
-      const Reference& r = kReferences[i];
-      joined = joined || (spec.entity == r.entity && c.name == r.column) ||
-               (spec.entity == r.target && c.name == r.target_column);
-    }
-    if (!joined) continue;
+    if (!is_join_column(spec, c)) continue;
     appendStringInfoString(sql, ", ");
     append_name(sql, c.name);
   }
+}
+
+// ANALYZE of prodplan.<entity> itself (plant_id and the join columns), not of
+// its partitions: what `ANALYZE ONLY` does in later PostgreSQL versions.
+// Why: autovacuum analyzes each partition on its own after the load commits,
+// but never a partitioned parent, whose sample is what the planner uses to
+// estimate joins over the whole table. Recursing into every monthly partition
+// here as well would redo autovacuum's work inside the caller's transaction.
+static void analyze_entity_only(std::string_view entity) {
+  char name[NAMEDATALEN];
+  snprintf(name, sizeof name, "%.*s", (int)entity.size(), entity.data());
+  const Oid relid = get_relname_relid(name, get_namespace_oid("prodplan", false));
+  const pp::ingest::EntitySpec* spec = NULL;
+  for (const auto& e : pp::ingest::workbook_entities())
+    if (e.entity == entity) spec = &e;
+  List* cols = list_make1(makeString(pstrdup("plant_id")));
+  if (spec != NULL)
+    for (const auto& c : spec->columns)
+      if (is_join_column(*spec, c)) cols = lappend(cols, makeString(pnstrdup(c.name.data(), c.name.size())));
+  VacuumParams params;
+  memset(&params, 0, sizeof params);
+  params.options = VACOPT_ANALYZE;
+  params.freeze_min_age = params.freeze_table_age = -1;
+  params.multixact_freeze_min_age = params.multixact_freeze_table_age = -1;
+  params.log_min_duration = -1;
+  params.index_cleanup = VACOPTVALUE_UNSPECIFIED;
+  params.truncate = VACOPTVALUE_UNSPECIFIED;
+  params.nworkers = -1;
+  analyze_rel(relid, NULL, &params, cols, true, GetAccessStrategy(BAS_VACUUM));
+  CommandCounterIncrement();
 }
 
 bool is_prodplan_table_owner(std::string_view entity) {
@@ -321,8 +346,33 @@ void ensure_stage_partitions(const pp::ingest::EntitySpec& spec) {
   pfree(sql.data);
 }
 
+// The match counts of reference `r` that the staging thread made (known),
+// less the rows SQL quarantined since; false when it made none.
+static bool known_reference(const KnownReferences* known, const pp::ingest::ReferenceDef& r, int64* total,
+                            int64* matched) {
+  if (known == NULL || known->tallies == NULL) return false;
+  const pp::ingest::ReferenceTally* tally = NULL;
+  for (const auto& t : *known->tallies)
+    if (t.column == r.column && t.target == r.target) tally = &t;
+  if (tally == NULL) return false;
+  int target = -1;
+  const auto& all = pp::ingest::workbook_entities();
+  for (size_t i = 0; i < all.size(); i++)
+    if (all[i].entity == r.target) target = (int)i;
+  if (target < 0) return false;
+  const HeldRows own = known->own, theirs = known->held_by_entity[target];
+  std::pair<std::uint64_t, std::uint64_t> c;
+  pp_call("ingest", [&] {
+    const std::vector<std::uint32_t> q(own.rows, own.rows + own.n), tq(theirs.rows, theirs.rows + theirs.n);
+    c = tally->counts(q, tq);
+  });
+  *total = (int64)c.first;
+  *matched = (int64)c.second;
+  return true;
+}
+
 void finish_sheet(const pp::ingest::EntitySpec& spec, const char* stage, Datum plant, SheetCounts* counts,
-                  StepClock* clock) {
+                  StepClock* clock, const KnownReferences* known) {
   StringInfoData sql;
   initStringInfo(&sql);
   Oid types[1] = {TEXTOID};
@@ -333,39 +383,42 @@ void finish_sheet(const pp::ingest::EntitySpec& spec, const char* stage, Datum p
   // counts below and the next run's joins pick nested loops over every row.
   // (Only the tables' owner may analyze them; other callers leave it to autovacuum.)
   if (counts->inserted + counts->updated > 0 && is_prodplan_table_owner(spec.entity)) {
-    appendStringInfo(&sql, "ANALYZE prodplan.%.*s (plant_id", (int)spec.entity.size(), spec.entity.data());
-    append_join_columns(&sql, spec);
-    appendStringInfoChar(&sql, ')');
-    spi_exec(sql.data, 0, NULL, NULL, SPI_OK_UTILITY);
+    analyze_entity_only(spec.entity);
     clock->lap("analyze");
   }
 
-  // Match rates of the references this entity's rows make.
+  // Match rates of the references this entity's rows make: counted while
+  // staging when both sides are first loads of this run, else here.
   StringInfoData refs;
   initStringInfo(&refs);
   appendStringInfoChar(&refs, '{');
   bool first_ref = true;
-  for (int i = 0; i < kReferenceCount; i++) {
-    const Reference& r = kReferences[i];
+  for (const pp::ingest::ReferenceDef& r : pp::ingest::reference_defs()) {
     if (spec.entity != r.entity) continue;
-    resetStringInfo(&sql);
-    // Over the plant's rows of the entity once merged (this workbook's rows,
-    // changed or not, and earlier ones it does not repeat). Total minus the
-    // rows no target matches: an anti-join needs no DISTINCT over the target.
-    appendStringInfo(&sql,
-                     "SELECT t.n, t.n - u.n FROM (SELECT count(%1$s) AS n FROM prodplan.%2$.*3$s WHERE plant_id = $1) t, "
-                     "(SELECT count(*) AS n FROM prodplan.%2$.*3$s s WHERE s.plant_id = $1 AND s.%1$s IS NOT NULL "
-                     "AND NOT EXISTS (SELECT 1 FROM prodplan.%4$s m WHERE m.plant_id = $1 AND m.%5$s = s.%1$s)) u",
-                     r.column, spec.entity.data(), (int)spec.entity.size(), r.target, r.target_column);
-    if (SPI_execute_with_args(sql.data, 1, types, values, NULL, false, 1) != SPI_OK_SELECT)
-      elog(ERROR, "prodplan ingestion: could not count references of %s", stage);
-    bool isnull;
-    int64 total = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-    int64 matched = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
-    appendStringInfo(&refs, "%s\"%s -> %s\": {\"rows\": " INT64_FORMAT ", \"matched\": " INT64_FORMAT
+    int64 total = 0, matched = 0;
+    if (known_reference(known, r, &total, &matched)) {
+      counts->references_while_staging++;
+    } else {
+      resetStringInfo(&sql);
+      // Over the plant's rows of the entity once merged (this workbook's rows,
+      // changed or not, and earlier ones it does not repeat). Total minus the
+      // rows no target matches: an anti-join needs no DISTINCT over the target.
+      appendStringInfo(&sql,
+                       "SELECT t.n, t.n - u.n FROM (SELECT count(%1$.*2$s) AS n FROM prodplan.%3$.*4$s WHERE plant_id = $1) t, "
+                       "(SELECT count(*) AS n FROM prodplan.%3$.*4$s s WHERE s.plant_id = $1 AND s.%1$.*2$s IS NOT NULL "
+                       "AND NOT EXISTS (SELECT 1 FROM prodplan.%5$.*6$s m WHERE m.plant_id = $1 AND m.%7$.*8$s = s.%1$.*2$s)) u",
+                       r.column.data(), (int)r.column.size(), spec.entity.data(), (int)spec.entity.size(),
+                       r.target.data(), (int)r.target.size(), r.target_column.data(), (int)r.target_column.size());
+      if (SPI_execute_with_args(sql.data, 1, types, values, NULL, false, 1) != SPI_OK_SELECT)
+        elog(ERROR, "prodplan ingestion: could not count references of %s", stage);
+      bool isnull;
+      total = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+      matched = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
+    }
+    appendStringInfo(&refs, "%s\"%.*s -> %.*s\": {\"rows\": " INT64_FORMAT ", \"matched\": " INT64_FORMAT
                      ", \"match_rate\": %.4f}",
-                     first_ref ? "" : ", ", r.column, r.target, total, matched,
-                     total > 0 ? (double)matched / (double)total : 1.0);
+                     first_ref ? "" : ", ", (int)r.column.size(), r.column.data(), (int)r.target.size(),
+                     r.target.data(), total, matched, total > 0 ? (double)matched / (double)total : 1.0);
     first_ref = false;
   }
   appendStringInfoChar(&refs, '}');

@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
+#include <vector>
 
 #include "pg/pg_includes.h"
 
@@ -25,6 +26,8 @@ struct SheetCounts {
   int64 inserted, updated, unchanged, sql_quarantined;
   char* references_json;  // {"column -> target": {"rows": n, "matched": m, "match_rate": r}, ...}
   char* steps_json;       // {"step": seconds, ...}: where the merge of this sheet spent its time
+  int64 direct;           // rows COPYed straight into the canonical table (first loads)
+  int references_while_staging;  // references of references_json counted by the staging thread
 };
 
 // Seconds per merge step of one entity, reported in ingest_runs.report so a
@@ -79,16 +82,22 @@ DerivedSteps derived_steps(std::string_view entity);
 // The derived value of staging row s (an SQL expression).
 const char* derived_value(std::string_view entity);
 
-// References a staged entity makes to other entities, reported as match rates
-// (orphans are kept, not rejected).
-struct Reference {
-  const char* entity;
-  const char* column;
-  const char* target;
-  const char* target_column;
+// The source rows a plant's first load of an entity quarantined in SQL (rows
+// without a derived time), sorted; palloc'd.
+struct HeldRows {
+  int n;
+  uint32* rows;
 };
-extern const Reference kReferences[];
-extern const int kReferenceCount;
+
+// Match counts the staging thread already made for references whose both
+// sides are first loads of this run (direct_split.h, ReferenceTally): the
+// entity's tallies, its own held rows, and the held rows of every workbook
+// entity by its workbook_entities() index (n = 0 for those not loaded so).
+struct KnownReferences {
+  const std::vector<pp::ingest::ReferenceTally>* tallies;
+  HeldRows own;
+  const HeldRows* held_by_entity;
+};
 
 // Key equality between canonical t and staging s (plant $1); nullable key
 // columns (a defect's culprit) compare NULL as equal.
@@ -148,6 +157,6 @@ void ensure_stage_partitions(const pp::ingest::EntitySpec& spec);
 // rows were written, and the match rates of its references (into
 // counts->references_json). Timed into `clock`.
 void finish_sheet(const pp::ingest::EntitySpec& spec, const char* stage, Datum plant, SheetCounts* counts,
-                  StepClock* clock);
+                  StepClock* clock, const KnownReferences* known = NULL);
 
 }  // namespace pp::pg::ingest

@@ -67,20 +67,38 @@ void read_stored_rows(const pp::ingest::EntitySpec& spec, const char* derived, s
                       pp::ingest::UnchangedFilter* filter) {
   StringInfoData sql;
   initStringInfo(&sql);
-  appendStringInfoString(&sql, "SELECT ");
-  int ncols = 0;
-  for (const auto& c : spec.columns) {
-    appendStringInfo(&sql, "%s%.*s", ncols ? ", " : "", (int)c.name.size(), c.name.data());
-    ncols++;
-  }
-  if (derived) {
-    appendStringInfo(&sql, ", %s", derived);
-    ncols++;
-  }
+  // Whole rows: a scan returns a table's tuples as they are stored when the
+  // query asks for every column (no projection, so no deforming and forming
+  // of each row before SPI copies it); the columns are picked out below.
+  int ncols = (int)spec.columns.size() + (derived ? 1 : 0);
   if (ncols > 64) elog(ERROR, "prodplan ingestion: too many columns in %.*s", (int)spec.entity.size(), spec.entity.data());
-  appendStringInfo(&sql, " FROM prodplan.%.*s WHERE plant_id = $1", (int)spec.entity.size(), spec.entity.data());
+  appendStringInfo(&sql, "SELECT * FROM prodplan.%.*s WHERE plant_id = $1", (int)spec.entity.size(), spec.entity.data());
   Oid types[1] = {TEXTOID};
   Datum values[1] = {(Datum)plant};
+
+  // About how many rows the plant has (the table's row estimate times the
+  // plant's share in the plant_id statistics), so the index is sized once.
+  {
+    char qualified[NAMEDATALEN + 16];
+    snprintf(qualified, sizeof qualified, "prodplan.%.*s", (int)spec.entity.size(), spec.entity.data());
+    Oid et[3] = {TEXTOID, TEXTOID, TEXTOID};
+    Datum ev[3] = {(Datum)plant, CStringGetTextDatum(qualified),
+                   PointerGetDatum(cstring_to_text_with_len(spec.entity.data(), (int)spec.entity.size()))};
+    const char* estimate =
+        "SELECT (s.freq * t.n)::bigint FROM (SELECT sum(greatest(c.reltuples, 0)) AS n FROM pg_catalog.pg_class c "
+        "WHERE c.oid = $2::regclass OR c.oid IN (SELECT i.inhrelid FROM pg_catalog.pg_inherits i "
+        "WHERE i.inhparent = $2::regclass)) t, LATERAL (SELECT f.freq FROM pg_catalog.pg_stats p, "
+        "unnest(p.most_common_vals::text::text[], p.most_common_freqs) AS f(v, freq) WHERE p.schemaname = "
+        "'prodplan' AND p.tablename = $3 AND p.attname = 'plant_id' AND f.v = $1 ORDER BY p.inherited DESC "
+        "LIMIT 1) s";
+    if (SPI_execute_with_args(estimate, 3, et, ev, NULL, true, 1) == SPI_OK_SELECT && SPI_processed == 1) {
+      bool isnull;
+      const Datum d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+      const int64 rows = isnull ? 0 : DatumGetInt64(d);
+      if (rows > 0) pp_call("ingest", [&] { filter->reserve((std::size_t)Min(rows, (int64)50000000)); });
+    }
+  }
+
   SPIPlanPtr plan = SPI_prepare(sql.data, 1, types);
   if (plan == NULL) elog(ERROR, "prodplan ingestion: could not prepare %s", sql.data);
   Portal portal = SPI_cursor_open(NULL, plan, values, NULL, true);
@@ -94,15 +112,29 @@ void read_stored_rows(const pp::ingest::EntitySpec& spec, const char* derived, s
     if (n == 0) break;
     SPITupleTable* tt = SPI_tuptable;
     MemoryContext old = MemoryContextSwitchTo(batch_cxt);
+    // Attribute numbers of the spec's columns (then the derived one).
     Oid col_type[64];
-    for (int k = 0; k < ncols; k++) col_type[k] = SPI_gettypeid(tt->tupdesc, k + 1);
+    int attno[64];
+    for (int k = 0; k < ncols; k++) {
+      char name[NAMEDATALEN];
+      if (k < (int)spec.columns.size())
+        snprintf(name, sizeof name, "%.*s", (int)spec.columns[k].name.size(), spec.columns[k].name.data());
+      else
+        snprintf(name, sizeof name, "%s", derived);
+      attno[k] = SPI_fnumber(tt->tupdesc, name);
+      if (attno[k] <= 0) elog(ERROR, "prodplan ingestion: prodplan.%.*s has no column %s", (int)spec.entity.size(),
+                              spec.entity.data(), name);
+      col_type[k] = SPI_gettypeid(tt->tupdesc, attno[k]);
+    }
+    const int natts = tt->tupdesc->natts;
+    Datum* d = (Datum*)palloc(sizeof(Datum) * natts);
+    bool* isnull = (bool*)palloc(sizeof(bool) * natts);
     // One deform per tuple: attribute-by-attribute access walks the tuple
     // from its start for every column past the first NULL.
-    Datum d[64];
-    bool isnull[64];
     for (uint64 r = 0; r < n; r++) {
       heap_deform_tuple(tt->vals[r], tt->tupdesc, d, isnull);
-      for (int k = 0; k < ncols; k++) to_cell(d[k], isnull[k], col_type[k], &cells[r * ncols + k]);
+      for (int k = 0; k < ncols; k++)
+        to_cell(d[attno[k] - 1], isnull[attno[k] - 1], col_type[k], &cells[r * ncols + k]);
     }
     MemoryContextSwitchTo(old);
     pp_call("ingest", [&] {

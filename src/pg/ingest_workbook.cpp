@@ -38,6 +38,7 @@
 #include <cstdio>
 #include <memory>
 #include <optional>
+#include <thread>
 #include <fcntl.h>
 #include <string>
 #include <sys/stat.h>
@@ -95,14 +96,24 @@ struct IngestState {
 
 constexpr int kMaxEntities = 16;
 
+// The position of spec in workbook_entities() (specs are its elements).
+int entity_index(const pp::ingest::EntitySpec& spec) {
+  const auto& all = pp::ingest::workbook_entities();
+  for (size_t i = 0; i < all.size(); i++)
+    if (&all[i] == &spec) return (int)i;
+  elog(ERROR, "prodplan ingestion: entity %.*s is not a workbook entity", (int)spec.entity.size(),
+       spec.entity.data());
+  return -1;
+}
+
 // The first part of an entity arrived: choose how it loads, create its
 // staging table, and in Compare mode index the plant's stored rows.
 // `seconds` gets the time spent reading them.
 LoadMode begin_entity(IngestState* state, const pp::ingest::EntitySpec& spec, Datum plant, const char* label,
-                      double* seconds) {
+                      const LoadMode* modes, double* seconds) {
   *seconds = 0;
   create_stage(spec);
-  const LoadMode mode = choose_mode(spec, plant);
+  const LoadMode mode = modes[entity_index(spec)];
   if (mode != LoadMode::Compare) return mode;
   instr_time t0, t1;
   INSTR_TIME_SET_CURRENT(t0);
@@ -364,12 +375,41 @@ IngestOutcome ingest_run(const char* data, size_t len, const IngestArgs& args) {
       s_entity[i] = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2);
     }
 
+    // How each entity loads (ingest_merge.h), fixed before parsing starts so
+    // the staging thread can split a first load's parts into the rows COPYed
+    // straight into the canonical table and the rest (direct_split.h).
+    const std::vector<pp::ingest::EntitySpec>* specs = nullptr;
+    pp_call(label, [&] { specs = &pp::ingest::workbook_entities(); });
+    const int nspecs = (int)specs->size();
+    if (nspecs > kMaxEntities) elog(ERROR, "prodplan ingestion: too many entities");
+    LoadMode modes[kMaxEntities];
+    HeldRows held_by_entity[kMaxEntities];
+    memset(held_by_entity, 0, sizeof held_by_entity);
+    const char** null_defaults[kMaxEntities] = {NULL};
+    bool all_first_loads = true;
+    for (int e = 0; e < nspecs; e++) {
+      const pp::ingest::EntitySpec& spec = (*specs)[e];
+      modes[e] = choose_mode(spec, plant_d);
+      all_first_loads = all_first_loads && modes[e] == LoadMode::Append;
+      if (modes[e] == LoadMode::Append && pp::pg::guc_ingest_direct_copy && direct_copy_allowed(spec))
+        null_defaults[e] = direct_null_defaults(spec);
+    }
+
     // Parse, validate and stage in C++.
     instr_time t0, t1, t2;
     INSTR_TIME_SET_CURRENT(t0);
     const char* profile = args.profile;
     pp_call(label, [&] {
       state = new IngestState();
+      for (int e = 0; e < nspecs; e++) {
+        if (null_defaults[e] == NULL) continue;
+        const pp::ingest::EntitySpec& spec = (*specs)[e];
+        std::vector<std::optional<std::string>> nd(spec.columns.size());
+        for (size_t c = 0; c < spec.columns.size(); c++)
+          if (null_defaults[e][c] != NULL) nd[c] = std::string(null_defaults[e][c]);
+        state->options.direct.push_back(
+            pp::ingest::make_direct_rules(spec, plant, nd, derived_column(spec.entity) != NULL));
+      }
       for (uint64 i = 0; i < nalias; i++)
         state->aliases.push_back({profile, a_entity[i], a_header[i], a_column[i]});
       for (uint64 i = 0; i < nsheet; i++) state->sheet_aliases.push_back({profile, s_sheet[i], s_entity[i]});
@@ -378,7 +418,16 @@ IngestOutcome ingest_run(const char* data, size_t len, const IngestArgs& args) {
       opt.limits.max_uncompressed_bytes = (std::uint64_t)pp::pg::guc_xlsx_max_uncompressed_mb << 20;
       opt.limits.max_ratio = pp::pg::guc_xlsx_max_ratio;
       opt.limits.max_shared_strings_bytes = (std::uint64_t)pp::pg::guc_xlsx_max_shared_strings_mb << 20;
+      // On a first load this backend inserts rows while the workbook is
+      // parsed and is the busier of the two: the parse then gets the other
+      // cores only (the staging thread counts as one), else on a 2-core
+      // machine three threads share two cores and the load slows by more
+      // than the parse gains. A reload mostly compares in memory and waits
+      // for the parse, which then gets every thread it is allowed.
       opt.limits.parse_threads = (std::uint32_t)pp::pg::guc_xlsx_parse_threads;
+      const unsigned cores = std::thread::hardware_concurrency();
+      if (cores > 0 && all_first_loads)
+        opt.limits.parse_threads = std::max(1u, std::min(opt.limits.parse_threads, cores - 1));
       // Staged rows come in parts while a sheet is parsed, so loading them
       // overlaps parsing and no sheet's text is held whole.
       if (args.table_relid == 0) opt.chunk_bytes = (std::size_t)pp::pg::guc_ingest_chunk_kb << 10;
@@ -422,6 +471,8 @@ IngestOutcome ingest_run(const char* data, size_t len, const IngestArgs& args) {
     int chunks = 0;
     int chunk_counts[kMaxEntities] = {0};
     int superseded_counts[kMaxEntities] = {0};
+    int64 direct_counts[kMaxEntities] = {0};
+    int known_reference_counts[kMaxEntities] = {0};
     for (size_t i = 0;; i++) {
       if (state->pipeline) {
         int status = 0;  // 0 pending, 1 ready, 2 done, 3 a chunk
@@ -457,7 +508,7 @@ IngestOutcome ingest_run(const char* data, size_t len, const IngestArgs& args) {
             INSTR_TIME_SET_CURRENT(c0);
             if (started != chunk_spec) {
               started = chunk_spec;
-              mode = begin_entity(state, *chunk_spec, plant_d, label, &compare_seconds);
+              mode = begin_entity(state, *chunk_spec, plant_d, label, modes, &compare_seconds);
               if (mode == LoadMode::Append) append_begin(*chunk_spec, &append);
               ensured_lo = PG_INT64_MAX, ensured_hi = PG_INT64_MIN;
             }
@@ -465,11 +516,15 @@ IngestOutcome ingest_run(const char* data, size_t len, const IngestArgs& args) {
             if (mode == LoadMode::Append) {
               append_part(*chunk_spec, state->chunk.sheet.c_str(), run_id, plant_d, state->chunk, &append);
             } else {
+              if (state->chunk.direct_rows > 0) elog(ERROR, "prodplan ingestion: direct rows outside a first load");
               if (mode == LoadMode::Compare)
                 pp_call(label, [&] { state->chunk.copy_text = state->filter->filter(state->chunk.copy_text, state->kept); });
               load_stage(*chunk_spec, state->chunk.copy_text.data(), state->chunk.copy_text.size());
             }
-            pp_call(label, [&] { std::string().swap(state->chunk.copy_text); });
+            pp_call(label, [&] {
+              std::string().swap(state->chunk.copy_text);
+              std::string().swap(state->chunk.direct_text);
+            });
             INSTR_TIME_SET_CURRENT(c1);
             INSTR_TIME_SUBTRACT(c1, c0);
             chunk_seconds += INSTR_TIME_GET_DOUBLE(c1);
@@ -494,15 +549,20 @@ IngestOutcome ingest_run(const char* data, size_t len, const IngestArgs& args) {
       if (started != spec) {
         started = spec;
         chunk_seconds = 0;
-        mode = begin_entity(state, *spec, plant_d, label, &compare_seconds);
+        mode = begin_entity(state, *spec, plant_d, label, modes, &compare_seconds);
         if (mode == LoadMode::Append) append_begin(*spec, &append);
         ensured_lo = PG_INT64_MAX, ensured_hi = PG_INT64_MIN;
       }
       ensure_part_partitions(e, &ensured_lo, &ensured_hi);
       SheetCounts c;
+      if (mode != LoadMode::Append && e.direct_rows > 0)
+        elog(ERROR, "prodplan ingestion: direct rows outside a first load");
       if (mode == LoadMode::Append) {
         append_part(*spec, r.sheet.c_str(), run_id, plant_d, e, &append);
+        append.tallies = &e.references;
+        append.held_by_entity = held_by_entity;
         c = append_finish(*spec, plant_d, (int64)e.rows, &append);
+        held_by_entity[entity_index(*spec)] = append.held;
       } else if (mode == LoadMode::Compare) {
         // The last part, less its unchanged rows. A superseded row (an
         // earlier part's row whose key came again) that was kept back is no
@@ -534,13 +594,18 @@ IngestOutcome ingest_run(const char* data, size_t len, const IngestArgs& args) {
       chunk_seconds = 0;
       chunk_counts[nresults] = chunks;
       superseded_counts[nresults] = (int)e.superseded_rows.size();
+      direct_counts[nresults] = c.direct;
+      known_reference_counts[nresults] = c.references_while_staging;
       chunks = 0;
       INSTR_TIME_SET_CURRENT(m1);
       INSTR_TIME_SUBTRACT(m1, m0);
       merge_seconds += INSTR_TIME_GET_DOUBLE(m1);
       // The staged text of a merged entity is not needed any more: free it
       // while the next sheets are parsed (bounds the peak to about one sheet).
-      pp_call(label, [&] { std::string().swap(state->staged[i].copy_text); });
+      pp_call(label, [&] {
+        std::string().swap(state->staged[i].copy_text);
+        std::string().swap(state->staged[i].direct_text);
+      });
       references[nresults] = c.references_json;
       steps[nresults] = c.steps_json;
       IngestSheetResult& res = results[nresults++];
@@ -610,10 +675,11 @@ IngestOutcome ingest_run(const char* data, size_t len, const IngestArgs& args) {
       if (i) appendStringInfoString(&report, ", ");
       escape_json(&report, r.sheet.c_str());
       appendStringInfo(&report, ": {\"entity\": \"%s\", \"duplicates\": %zu, \"error_cells\": %zu, "
-                       "\"references\": %s, \"merge_seconds\": %s, \"chunks\": %d, \"superseded_in_chunks\": %d, "
+                       "\"references\": %s, \"references_counted_while_staging\": %d, \"merge_seconds\": %s, "
+                       "\"chunks\": %d, \"superseded_in_chunks\": %d, \"direct_rows\": " INT64_FORMAT ", "
                        "\"unknown_headers\": [",
-                       results[i].entity, r.duplicates, r.error_cells, references[i], steps[i], chunk_counts[i],
-                       superseded_counts[i]);
+                       results[i].entity, r.duplicates, r.error_cells, references[i], known_reference_counts[i],
+                       steps[i], chunk_counts[i], superseded_counts[i], direct_counts[i]);
       for (size_t k = 0; k < r.unknown_headers.size(); k++) {
         if (k) appendStringInfoString(&report, ", ");
         escape_json(&report, r.unknown_headers[k].c_str());

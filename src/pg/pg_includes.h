@@ -10,6 +10,8 @@ extern "C" {
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "commands/copy.h"
+#include "commands/vacuum.h"
+#include "storage/bufmgr.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"

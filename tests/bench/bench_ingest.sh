@@ -42,19 +42,23 @@ echo "workbook: demo_workbook($scale, 42), $(du -h "$wb" | cut -f1), $rows data 
 
 # Every timed run starts on a quiet server: a load of a million rows leaves
 # autovacuum work behind (after its commit), which would otherwise run beside
-# the next timed run, whichever path that is.
-quiesce() {
+# the next timed run, whichever path that is. Waiting for running workers is
+# not enough (autovacuum only looks every autovacuum_naptime), so the database
+# the run goes into is vacuumed and analyzed first, as autovacuum would have
+# done between two loads on a real server: both paths' re-runs start so.
+quiesce() {  # [database]
   local i
   for i in $(seq 1 240); do
     [ "$(psql -qXAt -d postgres -c "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'")" = 0 ] && break
     sleep 0.5
   done
+  if [ -n "${1:-}" ]; then psql -qX -d "$1" -c "VACUUM (ANALYZE)" >/dev/null; fi
   psql -qX -d postgres -c CHECKPOINT >/dev/null
 }
 
 # Ours: first load, then a forced re-run of the same workbook (every row unchanged).
 ours_in() {  # db options
-  quiesce
+  quiesce "$1"
   q "$1" <<SQL
 CREATE TEMP TABLE t0 AS SELECT clock_timestamp() AS t;
 CREATE TEMP TABLE r AS SELECT * FROM prodplan.ingest_file('$wb', 'prodplan', '$2');
@@ -63,8 +67,16 @@ SELECT format('%s %s %s', round(extract(epoch FROM clock_timestamp() - (SELECT t
   (SELECT (regexp_match(pg_read_file('/proc/' || pg_backend_pid() || '/status'), 'VmHWM:\s+(\d+)'))[1]::bigint / 1024));
 SQL
 }
+median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 read -r ours_first ours_first_counts ours_first_mb <<<"$(ours_in pp_bench_ours '{"plant": "DEMO"}')"
-read -r ours_again ours_again_counts ours_again_mb <<<"$(ours_in pp_bench_ours '{"plant": "DEMO", "force": true}')"
+# The forced re-run, BENCH_REPEAT times into the same database (each finds the
+# same stored rows): the median counts.
+again_runs="" ours_again_mb=0
+for ((i = 1; i <= repeat; i++)); do
+  read -r t ours_again_counts mb <<<"$(ours_in pp_bench_ours '{"plant": "DEMO", "force": true}')"
+  again_runs="$again_runs $t"; [ "$mb" -gt "$ours_again_mb" ] && ours_again_mb=$mb
+done
+ours_again=$(echo "$again_runs" | median)
 # A second plant: every row new, into tables that already hold the first plant's.
 read -r ours_plant2 ours_plant2_counts ours_plant2_mb <<<"$(ours_in pp_bench_ours '{"plant": "DEMO2"}')"
 nparts=$(q pp_bench_ours -c "SELECT count(*) FROM prodplan.partitions WHERE NOT is_default")
@@ -106,13 +118,12 @@ for t in "${tables[@]}"; do
   } >> "$script"
 done
 chmod a+r "$script"
-ref_run() { local s; quiesce; s=$(now); q pp_bench_ref -1 -f "$script" >/dev/null || return 1; secs "$s" "$(now)"; }
+ref_run() { local s; quiesce pp_bench_ref; s=$(now); q pp_bench_ref -1 -f "$script" >/dev/null || return 1; secs "$s" "$(now)"; }
 fresh() {  # db: a new, empty database with the extension and the data's monthly partitions
   psql -qX -d postgres -c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1" >/dev/null
   q "$1" -c "CREATE EXTENSION prodplan" -c "SELECT prodplan.ensure_partitions('${range%,*}', '${range#*,}')" >/dev/null
   psql -qX -d postgres -c CHECKPOINT >/dev/null
 }
-median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 warm_runs="" ref_runs="" ref_again_runs="" warm_mb=0
 for ((i = 1; i <= repeat; i++)); do
   fresh pp_bench_warm
@@ -140,7 +151,7 @@ printf '%-50s %8s %10s   ins/upd/unch/quar %s, peak backend %s MB\n' "prodplan.i
 echo "(that run created $nparts monthly partitions)"
 printf '%-50s %8s %10s   ins/upd/unch/quar %s, peak backend %s MB\n' "prodplan.ingest_file, second plant" "$ours_plant2" \
   "" "$ours_plant2_counts" "$ours_plant2_mb"
-printf '%-50s %8s %10s   ins/upd/unch/quar %s, peak backend %s MB\n' "prodplan.ingest_file, forced identical re-run" "$ours_again" \
-  "$(ratio "$ref_again" "$ours_again")" "$ours_again_counts" "$ours_again_mb"
+printf '%-50s %8s %10s   runs:%s; ins/upd/unch/quar %s, peak backend %s MB\n' "prodplan.ingest_file, forced identical re-run" \
+  "$ours_again" "$(ratio "$ref_again" "$ours_again")" "$again_runs" "$ours_again_counts" "$ours_again_mb"
 printf '%-50s %8s %10s   runs:%s\n' "reference: COPY + INSERT ON CONFLICT, again" "$ref_again" "" "$ref_again_runs"
 echo "forced re-run / first run: $(echo "$ours_again $ours_warm" | awk '{printf "%.2f", $1/$2}') (target < 0.5)"

@@ -32,6 +32,8 @@
 #include "support/test_files.h"
 
 #include <gtest/gtest.h>
+
+#include <regex>
 #include <unistd.h>
 #include <zip.h>
 
@@ -1281,6 +1283,69 @@ TEST(XlsxReaderParallel, FallbacksGiveTheSameRows) {
   // The Latin-1 text came through the sequential fallback.
   LowLevelBook latin(mixed_book(cases[5].xml));
   EXPECT_EQ(latin.read(0, 2).cell(501, 0)->text, "caf\xC3\xA9");
+}
+
+// The fast tokenizer of fragments (fast_fragment.h) against expat: rows in
+// every shape it takes or declines come out the same with one thread (every
+// fragment through the tokenizer) and two as in the sequential expat parse,
+// and malformed ones fail the same way.
+TEST(XlsxReaderParallel, FastTokenizerSameAsExpat) {
+  const std::vector<std::string> rows = {
+      // entities and character references in text, non-ASCII, a 4-byte character
+      "<row r=\"2345\"><c r=\"A2345\" t=\"inlineStr\"><is><t>a &lt;b&gt; &amp; &quot;c&quot; &apos;d&apos; "
+      "&#233;&#xE9;&#x1F600; \xC3\xA7\xF0\x9F\x98\x80</t></is></c></row>",
+      // single quotes, spaces around '=' and before '>', prefixed names, self-closing cells
+      "<x:row r='2345' spans = \"1:3\" ><x:c r='A2345' ><x:v >7</x:v ></x:c><x:c r=\"B2345\"/></x:row >",
+      // attribute values the tokenizer leaves to expat: an entity, a tab
+      "<row r=\"2345\"><c r=\"A2345\" t=\"inlineStr\" x=\"a&amp;b\"><is><t>v</t></is></c></row>",
+      "<row r=\"2345\"><c r=\"A2345\" x=\"a\tb\"><v>1</v></c></row>",
+      // text the tokenizer leaves to expat: a carriage return, a &#13;
+      "<row r=\"2345\"><c r=\"A2345\" t=\"inlineStr\"><is><t>a\r\nb&#13;</t></is></c></row>",
+      // rich text with phonetic runs, '>' in text and attributes, white space between cells
+      "<row r=\"2345\">\n  <c r=\"A2345\" t=\"inlineStr\" x=\"1>0\"><is><r><t>x &gt; y > z</t></r><rPh><t>no</t></rPh>"
+      "</is></c>\n</row>",
+  };
+  for (const std::string& middle : rows) {
+    SCOPED_TRACE(middle);
+    LowLevelBook book(mixed_book(sheet_xml(mixed_rows(4000, 2345, middle))));
+    const SheetOut seq = book.read(0, 0);
+    expect_same(seq, book.read(0, 1, 3000));
+    expect_same(seq, book.read(0, 2, 3000));
+  }
+  const std::vector<std::string> malformed = {
+      "<row r=\"2345\"><c r=\"A2345\" r=\"B2345\"><v>1</v></c></row>",   // duplicate attribute
+      "<row r=\"2345\"><c r=\"A2345\"s=\"1\"><v>1</v></c></row>",        // no space between attributes
+      "<row r=\"2345\"><c r=\"A2345\" t=\"inlineStr\"><is><t>]]></t></is></c></row>",
+      "<row r=\"2345\"><c r=\"A2345\" t=\"inlineStr\"><is><t>&nbsp;</t></is></c></row>",
+      "<row r=\"2345\"><c r=\"A2345\" t=\"inlineStr\"><is><t>&#0;</t></is></c></row>",
+      "<row r=\"2345\"><c r=\"A2345\" t=\"inlineStr\"><is><t>\xED\xA0\x80</t></is></c></row>",  // a surrogate
+      "<row r=\"2345\"><c r=\"A2345\" t=\"inlineStr\"><is><t>\xEF\xBF\xBF</t></is></c></row>",  // U+FFFF
+      "<row r=\"2345\"><c r=\"A2345\" x=\"<\"><v>1</v></c></row>",
+      "<row r=\"2345\"><c r=\"A2345\"><v>1</v></c></rw>",
+  };
+  for (const std::string& middle : malformed) {
+    SCOPED_TRACE(middle);
+    LowLevelBook book(mixed_book(sheet_xml(mixed_rows(4000, 2345, middle))));
+    // The fragment parse names no line (its lines do not count the sheet's).
+    auto without_line = [](std::string m) {
+      return std::regex_replace(m, std::regex(" at line [0-9]+, column [0-9]+"), "");
+    };
+    std::string sequential_error;
+    try {
+      book.read(0, 0);
+    } catch (const Error& e) {
+      sequential_error = without_line(e.what());
+    }
+    ASSERT_NE(sequential_error, "") << "expat accepted it";
+    for (unsigned threads : {1u, 2u}) {
+      try {
+        book.read(0, threads, 3000);
+        ADD_FAILURE() << "accepted with " << threads << " threads";
+      } catch (const Error& e) {
+        EXPECT_EQ(std::string(e.what()), sequential_error) << threads;
+      }
+    }
+  }
 }
 
 TEST(XlsxReaderParallel, SameErrors) {

@@ -61,6 +61,9 @@ class SheetStager {
     field_end_.resize(spec.columns.size());
   }
 
+  // The run's first loads (direct_split.h), or nullptr; not owned.
+  void set_first_loads(FirstLoads* f) { first_loads_ = f; }
+
   void on_row(const xlsx::Row& row) {
     if (!have_header_) {
       read_header(row);
@@ -100,11 +103,21 @@ class SheetStager {
     take_newly_superseded(entity);
     entity.copy_text = staged_.take_copy_text();
     take_event_range(entity);
+    split_part(entity);
     if (callbacks_.on_entity) callbacks_.on_entity(entity, report_);
     plan_.sheets.push_back(std::move(report_));
   }
 
  private:
+  // Splits a part into direct and staged rows when the consumer loads the
+  // entity directly (IngestOptions::direct); a row that replaces an earlier
+  // part's row stays staged, where the consumer finds its key.
+  void split_part(StagedEntity& part) {
+    if (first_loads_ == nullptr || !first_loads_->loads(spec_.entity)) return;
+    first_loads_->split(spec_, part);
+    if (part.complete) first_loads_->finish(spec_, part);
+  }
+
   void take_newly_superseded(StagedEntity& part) {
     const auto& all = staged_.superseded();
     part.newly_superseded.assign(all.begin() + static_cast<std::ptrdiff_t>(superseded_handed_), all.end());
@@ -202,6 +215,7 @@ class SheetStager {
       chunk.copy_text = staged_.take_chunk();
       take_event_range(chunk);
       take_newly_superseded(chunk);
+      split_part(chunk);
       callbacks_.on_chunk(chunk);
     }
   }
@@ -259,6 +273,7 @@ class SheetStager {
   std::size_t chunk_rows_ = 0;  // rows handed out in chunks so far
   std::size_t superseded_handed_ = 0;  // superseded() entries already given in a part
   std::vector<std::size_t> event_time_columns_;
+  FirstLoads* first_loads_ = nullptr;
   std::int64_t min_event_time_ = INT64_MAX, max_event_time_ = INT64_MIN;  // since the last part
   const xlsx::CellValue empty_{};
 };
@@ -316,12 +331,16 @@ WorkbookPlan stage_workbook(const void* data, std::size_t size, const std::vecto
     slot = i;
   }
 
+  // What this run's first loads learn from their rows lives across sheets
+  // (a defect's time comes from an operation read before it).
+  FirstLoads first_loads(options.direct);
   for (std::size_t e = 0; e < entities.size(); ++e) {
     if (entity_sheet[e] == static_cast<std::size_t>(-1)) continue;
     const std::size_t index = entity_sheet[e];
     cancel.poll();
     const auto t0 = std::chrono::steady_clock::now();
     SheetStager stager(entities[e], sheets[index].name, date_system, aliases, options, callbacks, cancel, plan);
+    stager.set_first_loads(&first_loads);
     reader.read_sheet(
         index, [&](const xlsx::Row& row) { stager.on_row(row); }, cancel);
     const std::chrono::duration<double> dt = std::chrono::steady_clock::now() - t0;
@@ -334,10 +353,14 @@ struct RowStager::Impl {
   Impl(const EntitySpec& spec, std::string source_name, const std::vector<ColumnAlias>& aliases,
        const IngestOptions& options, const IngestCallbacks& callbacks, const CancelToken& cancel)
       : source(std::move(source_name)),
+        first_loads(options.direct),
         stager(spec, source, xlsx::DateSystem::k1900, aliases, options, callbacks, cancel, plan),
-        started(std::chrono::steady_clock::now()) {}
+        started(std::chrono::steady_clock::now()) {
+    stager.set_first_loads(&first_loads);
+  }
   std::string source;  // declared before stager, which keeps a reference to it
   WorkbookPlan plan;
+  FirstLoads first_loads;
   SheetStager stager;
   std::vector<xlsx::CellValue> cells;
   std::chrono::steady_clock::time_point started;

@@ -10,6 +10,7 @@
 #pragma once
 #include "core/common/core_only.h"
 #include "core/common/cancel.h"
+#include "core/ingest/direct_split.h"
 #include "core/xlsx/reader_limits.h"
 
 #include <cstddef>
@@ -97,6 +98,10 @@ struct IngestOptions {
   // out in chunks of about this many bytes while its sheet is read, so the
   // consumer can load them as parsing goes on and no sheet is held whole.
   std::size_t chunk_bytes = 0;
+  // Entities the consumer loads as a plant's first load (direct_split.h):
+  // their parts are split, on the staging thread, into direct_text and the
+  // rest (copy_text). Other entities' parts have no direct_text.
+  std::vector<DirectRules> direct;
 };
 
 struct QuarantineRecord {
@@ -157,6 +162,15 @@ struct StagedEntity {
   // create the partitions a part needs before the sheet is done.
   std::int64_t min_event_time = INT64_MAX;
   std::int64_t max_event_time = INT64_MIN;
+  // With IngestOptions::direct rules for the entity: the part's rows that go
+  // straight into the canonical table, in split_direct's direct form; those
+  // rows are then not in copy_text. `rows` counts both kinds.
+  std::string direct_text;
+  std::size_t direct_rows = 0;
+  // On the final part of a first-loaded entity: the match counts of its
+  // references whose targets this run first-loaded too (FirstLoads::finish);
+  // the SQL layer counts the others.
+  std::vector<ReferenceTally> references;
 };
 
 struct IngestCallbacks {

@@ -58,23 +58,39 @@ UnchangedFilter::UnchangedFilter(const EntitySpec& spec, UnchangedRules rules)
   table_.assign(1024, 0);
 }
 
-void UnchangedFilter::grow() {
-  std::vector<std::uint32_t> t(table_.size() * 2, 0);
+namespace {
+constexpr std::uint64_t kTagBits = 0xffffffff00000000ull;
+}  // namespace
+
+void UnchangedFilter::grow() { rehash(table_.size() * 2); }
+
+void UnchangedFilter::rehash(std::size_t slots) {
+  std::vector<std::uint64_t> t(slots, 0);
   const std::size_t mask = t.size() - 1;
   for (std::size_t r = 0; r < rows_.size(); ++r) {
     std::size_t i = rows_[r].hash & mask;
     while (t[i] != 0) i = (i + 1) & mask;
-    t[i] = static_cast<std::uint32_t>(r + 1);
+    t[i] = (rows_[r].hash & kTagBits) | static_cast<std::uint64_t>(r + 1);
   }
   table_.swap(t);
 }
 
+void UnchangedFilter::reserve(std::size_t rows) {
+  rows_.reserve(rows);
+  std::size_t slots = table_.size();
+  while (slots < rows * 2) slots *= 2;
+  if (slots != table_.size()) rehash(slots);
+}
+
 std::size_t UnchangedFilter::find(std::string_view key) const {
   const std::uint64_t h = hash_of(key);
+  const std::uint64_t tag = h & kTagBits;
   const std::size_t mask = table_.size() - 1;
   for (std::size_t i = h & mask; table_[i] != 0; i = (i + 1) & mask) {
-    const Row& r = rows_[table_[i] - 1];
-    if (r.hash == h && std::string_view(r.bytes, r.key_length) == key) return table_[i] - 1;
+    if ((table_[i] & kTagBits) != tag) continue;
+    const std::size_t index = (table_[i] & ~kTagBits) - 1;
+    const Row& r = rows_[index];
+    if (r.hash == h && std::string_view(r.bytes, r.key_length) == key) return index;
   }
   return static_cast<std::size_t>(-1);
 }
@@ -122,7 +138,7 @@ void UnchangedFilter::add_stored(const StoredCell* cells) {
   const std::size_t mask = table_.size() - 1;
   std::size_t i = row.hash & mask;
   while (table_[i] != 0) i = (i + 1) & mask;
-  table_[i] = static_cast<std::uint32_t>(rows_.size());
+  table_[i] = (row.hash & kTagBits) | static_cast<std::uint64_t>(rows_.size());
   if (rows_.size() * 2 > table_.size()) grow();
 }
 

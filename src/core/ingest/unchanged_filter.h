@@ -56,6 +56,9 @@ class UnchangedFilter {
   // derived value, if any). The cells' text is copied.
   void add_stored(const StoredCell* cells);
   std::size_t stored() const { return count_; }
+  // Room for about `rows` stored rows (an estimate), so indexing a large table
+  // does not copy the row list and rehash as it doubles.
+  void reserve(std::size_t rows);
 
   // Staged COPY text (source_row, then the spec's columns; whole lines) in,
   // the lines that are not stored unchanged out, in order. The source_row of
@@ -66,6 +69,7 @@ class UnchangedFilter {
   std::size_t find(std::string_view key) const;
   bool unchanged(std::size_t stored, const std::vector<std::string_view>& fields);
   void grow();
+  void rehash(std::size_t slots);
 
   const EntitySpec& spec_;
   UnchangedRules rules_;
@@ -84,7 +88,10 @@ class UnchangedFilter {
     bool conflict;                  // the key is stored more than once
   };
   std::vector<Row> rows_;
-  std::vector<std::uint32_t> table_;  // open addressing: row index + 1; 0 = empty
+  // Open addressing: the hash's high 32 bits above the row index + 1; 0 =
+  // empty. The hash bits let a probe skip other keys without touching their
+  // row (a cache miss each on a large table).
+  std::vector<std::uint64_t> table_;
   std::size_t count_ = 0;
   std::vector<std::string_view> fields_;
   std::string key_, row_;

@@ -40,7 +40,9 @@ struct ReaderLimits {
 
   // Not a bound on the input: threads that parse a large sheet (over 4 MiB of
   // XML) in fragments of whole rows, the calling thread included (2 = one
-  // worker thread plus the caller); 0 or 1: the calling thread parses alone.
+  // worker thread plus the caller; 1 = the caller parses the fragments alone);
+  // 0: the caller parses the sheet as one document with expat (the reference
+  // the fragment path is tested against).
   // Rows are always handed out on the calling thread, in order. Worker threads
   // block all signals and never call back.
   std::uint32_t parse_threads = 2;

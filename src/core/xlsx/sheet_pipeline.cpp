@@ -1,5 +1,7 @@
 #include "core/xlsx/sheet_pipeline.h"
 
+#include "core/xlsx/fast_fragment.h"
+
 #include "core/xlsx/row_batch.h"
 #include "core/xlsx/sheet_handler.h"
 #include "core/xlsx/xml_stream.h"
@@ -105,6 +107,15 @@ class SignalsBlocked {
 void parse_fragment(XmlStream* xml, const SheetContext& ctx, Chunk& c) noexcept {
   static constexpr char kOpen[] = "<pp-rows>";
   static constexpr char kClose[] = "</pp-rows>";
+  // The fast tokenizer first (fast_fragment.h); whatever it does not take
+  // (outside its subset, malformed, or a handler error) is parsed again by
+  // expat from scratch, whose results and errors are the reference.
+  try {
+    SheetHandler h(ctx, c.batch);
+    if (fast_parse_rows(c.xml.data(), c.xml.size(), ctx.limits.max_row_text_bytes, h)) return;
+  } catch (...) {
+  }
+  c.batch.clear();
   try {
     if (xml == nullptr) throw std::bad_alloc();
     xml->reset();
@@ -383,7 +394,9 @@ SheetStats stream_sheet_parallel(const ZipArchive& zip, std::uint64_t index, con
 
   // 2. The rows: cut after "</row>", parsed by the workers and by this thread
   // when it would otherwise wait, handed out here in order.
-  const unsigned threads = std::clamp(ctx.limits.parse_threads, 2u, 64u);  // this one included
+  // This one included: with one, it parses every fragment itself (the fast
+  // tokenizer still pays for the cutting).
+  const unsigned threads = std::clamp(ctx.limits.parse_threads, 1u, 64u);
   // A row that does not fit in this much pending XML goes to the sequential parser.
   const std::size_t max_pending = std::max<std::size_t>(chunk_bytes * 8, 16u << 20);
   // Enough to keep every worker busy while the oldest fragment is handed out.

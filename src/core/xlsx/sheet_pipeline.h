@@ -2,9 +2,11 @@
 // sheets). expat parses ~100-150 MB of sheet XML per second on one core, well
 // below zlib's inflate; so the calling thread inflates the entry and cuts it
 // into fragments of whole rows (after a "</row>"), parse_threads - 1 worker
-// threads parse the fragments with their own expat parsers into RowBatches (so
-// does the calling thread instead of waiting idle), and the calling thread
-// hands the rows out in order. Memory: a bounded number of fragments in flight
+// threads parse the fragments into RowBatches (so does the calling thread
+// instead of waiting idle; with parse_threads = 1 it parses them all), and the
+// calling thread hands the rows out in order. A fragment is read by the fast
+// tokenizer (fast_fragment.h) and, when that declines it, by the thread's own
+// expat parser. Memory: a bounded number of fragments in flight
 // (parse_threads + 2, about chunk_bytes each, and their batches).
 //
 // A fragment is parsed as <pp-rows>fragment</pp-rows>; the text before the

@@ -8,7 +8,7 @@ namespace pp::xlsx {
 
 SheetStats stream_sheet(const ZipArchive& zip, std::uint64_t index, const SheetContext& ctx,
                         const std::function<void(const Row&)>& on_row, const CancelToken& cancel) {
-  if (ctx.limits.parse_threads > 1 && zip.entry_size(index) >= ctx.parallel_min_bytes) {
+  if (ctx.limits.parse_threads >= 1 && zip.entry_size(index) >= ctx.parallel_min_bytes) {
     return stream_sheet_parallel(zip, index, ctx, on_row, cancel);
   }
   SheetStats stats;

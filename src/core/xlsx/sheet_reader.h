@@ -64,7 +64,7 @@ struct SheetContext {
   const SharedStrings* shared_strings = nullptr;  // null: t="s" cells are a DataException
   const Styles* styles = nullptr;                 // null: every cell is General
   DateSystem date_system = DateSystem::k1900;
-  ReaderLimits limits;  // limits.parse_threads > 1: parallel parse of large sheets
+  ReaderLimits limits;  // limits.parse_threads >= 1: large sheets in fragments (sheet_pipeline.h)
   // Parallel parse: sheets of at least this many bytes of XML, in fragments of
   // about chunk_bytes (tests lower both).
   std::uint64_t parallel_min_bytes = 4ull << 20;

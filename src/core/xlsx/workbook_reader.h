@@ -1,11 +1,12 @@
 // The streaming xlsx reader: opens a workbook held in memory and streams its
 // sheets row by row. Zip entries are inflated incrementally and the XML parsed
-// with a SAX parser (expat): there is no DOM and no whole-sheet buffer, so the
-// memory used is the shared-strings table plus a constant, whatever the row
-// count. Sheets over 4 MiB of XML are parsed by ReaderLimits::parse_threads
-// threads (the calling one included) in fragments of whole rows
-// (sheet_pipeline.h); rows are still handed out in order on the calling thread. A reader is not thread-safe: one
-// reader per thread.
+// with a SAX parser (expat, and for the rows of large sheets a faster tokenizer
+// of the same events, fast_fragment.h): there is no DOM and no whole-sheet
+// buffer, so the memory used is the shared-strings table plus a constant,
+// whatever the row count. Sheets over 4 MiB of XML are parsed by
+// ReaderLimits::parse_threads threads (the calling one included) in fragments
+// of whole rows (sheet_pipeline.h); rows are still handed out in order on the
+// calling thread. A reader is not thread-safe: one reader per thread.
 //
 //   pp::xlsx::WorkbookReader wb(bytes.data(), bytes.size());
 //   for (std::size_t i = 0; i < wb.sheets().size(); ++i)
