@@ -42,7 +42,7 @@ PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 -include $(OBJS:.o=.d)
 
-.PHONY: test demo stop bench unit deps check-core-purity
+.PHONY: test demo stop bench unit fuzz deps check-core-purity
 
 deps:
 	@tests/harness/deps.sh
@@ -61,6 +61,10 @@ stop:
 
 bench:
 	@tests/harness/bench.sh
+
+# libFuzzer targets (tests/fuzz), FUZZ_SECONDS each (default 60).
+fuzz:
+	@tests/harness/fuzz.sh
 
 # The core must stay free of PostgreSQL: no PostgreSQL header may be named there.
 check-core-purity:

@@ -266,7 +266,7 @@ SheetCounts append_finish(const pp::ingest::EntitySpec& spec, Datum plant, int64
   clock.record("insert", load->seconds_insert);
   char stage[NAMEDATALEN];
   stage_name(stage, spec.entity);
-  const KnownReferences known = {load->tallies, load->held, load->held_by_entity};
+  const KnownReferences known = {load->tallies, load->held, load->held_by_entity, false};
   finish_sheet(spec, stage, plant, &counts, &clock, load->held_by_entity != NULL ? &known : NULL);
   counts.steps_json = clock.finish();
   return counts;

@@ -21,7 +21,7 @@ LoadMode choose_mode(const pp::ingest::EntitySpec& spec, Datum plant) {
 // kept back count as unchanged. Returns the counts.
 SheetCounts merge_entity(const pp::ingest::EntitySpec& spec, const char* sheet, int64 run_id, Datum plant,
                          const pp::ingest::StagedEntity& part, double chunk_seconds, int64 unchanged_in_memory,
-                         double compare_seconds) {
+                         double compare_seconds, const KnownReferences* known) {
   SheetCounts counts = {0, 0, 0, 0, NULL, NULL, 0, 0};
   StepClock clock;
   clock.start();
@@ -182,7 +182,7 @@ SheetCounts merge_entity(const pp::ingest::EntitySpec& spec, const char* sheet, 
                               INT64_FORMAT " and updated " INT64_FORMAT ".",
                               n_new, n_changed, counts.inserted, counts.updated)));
 
-  finish_sheet(spec, stage, plant, &counts, &clock);
+  finish_sheet(spec, stage, plant, &counts, &clock, known);
   counts.steps_json = clock.finish();
   pfree(sql.data);
   return counts;

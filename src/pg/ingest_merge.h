@@ -47,7 +47,7 @@ bool direct_copy_allowed(const pp::ingest::EntitySpec& spec);
 // reported as steps.
 SheetCounts merge_entity(const pp::ingest::EntitySpec& spec, const char* sheet, int64 run_id, Datum plant,
                          const pp::ingest::StagedEntity& part, double chunk_seconds, int64 unchanged_in_memory,
-                         double compare_seconds);
+                         double compare_seconds, const KnownReferences* known = NULL);
 
 // Append mode's running totals for one entity (plain data: it lives in the
 // caller's PostgreSQL frame).

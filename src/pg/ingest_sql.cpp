@@ -373,6 +373,7 @@ static bool known_reference(const KnownReferences* known, const pp::ingest::Refe
 
 void finish_sheet(const pp::ingest::EntitySpec& spec, const char* stage, Datum plant, SheetCounts* counts,
                   StepClock* clock, const KnownReferences* known) {
+  if (known != NULL && known->only_if_unchanged && counts->inserted + counts->updated > 0) known = NULL;
   StringInfoData sql;
   initStringInfo(&sql);
   Oid types[1] = {TEXTOID};

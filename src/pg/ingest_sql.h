@@ -93,10 +93,14 @@ struct HeldRows {
 // sides are first loads of this run (direct_split.h, ReferenceTally): the
 // entity's tallies, its own held rows, and the held rows of every workbook
 // entity by its workbook_entities() index (n = 0 for those not loaded so).
+// A reload (Compare mode) counts from the stored rows it indexed instead:
+// true only when neither side's table changed, so only_if_unchanged says to
+// drop the counts when this entity's merge wrote rows after all.
 struct KnownReferences {
   const std::vector<pp::ingest::ReferenceTally>* tallies;
   HeldRows own;
   const HeldRows* held_by_entity;
+  bool only_if_unchanged;
 };
 
 // Key equality between canonical t and staging s (plant $1); nullable key

@@ -90,6 +90,13 @@ struct IngestState {
   std::vector<std::uint32_t> kept;
   pp::ingest::StagedEntity remaining;
   std::string buf;
+  // A reload's reference counts from the stored rows (valid when the merge
+  // writes nothing): the keys of each entity whose table the run left as it
+  // was, by workbook_entities() index, the keys of the entity being merged,
+  // and its own references' counts.
+  std::unique_ptr<pp::ingest::detail::KeyIndex> stored_keys[16];
+  std::unique_ptr<pp::ingest::detail::KeyIndex> pending_keys;
+  std::vector<pp::ingest::ReferenceTally> compare_tallies;
 };
 
 
@@ -104,6 +111,36 @@ int entity_index(const pp::ingest::EntitySpec& spec) {
   elog(ERROR, "prodplan ingestion: entity %.*s is not a workbook entity", (int)spec.entity.size(),
        spec.entity.data());
   return -1;
+}
+
+// Before a reloaded entity's stored rows are dropped (C++ only): its keys, if
+// other entities' references name it, and the counts of its own references
+// to entities the run left unchanged, from the stored rows. Both describe the
+// tables after the merge only if the merge writes nothing; the caller keeps
+// them only then.
+void count_stored_references(IngestState* state, const pp::ingest::EntitySpec& spec) {
+  state->pending_keys.reset();
+  state->compare_tallies.clear();
+  const pp::ingest::UnchangedFilter& f = *state->filter;
+  if (!f.complete()) return;
+  const auto& all = pp::ingest::workbook_entities();
+  for (const pp::ingest::ReferenceDef& r : pp::ingest::reference_defs()) {
+    if (r.target == spec.entity && !state->pending_keys)
+      state->pending_keys = std::make_unique<pp::ingest::detail::KeyIndex>(f.keys());
+    if (r.entity != spec.entity) continue;
+    size_t target = 0, column = 0;
+    while (target < all.size() && all[target].entity != r.target) target++;
+    while (column < spec.columns.size() && spec.columns[column].name != r.column) column++;
+    if (target >= all.size() || column >= spec.columns.size() || !state->stored_keys[target]) continue;
+    const auto counted = f.count_references(column, *state->stored_keys[target]);
+    if (!counted) continue;
+    pp::ingest::ReferenceTally t;
+    t.column = std::string(r.column);
+    t.target = std::string(r.target);
+    t.rows = counted->first;
+    t.matched = counted->second;
+    state->compare_tallies.push_back(std::move(t));
+  }
 }
 
 // The first part of an entity arrived: choose how it loads, create its
@@ -581,11 +618,16 @@ IngestOutcome ingest_run(const char* data, size_t len, const IngestArgs& args) {
           }
           kept_live = (int64)(state->kept.size() - superseded_kept);
           state->remaining.rows = e.rows - (size_t)kept_live;
+          count_stored_references(state, *spec);
           state->filter.reset();
           state->kept.clear();
         });
+        const KnownReferences known = {&state->compare_tallies, {0, NULL}, held_by_entity, true};
         c = merge_entity(*spec, r.sheet.c_str(), run_id, plant_d, state->remaining, chunk_seconds, kept_live,
-                         compare_seconds);
+                         compare_seconds, &known);
+        // The entity's table is as it was: its keys serve later entities' counts.
+        if (c.inserted + c.updated == 0)
+          pp_call(label, [&] { state->stored_keys[entity_index(*spec)] = std::move(state->pending_keys); });
         pp_call(label, [&] { std::string().swap(state->remaining.copy_text); });
       } else {
         c = merge_entity(*spec, r.sheet.c_str(), run_id, plant_d, e, chunk_seconds, 0, 0);
@@ -675,7 +717,7 @@ IngestOutcome ingest_run(const char* data, size_t len, const IngestArgs& args) {
       if (i) appendStringInfoString(&report, ", ");
       escape_json(&report, r.sheet.c_str());
       appendStringInfo(&report, ": {\"entity\": \"%s\", \"duplicates\": %zu, \"error_cells\": %zu, "
-                       "\"references\": %s, \"references_counted_while_staging\": %d, \"merge_seconds\": %s, "
+                       "\"references\": %s, \"references_counted_in_memory\": %d, \"merge_seconds\": %s, "
                        "\"chunks\": %d, \"superseded_in_chunks\": %d, \"direct_rows\": " INT64_FORMAT ", "
                        "\"unknown_headers\": [",
                        results[i].entity, r.duplicates, r.error_cells, references[i], known_reference_counts[i],

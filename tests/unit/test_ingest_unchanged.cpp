@@ -125,3 +125,36 @@ TEST(IngestUnchanged, CompositeKeysEscapedTextAndManyRows) {
 }
 
 }  // namespace
+
+// What a reload counts references from: the stored rows' keys, and the
+// stored values of a referencing column that those keys hold; nothing when
+// the stored rows are not all indexed.
+TEST(IngestUnchanged, StoredKeysAndReferenceCounts) {
+  const pp::ingest::EntitySpec& ops = *pp::ingest::find_entity("operation");
+  pp::ingest::UnchangedFilter filter(ops, op_rules(ops));
+  std::vector<StoredCell> a = stored_op("A", kT1, 1), b = stored_op("B", kT1, 2), c = stored_op("C", kT1, 3);
+  b[1] = text("O2");
+  c[1] = text("O9");
+  for (const auto* row : {&a, &b, &c}) filter.add_stored(row->data());
+  ASSERT_TRUE(filter.complete());
+  const pp::ingest::detail::KeyIndex keys = filter.keys();
+  EXPECT_NE(keys.find("A"), nullptr);
+  EXPECT_NE(keys.find("C"), nullptr);
+  EXPECT_EQ(keys.find("D"), nullptr);
+  EXPECT_EQ(keys.find("A\t"), nullptr);  // the key, not its stored form
+
+  pp::ingest::detail::KeyIndex orders;
+  orders.put("O1", 0, std::nullopt);
+  orders.put("O2", 0, std::nullopt);
+  const auto counted = filter.count_references(1, orders);  // order_id
+  ASSERT_TRUE(counted.has_value());
+  EXPECT_EQ(*counted, (std::pair<std::uint64_t, std::uint64_t>{3, 2}));
+  // A key column counts too (the operation's own id against a key set).
+  EXPECT_EQ(*filter.count_references(0, keys), (std::pair<std::uint64_t, std::uint64_t>{3, 3}));
+
+  // A key stored twice: the filter no longer holds every row.
+  filter.add_stored(stored_op("A", kT0, 9).data());
+  EXPECT_FALSE(filter.complete());
+  EXPECT_FALSE(filter.count_references(1, orders).has_value());
+  EXPECT_EQ(filter.keys().find("A"), nullptr);
+}

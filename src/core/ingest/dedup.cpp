@@ -22,6 +22,8 @@ std::uint64_t mix(std::uint64_t h) {
   return h;
 }
 
+}  // namespace
+
 std::uint64_t hash_bytes(std::string_view s) {
   std::uint64_t h = 0x9e3779b97f4a7c15ull ^ (s.size() * 0x100000001b3ull);
   const char* p = s.data();
@@ -38,6 +40,8 @@ std::uint64_t hash_bytes(std::string_view s) {
   h = (h ^ mix(k ^ (static_cast<std::uint64_t>(n) << 56))) * 0x94d049bb133111ebull;
   return mix(h);
 }
+
+namespace {
 
 constexpr std::uint32_t kNoSlot = std::numeric_limits<std::uint32_t>::max();
 

@@ -9,6 +9,7 @@
 
 #include "core/common/errors.h"
 #include "core/ingest/staging.h"
+#include "core/ingest/key_index.h"
 #include "core/ingest/staging_detail.h"
 #include "core/xlsx/excel_dates.h"
 
@@ -17,32 +18,8 @@ namespace pp::ingest {
 namespace {
 
 constexpr std::string_view kNull = "\\N";
-constexpr std::uint32_t kNone = std::numeric_limits<std::uint32_t>::max();
-
-std::uint64_t mix(std::uint64_t h) {
-  h ^= h >> 33;
-  h *= 0xff51afd7ed558ccdull;
-  h ^= h >> 33;
-  h *= 0xc4ceb9fe1a85ec53ull;
-  h ^= h >> 33;
-  return h;
-}
-
-std::uint64_t hash_text(std::string_view s) {
-  std::uint64_t h = 0x9e3779b97f4a7c15ull ^ (s.size() * 0x100000001b3ull);
-  const char* p = s.data();
-  std::size_t n = s.size();
-  while (n >= 8) {
-    std::uint64_t k;
-    std::memcpy(&k, p, 8);
-    h = (h ^ mix(k)) * 0xbf58476d1ce4e5b9ull;
-    p += 8;
-    n -= 8;
-  }
-  std::uint64_t k = 0;
-  std::memcpy(&k, p, n);
-  return mix((h ^ mix(k ^ (static_cast<std::uint64_t>(n) << 56))) * 0x94d049bb133111ebull);
-}
+constexpr std::uint32_t kNone = detail::KeyIndex::kNone;
+using detail::KeyIndex;
 
 int column_index(const EntitySpec& spec, std::string_view name) {
   for (std::size_t c = 0; c < spec.columns.size(); ++c)
@@ -61,90 +38,6 @@ int entity_order(std::string_view entity) {
   throw Error(ErrorKind::Internal, "first load of " + entity + ": " + what);
 }
 
-// The live rows of a first-loaded entity by the value other entities name
-// them with (its key column), each with the value lookups take from it. Key
-// and value bytes live in one arena; an open-addressing table indexes them.
-// A later row of the same key replaces the earlier one (the last occurrence
-// wins, and parts arrive in order).
-class KeyIndex {
- public:
-  struct Entry {
-    std::uint64_t hash;
-    std::uint32_t key_offset, key_length;
-    std::uint32_t row;
-    std::uint32_t value_offset;  // kNone: no value (NULL, or not known here)
-    std::uint32_t value_length;
-  };
-
-  KeyIndex() { table_.assign(1024, kNone); }
-
-  void put(std::string_view key, std::uint32_t row, std::optional<std::string_view> value) {
-    const std::uint64_t h = hash_text(key);
-    std::uint32_t e = find_entry(key, h);
-    if (e == kNone) {
-      if (entries_.size() >= kNone - 1) throw Error(ErrorKind::ProgramLimit, "too many rows in one first load");
-      e = static_cast<std::uint32_t>(entries_.size());
-      entries_.push_back({h, store(key), static_cast<std::uint32_t>(key.size()), 0, kNone, 0});
-      insert_slot(e);
-    }
-    Entry& entry = entries_[e];
-    entry.row = row;
-    if (value) {
-      entry.value_offset = store(*value);
-      entry.value_length = static_cast<std::uint32_t>(value->size());
-    } else {
-      entry.value_offset = kNone;
-      entry.value_length = 0;
-    }
-  }
-
-  const Entry* find(std::string_view key) const {
-    const std::uint32_t e = find_entry(key, hash_text(key));
-    return e == kNone ? nullptr : &entries_[e];
-  }
-
-  std::string_view value(const Entry& e) const { return std::string_view(arena_).substr(e.value_offset, e.value_length); }
-
- private:
-  std::uint32_t store(std::string_view bytes) {
-    if (arena_.size() + bytes.size() >= kNone) throw Error(ErrorKind::ProgramLimit, "first load keys over 4 GB");
-    const auto at = static_cast<std::uint32_t>(arena_.size());
-    arena_.append(bytes);
-    return at;
-  }
-
-  std::uint32_t find_entry(std::string_view key, std::uint64_t h) const {
-    const std::size_t mask = table_.size() - 1;
-    for (std::size_t i = h & mask; table_[i] != kNone; i = (i + 1) & mask) {
-      const Entry& e = entries_[table_[i]];
-      if (e.hash == h && e.key_length == key.size() &&
-          std::memcmp(arena_.data() + e.key_offset, key.data(), key.size()) == 0)
-        return table_[i];
-    }
-    return kNone;
-  }
-
-  void insert_slot(std::uint32_t e) {
-    if ((entries_.size()) * 2 > table_.size()) {
-      std::vector<std::uint32_t> t(table_.size() * 2, kNone);
-      table_.swap(t);
-      for (std::uint32_t i = 0; i < entries_.size(); ++i) place(i);
-      return;  // e was placed with the rest
-    }
-    place(e);
-  }
-
-  void place(std::uint32_t e) {
-    const std::size_t mask = table_.size() - 1;
-    std::size_t i = entries_[e].hash & mask;
-    while (table_[i] != kNone) i = (i + 1) & mask;
-    table_[i] = e;
-  }
-
-  std::string arena_;
-  std::vector<Entry> entries_;
-  std::vector<std::uint32_t> table_;
-};
 
 // The source_row and fields of one staged COPY line (source_row, then
 // exactly fields.size() fields: COPY text holds no raw tab).

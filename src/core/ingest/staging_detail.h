@@ -144,6 +144,9 @@ class RowRules {
 
 // ---- key dedup (dedup.cpp) --------------------------------------------------
 
+// A 64-bit hash of bytes (keys of the dedup and first-load indexes).
+std::uint64_t hash_bytes(std::string_view s);
+
 // The staged rows of one entity, one per key: a row whose key was seen before
 // replaces the earlier row (counted as a duplicate) at the earlier row's
 // position.

@@ -99,13 +99,17 @@ void UnchangedFilter::add_stored(const StoredCell* cells) {
   ++count_;
   key_.clear();
   for (std::size_t k : key_columns_) {
-    if (!cells[k].representable) return;  // no staged key can equal it
+    if (!cells[k].representable) {  // no staged key can equal it
+      skipped_ = true;
+      return;
+    }
     append_stored(key_, cells[k], spec_.columns[k].type);
     key_.push_back('\t');
   }
   const std::size_t existing = find(key_);
   if (existing != static_cast<std::size_t>(-1)) {
     rows_[existing].conflict = true;
+    conflicts_ = true;
     return;
   }
   if (rows_.size() >= 0xfffffffeu) throw Error(ErrorKind::ProgramLimit, "too many stored rows to compare");
@@ -173,6 +177,50 @@ bool UnchangedFilter::unchanged(std::size_t stored, const std::vector<std::strin
     if (derived == kNull || ((r.unrepresentable >> j) & 1) || stored_value != derived) return false;
   }
   return true;
+}
+
+namespace {
+
+// Field i (0-based) of tab-terminated fields.
+std::string_view nth_field(std::string_view fields, std::size_t i) {
+  std::size_t pos = 0;
+  for (; i > 0; --i) pos = fields.find('\t', pos) + 1;
+  return fields.substr(pos, fields.find('\t', pos) - pos);
+}
+
+}  // namespace
+
+detail::KeyIndex UnchangedFilter::keys() const {
+  detail::KeyIndex index;
+  if (!complete() || key_columns_.size() != 1) return index;
+  for (const Row& r : rows_) index.put(std::string_view(r.bytes, r.key_length - 1), 0, std::nullopt);
+  return index;
+}
+
+std::optional<std::pair<std::uint64_t, std::uint64_t>> UnchangedFilter::count_references(
+    std::size_t column, const detail::KeyIndex& targets) const {
+  if (!complete()) return std::nullopt;
+  // Where the column sits in a stored row: among the key fields or the values.
+  bool in_key = false;
+  std::size_t at = 0;
+  for (std::size_t j = 0; j < key_columns_.size(); ++j)
+    if (key_columns_[j] == column) in_key = true, at = j;
+  if (!in_key) {
+    bool found = false;
+    for (std::size_t j = 0; j < value_columns_.size(); ++j)
+      if (value_columns_[j] == column) found = true, at = j;
+    if (!found) return std::nullopt;
+  }
+  std::uint64_t rows = 0, matched = 0;
+  for (const Row& r : rows_) {
+    if (!in_key && ((r.unrepresentable >> at) & 1)) return std::nullopt;
+    const std::string_view v = in_key ? nth_field(std::string_view(r.bytes, r.key_length), at)
+                                      : nth_field(std::string_view(r.bytes + r.key_length, r.length - r.key_length), at);
+    if (v == kNull) continue;
+    ++rows;
+    if (targets.find(v) != nullptr) ++matched;
+  }
+  return std::make_pair(rows, matched);
 }
 
 std::string UnchangedFilter::filter(std::string_view copy_text, std::vector<std::uint32_t>& kept) {

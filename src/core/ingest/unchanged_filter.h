@@ -14,13 +14,16 @@
 // are undecided, and so are keys stored more than once.
 #pragma once
 #include "core/common/core_only.h"
+#include "core/ingest/key_index.h"
 #include "core/ingest/staging.h"
 
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace pp::ingest {
@@ -60,6 +63,19 @@ class UnchangedFilter {
   // does not copy the row list and rehash as it doubles.
   void reserve(std::size_t rows);
 
+  // Whether every stored row is indexed: none had a key without a staged
+  // form, and no key was stored twice. Only then do the two below describe
+  // all of the plant's rows.
+  bool complete() const { return !skipped_ && !conflicts_; }
+  // The stored rows' keys, for counting another entity's references to
+  // these rows; the entity must have one key column. Empty when !complete().
+  detail::KeyIndex keys() const;
+  // Over the stored rows: how many hold a value in spec column `column` and
+  // how many of those values `targets` holds (a reference's match counts);
+  // nullopt when !complete() or a value has no staged form.
+  std::optional<std::pair<std::uint64_t, std::uint64_t>> count_references(std::size_t column,
+                                                                          const detail::KeyIndex& targets) const;
+
   // Staged COPY text (source_row, then the spec's columns; whole lines) in,
   // the lines that are not stored unchanged out, in order. The source_row of
   // each line kept back is appended to `kept`.
@@ -93,6 +109,8 @@ class UnchangedFilter {
   // row (a cache miss each on a large table).
   std::vector<std::uint64_t> table_;
   std::size_t count_ = 0;
+  bool skipped_ = false;    // a stored row had a key without a staged form
+  bool conflicts_ = false;  // a key was stored more than once
   std::vector<std::string_view> fields_;
   std::string key_, row_;
 };
