@@ -100,8 +100,15 @@ expect "work_center_reliability: MTBF and MTTR from the demo's downtimes; the pa
   "(SELECT count(*) > 10 AND bool_and(mtbf_hours > 0 AND mttr_hours > 0 AND failures > 0) AND count(down_since) = 1 FROM prodplan.work_center_reliability('DEMO'))"
 expect "simulate: breakdowns drawn from the demo's downtime history" \
   "(SELECT bool_and(units_with_breakdowns > 0 AND breakdowns_drawn > 0) FROM prodplan.simulations)"
-expect "simulate: every order's P50 no earlier than planned (right shift), P90 >= P50" \
-  "(SELECT bool_and(so.p50_end >= so.planned_end AND so.p90_end >= so.p50_end) FROM prodplan.simulation_orders so)"
+# Right shift: nothing starts before its planned time, but an operation drawn
+# shorter than planned ends earlier, so only the quantiles' order holds for
+# every order with random durations; with the planned durations, breakdowns
+# can only delay, so no replication ends an order before its planned end.
+expect "simulate: P10 <= P50 <= P90 for every order" \
+  "(SELECT bool_and(so.p10_end <= so.p50_end AND so.p50_end <= so.p90_end) FROM prodplan.simulation_orders so)"
+q -c "SELECT count(*) FROM prodplan.simulate($base, 50, '{\"seed\": 4, \"durations\": \"none\"}')" >/dev/null
+expect "simulate with planned durations and breakdowns: no order ends before its planned end (right shift)" \
+  "(SELECT bool_and(so.p10_end >= so.planned_end) AND count(*) > 0 FROM prodplan.simulation_orders so WHERE so.simulation_id = (SELECT max(simulation_id) FROM prodplan.simulations))"
 expect "simulate without variation replays each scenario exactly" \
   "(SELECT bool_and(x) FROM (SELECT (SELECT bool_and(s.p50_end = e.end_at) FROM prodplan.simulate(p.plan_id, 3, '{\"durations\": \"none\", \"breakdowns\": false}') s JOIN prodplan.plan_order_ends(p.plan_id) e USING (order_id)) x FROM prodplan.plans p WHERE p.plan_id IN ($base, $down, $cap, $shift)) y)"
 
