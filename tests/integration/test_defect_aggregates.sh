@@ -12,7 +12,9 @@
 # (fallback), after it, after targeted and random inserts, updates and
 # deletes (before the refresh, when the changed days come from the base
 # tables, and after it), late data (old months, a month with no partition,
-# new days) and TRUNCATE of each source table. Two corrupted aggregate rows
+# new days), appends of operations (first visits added: one recorded by two
+# sessions at once, one under REPEATABLE READ) and TRUNCATE of each source
+# table. Two corrupted aggregate rows
 # must be noticed (the comparisons can fail). Seeded (QA_SEED); about 40 s.
 set -euo pipefail
 : "${PGHOST:?}" "${PGPORT:?}"
@@ -337,6 +339,79 @@ WHERE plant_id = 'DEMO' AND order_id = (SELECT order_id FROM prodplan.production
 SQL
 check "a few changes on DEMO, before the refresh" "defect_cell_day *hybrid*, quality_order_day *hybrid*"
 refresh
+
+# Appends (0.11.0): inserted operations add their orders' first visits to
+# work centers instead of recomputing the orders' days. Operations at work
+# centers their orders visited and at new ones, two of one order at one new
+# work center in one statement, one of an order not loaded, one reusing a
+# culprit's id (its defects' days are recomputed), and an insert under
+# REPEATABLE READ (its days are recomputed); then, alone, the same first
+# visit from two sessions at once (both record it: counted once).
+q >/dev/null <<'SQL'
+CREATE TABLE qa_test.ap AS
+SELECT g, o.order_id, o.work_center_id AS visited, w.work_center_id AS other
+FROM generate_series(1, 40) g,
+     LATERAL (SELECT order_id, work_center_id FROM prodplan.operation WHERE plant_id = 'DEMO' ORDER BY operation_id, event_time
+              OFFSET 500 + g * 37 LIMIT 1) o,
+     LATERAL (SELECT work_center_id FROM prodplan.work_center WHERE plant_id = 'DEMO' ORDER BY work_center_id OFFSET g % 7 LIMIT 1) w;
+INSERT INTO prodplan.operation (plant_id, operation_id, order_id, work_center_id, sequence, started_at, ended_at, event_time)
+SELECT 'DEMO', 'AP-' || g || '-' || k, order_id, CASE WHEN g % 2 = 0 THEN visited ELSE other END, 9,
+       now() - g * interval '1 minute' - interval '1 hour', now() - g * interval '1 minute', now() - g * interval '1 minute'
+FROM qa_test.ap, generate_series(1, CASE WHEN g = 1 THEN 2 ELSE 1 END) k
+UNION ALL
+SELECT 'DEMO', 'AP-orphan', 'AP-NO-SUCH-ORDER', '10', 1, now() - interval '2 hours', now() - interval '1 hour', now() - interval '1 hour'
+UNION ALL
+SELECT 'DEMO', d.culprit_operation_id, 'AP-NO-SUCH-ORDER', '0', 2, now() - interval '2 hours', now() - interval '1 hour', now()
+FROM (SELECT culprit_operation_id FROM prodplan.defect WHERE plant_id = 'DEMO' AND culprit_operation_id IS NOT NULL
+      ORDER BY detected_at, culprit_operation_id LIMIT 1) d;
+SQL
+pending=$(q -c "SELECT count(*) FROM prodplan.agg_quality_visit_pending")
+if [ "$pending" -gt 0 ]; then ok "appends: $pending first visits pending"; else bad "appends recorded no first visit"; fi
+q -c "BEGIN ISOLATION LEVEL REPEATABLE READ" \
+  -c "INSERT INTO prodplan.operation (plant_id, operation_id, order_id, work_center_id, sequence, started_at, ended_at, event_time)
+      SELECT 'DEMO', 'AP-rr', order_id, other, 9, now() - interval '1 hour', now(), now() FROM qa_test.ap WHERE g = 3" -c "COMMIT"
+check "appends, before the refresh" "defect_cell_day *, quality_order_day *hybrid*"
+refresh
+how=$(q -c "SELECT string_agg(DISTINCT r ->> 'how', ',' ORDER BY r ->> 'how') FROM prodplan.aggregate_watermark w,
+            jsonb_array_elements(w.last_refresh -> 'invalidated_ranges') r WHERE w.aggregate = 'quality_order_day'")
+if [ "$how" = "added,recomputed" ]; then ok "appends: first visits added, culprit and REPEATABLE READ days recomputed"
+else bad "appends: the quality ranges were [$how], expected added and recomputed"; fi
+left=$(q -c "SELECT count(*) FROM prodplan.agg_quality_visit_pending")
+[ "$left" = 0 ] && ok "the refresh consumed the pending first visits" || bad "$left pending first visits left after the refresh"
+check "appends, after the refresh" "$all_aggregate"
+fresh "appends"
+# Two sessions, one first visit: each inserts an operation of the same order
+# at a work center it never visited and holds its transaction open until
+# the other has inserted too, so neither trigger sees the other's row.
+pair=$(q -c "SELECT o.order_id || ' ' || w.work_center_id FROM prodplan.production_order o, prodplan.work_center w
+             WHERE o.plant_id = 'DEMO' AND w.plant_id = 'DEMO'
+               AND NOT EXISTS (SELECT 1 FROM prodplan.operation op WHERE op.plant_id = 'DEMO' AND op.order_id = o.order_id
+                               AND op.work_center_id = w.work_center_id)
+             ORDER BY o.created_at, w.work_center_id LIMIT 1 OFFSET 100")
+read -r pair_order pair_wc <<<"$pair"
+q -c "CREATE TABLE qa_test.gate (n int)"
+for s in 1 2; do
+  q -c "BEGIN" \
+    -c "INSERT INTO prodplan.operation (plant_id, operation_id, order_id, work_center_id, sequence, started_at, ended_at, event_time)
+        VALUES ('DEMO', 'AP-both-$s', '$pair_order', '$pair_wc', 9, now() - interval '1 hour', now(), now())" \
+    -c "INSERT INTO qa_test.gate VALUES ($s)" \
+    -c "DO \$\$ BEGIN
+          FOR i IN 1 .. 100 LOOP
+            EXIT WHEN (SELECT count(*) FROM qa_test.gate) > 0 AND i > 1
+                      AND (SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%qa_test.gate%' AND state = 'active') >= 2;
+            PERFORM pg_sleep(0.05);
+          END LOOP;
+        END \$\$" -c "SELECT pg_sleep(0.3)" -c "COMMIT" >/dev/null &
+done
+wait
+both=$(q -c "SELECT count(*) FROM prodplan.agg_quality_visit_pending WHERE order_id = '$pair_order' AND work_center_id = '$pair_wc'")
+if [ "$both" = 2 ]; then ok "the same first visit from two sessions at once: recorded by both"
+else bad "the same first visit from two sessions at once: recorded $both times (expected 2: the case did not happen)"; fi
+refresh
+how=$(q -c "SELECT string_agg(DISTINCT r ->> 'how', ',' ORDER BY r ->> 'how') FROM prodplan.aggregate_watermark w,
+            jsonb_array_elements(w.last_refresh -> 'invalidated_ranges') r WHERE w.aggregate = 'quality_order_day'")
+[ "$how" = added ] && ok "the first visit of two sessions was added" || bad "the first visit of two sessions: ranges [$how], expected added"
+fresh "the same first visit from two sessions"
 
 # Late data: an old month, a month with no partition (the DEFAULT
 # partition), and new days after everything.
