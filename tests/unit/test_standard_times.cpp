@@ -22,6 +22,9 @@ const StandardTime* find(const std::vector<StandardTime>& v, const std::string& 
     if (s.product_id == p && s.work_center_id == w) return &s;
   return nullptr;
 }
+// The result points into v: a temporary would be gone before it is read
+// (AddressSanitizer found such a use after free here).
+const StandardTime* find(std::vector<StandardTime>&& v, const std::string& p, const std::string& w) = delete;
 
 TEST(StandardTimes, HistoryTrimsOutliersBeyondOneAndAHalfIqr) {
   StandardTimeEstimator e;
@@ -85,22 +88,26 @@ TEST(StandardTimes, ModelNeedsPositiveSlopeFitAndEnoughSamplesAndNeverGoesBelowA
   StandardTimeEstimator falling;
   for (int x = 1; x <= 15; ++x) falling.add_completed("P1", "W", x, 100 - x);
   falling.add_routing_step("P9", "W", 3);
-  EXPECT_EQ(find(falling.estimate(5), "P9", "W")->source, StandardTimeSource::PhaseMedian);
+  const auto falling_times = falling.estimate(5);
+  EXPECT_EQ(find(falling_times, "P9", "W")->source, StandardTimeSource::PhaseMedian);
 
   StandardTimeEstimator few;
   for (int x = 1; x <= 14; ++x) few.add_completed("P1", "W", x, 2.0 * x);
   few.add_routing_step("P9", "W", 3);
-  EXPECT_EQ(find(few.estimate(5), "P9", "W")->source, StandardTimeSource::PhaseMedian);
+  const auto few_times = few.estimate(5);
+  EXPECT_EQ(find(few_times, "P9", "W")->source, StandardTimeSource::PhaseMedian);
 
   StandardTimeEstimator noisy;  // r^2 far below 0.3
   for (int x = 1; x <= 30; ++x) noisy.add_completed("P1", "W", x, (x % 2 == 0 ? 100.0 : 1.0) + 0.01 * x);
   noisy.add_routing_step("P9", "W", 3);
-  EXPECT_EQ(find(noisy.estimate(5), "P9", "W")->source, StandardTimeSource::PhaseMedian);
+  const auto noisy_times = noisy.estimate(5);
+  EXPECT_EQ(find(noisy_times, "P9", "W")->source, StandardTimeSource::PhaseMedian);
 
   StandardTimeEstimator floor;  // a + b x c below 1 minute
   for (int x = 1; x <= 15; ++x) floor.add_completed("P1", "W", x, -50 + 10.0 * x);
   floor.add_routing_step("P9", "W", 0.5);
-  const auto* s = find(floor.estimate(5), "P9", "W");
+  const auto floor_times = floor.estimate(5);
+  const auto* s = find(floor_times, "P9", "W");
   EXPECT_EQ(s->source, StandardTimeSource::Coefficient);
   EXPECT_DOUBLE_EQ(s->minutes, 1.0);
 }

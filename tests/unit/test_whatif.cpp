@@ -230,8 +230,11 @@ TEST(WarmStart, KeepsTheBaseSequenceAndPlacesNewWorkByReadyTime) {
   // A new order (NaN keys) goes in by its ready time: before work keyed later.
   warm = {{10.0 * H, 20.0 * H}, {std::nan(""), std::nan("")}};
   const auto fresh = pp::factory::plan_factory(in.problem, fo);
-  for (const auto& op : fresh.operations)
-    if (op.operation == 0 && op.order == 1) EXPECT_EQ(op.start, 0);
+  for (const auto& op : fresh.operations) {
+    if (op.operation == 0 && op.order == 1) {
+      EXPECT_EQ(op.start, 0);
+    }
+  }
 
   std::vector<std::vector<double>> wrong = {{1.0}};
   fo.warm_start = &wrong;

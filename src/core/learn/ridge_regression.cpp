@@ -64,6 +64,11 @@ NormalEquations normal_equations(const Eigen::MatrixXd& x, const Eigen::VectorXd
   }
   e.y_mean = y.mean();
   e.gram = Eigen::MatrixXd::Zero(k, k);
+  e.xty = Eigen::VectorXd::Zero(k);
+  // Every column constant (k = 0): nothing to fit. Eigen's product kernels
+  // bind a reference to the data of an empty matrix, a null pointer
+  // (UndefinedBehaviorSanitizer reports it), so they are not called then.
+  if (k == 0) return e;
   e.gram.selfadjointView<Eigen::Lower>().rankUpdate(xs.transpose());
   e.gram.triangularView<Eigen::StrictlyUpper>() = e.gram.transpose();
   e.xty = xs.transpose() * (y.array() - e.y_mean).matrix();

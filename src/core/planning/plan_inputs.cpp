@@ -2,6 +2,7 @@
 #include "core/planning/plan_inputs.h"
 
 #include "core/common/errors.h"
+#include "core/planning/text_cells.h"
 #include "core/schedule/calendar_timeline.h"
 
 #include <algorithm>
@@ -11,21 +12,12 @@
 
 namespace pp::planning {
 
+using cells::flag_of;
+using cells::int_of;
+using cells::real_of;
+using cells::str;
+
 namespace {
-
-std::string str(const char* s) { return s ? std::string(s) : std::string(); }
-
-std::int64_t int_of(const char* s, std::int64_t fallback = 0) {
-  if (s == nullptr || *s == '\0') return fallback;
-  return std::strtoll(s, nullptr, 10);
-}
-
-double real_of(const char* s, double fallback) {
-  if (s == nullptr || *s == '\0') return fallback;
-  return std::strtod(s, nullptr);
-}
-
-bool flag_of(const char* s) { return s != nullptr && (*s == 't' || *s == 'T' || *s == '1'); }
 
 std::string key2(const char* a, const char* b) { return str(a) + '\x1f' + str(b); }
 

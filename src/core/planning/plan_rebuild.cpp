@@ -2,6 +2,7 @@
 #include "core/planning/plan_rebuild.h"
 
 #include "core/common/errors.h"
+#include "core/planning/text_cells.h"
 #include "core/schedule/calendar_timeline.h"
 
 #include <cstdlib>
@@ -9,16 +10,10 @@
 
 namespace pp::planning {
 
-namespace {
-
-std::string str(const char* s) { return s ? std::string(s) : std::string(); }
-std::int64_t int_of(const char* s, std::int64_t fallback = 0) {
-  return (s == nullptr || *s == '\0') ? fallback : std::strtoll(s, nullptr, 10);
-}
-double real_of(const char* s, double fallback) { return (s == nullptr || *s == '\0') ? fallback : std::strtod(s, nullptr); }
-bool flag_of(const char* s) { return s != nullptr && (*s == 't' || *s == 'T' || *s == '1'); }
-
-}  // namespace
+using cells::flag_of;
+using cells::int_of;
+using cells::real_of;
+using cells::str;
 
 StoredPlan rebuild_plan(const StoredPlanRows& rows, const std::string& order_id, int operation,
                         const std::string& new_work_center) {

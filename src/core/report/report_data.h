@@ -25,6 +25,9 @@ namespace pp::report {
 
 using planning::TextTable;
 
+// How a missing group key (NULL product, culprit, ...) is shown in a report.
+inline constexpr const char* kUnknown = "(unknown)";
+
 // How a column is written: its Excel number format and width.
 enum class Kind {
   Text,       // a string

@@ -17,8 +17,6 @@ using namespace detail;
 
 namespace {
 
-constexpr const char* kUnknown = "(unknown)";
-
 // Natural order of work centers, the unknown one (NULL) last.
 struct WorkCenterLess {
   bool operator()(std::string_view a, std::string_view b) const {

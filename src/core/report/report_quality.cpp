@@ -17,7 +17,6 @@ using namespace detail;
 
 namespace {
 
-constexpr const char* kUnknown = "(unknown)";
 // The only chart of this workbook, hence libxlsxwriter's first chart part.
 constexpr const char* kParetoChartPart = "xl/charts/chart1.xml";
 
