@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# make test: deps, build + install, unit tests (ctest), then against a throwaway preloaded
-# cluster every pg_regress suite (make installcheck) and every tests/integration/test_*.sh.
-# The cluster is always stopped and deleted (also on failure or Ctrl-C). The last line is
-# "N passed, M failed[, K skipped]" over all of them; the exit status is non-zero if anything
-# failed, including the build.
+# make test: deps, build + install, unit tests (built with AddressSanitizer and
+# UndefinedBehaviorSanitizer), then against a throwaway preloaded cluster every pg_regress suite
+# (make installcheck) and every tests/integration/test_*.sh, while beside them each libFuzzer
+# target of tests/fuzz runs for FUZZ_SECONDS (60; make fuzz, niced, on the core the tests leave
+# idle). The cluster is always stopped and deleted (also on failure or Ctrl-C). The last line
+# is "N passed, M failed[, K skipped]" over all of them; the exit status is non-zero if
+# anything failed, including the build.
 set -euo pipefail
 # shellcheck source=tests/harness/lib.sh
 source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib.sh"
@@ -59,7 +61,8 @@ summary() {
 pp_step "dependencies"
 # LibreOffice and poppler render the Excel reports to PDF and PNG in
 # tests/integration/test_reports.sh; Pillow checks the pages are not blank.
-if ! pp_deps libreoffice-calc-nogui poppler-utils python3-pil; then
+# clang and its runtime build the fuzz targets.
+if ! pp_deps libreoffice-calc-nogui poppler-utils python3-pil clang libclang-rt-14-dev; then
   pp_exit_if_interrupted
   suite_add setup 0 1 0 deps
   summary || exit 1
@@ -72,8 +75,8 @@ if ! pp_build; then
   summary || exit 1
 fi
 
-pp_step "unit tests"
-if pp_unit; then :; fi
+pp_step "unit tests (AddressSanitizer + UndefinedBehaviorSanitizer)"
+if pp_unit_sanitized; then :; fi
 pp_exit_if_interrupted
 suite_add unit "$PP_UNIT_PASSED" "$PP_UNIT_FAILED" 0 "$PP_UNIT_FAILED_NAMES"
 
@@ -209,9 +212,42 @@ run_integration() {
   suite_add integration "$pass" "$fail" "$skip" "$failed" "$skipped"
 }
 
+# The fuzzers, beside the database tests: they need one core, the tests mostly one backend at a
+# time. Niced, with a generous per-input timeout, so that neither slows the other much and a
+# busy core is not mistaken for a hang.
+FUZZ_PID=''
+FUZZ_LOG=$PP_LOGDIR/fuzz.log
+start_fuzz() {
+  pp_say "fuzz: every target for ${FUZZ_SECONDS:-60} s beside the database tests (log: $FUZZ_LOG)"
+  nice -n 10 env FUZZ_SECONDS="${FUZZ_SECONDS:-60}" FUZZ_TIMEOUT="${FUZZ_TIMEOUT:-30}" FUZZ_BUILD_JOBS=1 \
+    "$PP_ROOT/tests/harness/fuzz.sh" >"$FUZZ_LOG" 2>&1 </dev/null &
+  FUZZ_PID=$!
+}
+finish_fuzz() {
+  local rc=0 line pass fail
+  [ -n "$FUZZ_PID" ] || return 0
+  pp_step "fuzz targets"
+  wait "$FUZZ_PID" || rc=$?
+  FUZZ_PID=''
+  grep -E '^(ok|FAIL): ' "$FUZZ_LOG" | sed 's/^/  /' || true
+  line=$(grep -E '^fuzz: [0-9]+ passed, [0-9]+ failed' "$FUZZ_LOG" | tail -n 1 || true)
+  if [ -n "$line" ]; then
+    pass=$(sed -E 's/^fuzz: ([0-9]+) passed.*/\1/' <<<"$line")
+    fail=$(sed -E 's/^fuzz: [0-9]+ passed, ([0-9]+) failed.*/\1/' <<<"$line")
+    suite_add fuzz "$pass" "$fail" 0 "$(sed -nE 's/^FAIL: (fuzz_[a-z_]+).*/\1/p' "$FUZZ_LOG" | paste -sd ' ' -)"
+  else
+    pp_err "the fuzz run ended without a summary (exit status $rc); end of $FUZZ_LOG:"
+    tail -n 25 "$FUZZ_LOG" >&2 || true
+    suite_add fuzz 0 1 0 '(fuzz run)'
+  fi
+}
+trap 'stop_cluster; [ -z "$FUZZ_PID" ] || { pkill -P "$FUZZ_PID" 2>/dev/null; kill "$FUZZ_PID" 2>/dev/null; } || true' EXIT
+
+start_fuzz
 pp_step "pg_regress suites"
 run_regress
 pp_step "integration tests"
 run_integration
+finish_fuzz
 
 summary || exit 1
