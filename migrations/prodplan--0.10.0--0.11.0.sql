@@ -431,3 +431,165 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION prodplan.refresh_aggregates() IS 'Brings the incremental aggregates (agg_order_day, agg_operation_day, agg_defect_day, and the quality aggregates quality_order_day = agg_quality_order_day + agg_quality_work_center_day and defect_cell_day = agg_defect_cell_day + agg_defect_cell_order) up to date: refreshes exactly the day ranges the source tables'' triggers logged since the last refresh (new days, late data, corrections, deletes; merged per plant, and when more than 32 remain bridged over their smallest gaps). A range where rows were only inserted has their partials added to the stored groups (operations and orders; for quality_order_day, the first visits of orders to work centers that inserted operations made, from prodplan.agg_quality_visit_pending); any other range is recomputed (always for defects, whose distinct order counts do not add; a quality aggregate recomputes all of a plant''s ranges in one pass, without bridging); then it moves the watermark to the newest day covered. An aggregate with nothing logged reads nothing; one never refreshed (or whose source was truncated) is computed in full. The result equals a full recompute. Returns per aggregate the ranges refreshed, rows written, the watermark and seconds (aggregate_watermark.last_refresh says per range whether it was added or recomputed). The built-in job "prodplan.aggregate refresh" runs it every minute.';
+
+-- ---------------------------------------------------------------------------
+-- Options of the wrong type (issue 11's hostile-input test). Functions read
+-- their options with casts such as (options ->> 'time_limit_ms')::int, whose
+-- errors name neither the function nor the option ("invalid input syntax
+-- for type integer: "true""). prodplan.check_option_types tries the same
+-- casts first, for every option name the API uses with a typed value, and
+-- raises invalid_parameter_value naming the function, the option, what was
+-- expected and what was found. check_options (which the functions with
+-- options call) runs it after refusing unknown keys; prodplan.plan and
+-- prodplan.whatif (which check their keys themselves) call it too, whatif
+-- also for each change. A JSON null stays "not given" (the default).
+-- tests/integration/test_hostile_options.sh: every error of 240 mutated
+-- documents names the function.
+-- ---------------------------------------------------------------------------
+CREATE FUNCTION prodplan.check_option_types(who text, options jsonb, what text DEFAULT 'options')
+RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+  k      text;
+  v      jsonb;
+  want   text;
+  shown  text;
+BEGIN
+  IF options IS NULL OR jsonb_typeof(options) <> 'object' THEN
+    RETURN;
+  END IF;
+  FOR k, v IN SELECT e.key, e.value FROM jsonb_each(options) e LOOP
+    want := CASE
+      WHEN k IN ('time_limit_ms', 'replications', 'subgroup_size', 'baseline_subgroups', 'min_samples', 'calibration_bins',
+                 'candidates', 'early_stopping_rounds', 'max_leaf_nodes', 'min_samples_leaf', 'min_orders', 'risk_days',
+                 'units', 'units_add') THEN 'integer'
+      WHEN k IN ('seed', 'max_iterations', 'min_level_rows', 'min_train_rows', 'plan', 'plan_id') THEN 'bigint'
+      WHEN k IN ('frozen_hours', 'horizon_days', 'history_days', 'quantity', 'factor', 'priority', 'high_rate', 'medium_rate',
+                 'high_severity', 'medium_severity', 'high_ratio', 'medium_ratio', 'test_share', 'validation_share', 'c',
+                 'prior_weight', 'alert_rate', 'learning_rate', 'subsample', 'coverage', 'bucket_hours', 'service_level',
+                 'lead_time_days', 'lead_time_sd_days', 'order_cost', 'holding_rate', 'excess_days', 'abc_a', 'abc_b',
+                 'xyz_x', 'xyz_y') THEN 'double precision'
+      WHEN k IN ('ignore_gates', 'fallback', 'fill_rate', 'force', 'breakdowns', 'early_start', 'cancel') THEN 'boolean'
+      WHEN k IN ('start', 'due', 'from', 'to', 'as_of', 'baseline_to', 'test_from', 'at') THEN 'timestamptz'
+    END;
+    CONTINUE WHEN want IS NULL OR v = 'null'::jsonb;
+    BEGIN
+      -- The casts the functions make (of the value as ->> gives it).
+      CASE want
+        WHEN 'integer' THEN PERFORM (options ->> k)::int4;
+        WHEN 'bigint' THEN PERFORM (options ->> k)::int8;
+        WHEN 'double precision' THEN PERFORM (options ->> k)::float8;
+        WHEN 'boolean' THEN PERFORM (options ->> k)::boolean;
+        ELSE PERFORM (options ->> k)::timestamptz;
+      END CASE;
+    EXCEPTION WHEN data_exception THEN
+      shown := left(v::text, 60) || CASE WHEN length(v::text) > 60 THEN '...' ELSE '' END;
+      RAISE EXCEPTION '%: %.% must be %, found %', who, what, k,
+        CASE want WHEN 'integer' THEN 'an integer from -2147483648 to 2147483647'
+                  WHEN 'bigint' THEN 'an integer' WHEN 'double precision' THEN 'a number'
+                  WHEN 'boolean' THEN 'true or false' ELSE 'a date and time (e.g. "2026-06-01 08:00+02")' END,
+        shown
+        USING ERRCODE = 'invalid_parameter_value';
+    END;
+  END LOOP;
+END
+$fn$;
+COMMENT ON FUNCTION prodplan.check_option_types(text, jsonb, text) IS 'Raises invalid_parameter_value, naming the function who, the option (what.key; what defaults to options) and what it must be, when an option the API reads as an integer, a number, a boolean or a date and time has a value that does not convert (JSON null counts as not given). Called by check_options, prodplan.plan and prodplan.whatif (also for each change).';
+REVOKE ALL ON FUNCTION prodplan.check_option_types(text, jsonb, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION prodplan.check_option_types(text, jsonb, text) TO prodplan_reader;
+
+CREATE OR REPLACE FUNCTION prodplan.check_options(who text, options jsonb, allowed text[], hint text)
+RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+  bad text;
+BEGIN
+  IF options IS NULL OR jsonb_typeof(options) <> 'object' THEN
+    RAISE EXCEPTION '%: options must be a JSON object', who USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  SELECT string_agg(k, ', ' ORDER BY k) INTO bad FROM jsonb_object_keys(options) k WHERE k <> ALL (allowed);
+  IF bad IS NOT NULL THEN
+    RAISE EXCEPTION '%: unknown option(s) %', who, bad USING ERRCODE = 'invalid_parameter_value', HINT = hint;
+  END IF;
+  PERFORM prodplan.check_option_types(who, options);
+END
+$fn$;
+COMMENT ON FUNCTION prodplan.check_options(text, jsonb, text[], text) IS 'Raises invalid_parameter_value, naming the function who, when options is not a JSON object, has keys outside allowed (hint lists them), or has a value of the wrong type (prodplan.check_option_types).';
+
+-- prodplan.whatif of 0.6.0 with the type checks.
+CREATE OR REPLACE FUNCTION prodplan.whatif(changes jsonb, base_plan bigint DEFAULT NULL, options jsonb DEFAULT '{}')
+RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+  bad     text;
+  plant   text;
+  base    bigint := base_plan;
+  status  text;
+  version bigint;
+  hash    text;
+  found_id bigint;
+BEGIN
+  IF options IS NULL OR jsonb_typeof(options) <> 'object' THEN
+    RAISE EXCEPTION 'prodplan.whatif: options must be a JSON object' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  SELECT string_agg(k, ', ' ORDER BY k) INTO bad FROM jsonb_object_keys(options) k
+  WHERE k <> ALL (ARRAY['plant', 'time_limit_ms', 'max_iterations', 'seed']);
+  IF bad IS NOT NULL THEN
+    RAISE EXCEPTION 'prodplan.whatif: unknown option(s) %', bad
+      USING ERRCODE = 'invalid_parameter_value', HINT = 'Options are plant, time_limit_ms (default 100), max_iterations and seed.';
+  END IF;
+  -- Values of the wrong type name the option, or the change and its field.
+  PERFORM prodplan.check_option_types('prodplan.whatif', options);
+  IF jsonb_typeof(changes) = 'array' THEN
+    PERFORM prodplan.check_option_types('prodplan.whatif', c.value, format('change %s', c.n))
+    FROM jsonb_array_elements(changes) WITH ORDINALITY AS c(value, n);
+  END IF;
+  IF base IS NULL THEN
+    -- The plant's current plan (released, else the newest proposed), or a new one.
+    plant := options ->> 'plant';
+    IF plant IS NULL THEN
+      IF (SELECT count(*) FROM prodplan.plant) <> 1 THEN
+        RAISE EXCEPTION 'prodplan.whatif: options.plant is needed: the database has % plants', (SELECT count(*) FROM prodplan.plant)
+          USING ERRCODE = 'invalid_parameter_value';
+      END IF;
+      plant := (SELECT p.plant_id FROM prodplan.plant p);
+    END IF;
+    SELECT p.plan_id INTO base FROM prodplan.plans p
+    WHERE p.plant_id = plant AND p.status IN ('released', 'proposed')
+    ORDER BY p.status = 'released' DESC, p.plan_id DESC LIMIT 1;
+    IF base IS NULL THEN
+      base := prodplan.plan(jsonb_build_object('plant', plant));
+    END IF;
+  ELSE
+    SELECT p.plant_id, p.status INTO plant, status FROM prodplan.plans p WHERE p.plan_id = base;
+    IF plant IS NULL THEN
+      RAISE EXCEPTION 'prodplan.whatif: no plan %', base
+        USING ERRCODE = 'invalid_parameter_value', HINT = 'Plans are listed in prodplan.plans; NULL means the current plan.';
+    END IF;
+    IF options ? 'plant' AND options ->> 'plant' <> plant THEN
+      RAISE EXCEPTION 'prodplan.whatif: plan % is of plant %, not %', base, plant, options ->> 'plant'
+        USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+  END IF;
+  -- A stored scenario (its changes were checked when it was made).
+  version := (SELECT d.version FROM prodplan.data_version d);
+  hash := md5(changes::text || '|' || (options - 'plant')::text);
+  SELECT p.plan_id INTO found_id FROM prodplan.plans p
+  WHERE p.status = 'scenario' AND p.base_plan_id = base AND p.changes_hash = hash AND p.data_version = version
+  ORDER BY p.plan_id DESC LIMIT 1;
+  IF found_id IS NOT NULL THEN
+    RETURN found_id;
+  END IF;
+  -- Checks every change now (errors name the field) before anything is written.
+  PERFORM 1 FROM prodplan.whatif_changes(plant, changes,
+                                         (SELECT extract(epoch FROM p.plan_start)::bigint FROM prodplan.plans p WHERE p.plan_id = base));
+  RETURN prodplan.whatif_plan(base, changes, options - 'plant', hash, version);
+END
+$fn$;
+COMMENT ON FUNCTION prodplan.whatif(jsonb, bigint, jsonb) IS 'A what-if scenario: applies changes to the base plan''s data in memory (the base tables are never written), re-plans warm-started from the base plan''s sequence (so work the changes do not touch keeps its order; then a short local search, options.time_limit_ms, default 100) and returns the scenario''s plan id (status scenario; compare it with prodplan.compare_plans and prodplan.plan_diff). base_plan NULL: the plant''s current plan (released, else the newest proposed; one is planned if there is none). The same changes and options on the same base plan and data version return the stored scenario. changes is a JSON array of objects: {"type": "work_center_down", "work_center", "from", "to"}; {"type": "capacity", "work_center", "units" (set) or "units_add", optional "from"/"to" (only then)}; {"type": "calendar", "work_center" (omit: all), "action": "add" or "remove", "from", "to", optional "shift": {"start": "22:00", "end": "06:00"}, "days" (ISO weekdays), "time_zone"}; {"type": "rush_order", "product", "due", "quantity" (default 1: durations x quantity), "priority" (default 1), "order_id" (default RUSH-<position>)}; {"type": "order", "order_id", "due", "priority", "quantity", "cancel"}; {"type": "duration_factor", "work_center" and/or "product", "factor"}; {"type": "rule", "rule": fifo, spt, edd, cr/slack, wspt, atc, best or optimise} (a rule replaces the warm start). Options: plant, time_limit_ms, max_iterations, seed. A bad change is an error naming it and its field; nothing is written.';

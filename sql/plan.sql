@@ -179,6 +179,9 @@ SELECT count(*) AS plans_before FROM prodplan.plans \gset
 SELECT prodplan.plan('{"plant": "DEMO", "objectiv": "makespan"}');
 SELECT prodplan.plan('{"plant": "DEMO", "objective": "profit"}');
 SELECT prodplan.plan('{"plant": "DEMO", "rule": "random"}');
+SELECT prodplan.plan('{"plant": "DEMO", "time_limit_ms": true}');
+SELECT prodplan.plan('{"plant": "DEMO", "start": "2026-13-45"}');
+SELECT prodplan.plan('[{"plant": "DEMO"}]');
 SELECT prodplan.plan('{"plant": "DEMO", "horizon_days": 1e12}');
 SELECT prodplan.plan('{"plant": "NOPE"}');
 SELECT prodplan.plan('{}');

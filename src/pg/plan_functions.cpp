@@ -51,7 +51,10 @@ Datum prodplan_plan(PG_FUNCTION_ARGS) {
   INSTR_TIME_SET_CURRENT(t0);
   if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "prodplan.plan: SPI_connect failed");
 
-  // Options: unknown keys are refused (a typo must not silently plan otherwise).
+  // Options: a JSON object; unknown keys are refused (a typo must not
+  // silently plan otherwise).
+  if (!JB_ROOT_IS_OBJECT(options))
+    ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("prodplan.plan: options must be a JSON object")));
   Oid jt[1] = {JSONBOID};
   Datum jv[1] = {PointerGetDatum(options)};
   {
@@ -67,6 +70,10 @@ Datum prodplan_plan(PG_FUNCTION_ARGS) {
                       errhint("Options are plant, start, time_limit_ms, seed, objective, rule, frozen_hours, "
                               "horizon_days and max_iterations.")));
   }
+  // Values of the wrong type: an error naming the option, not the cast's.
+  if (SPI_execute_with_args("SELECT prodplan.check_option_types('prodplan.plan', $1)", 1, jt, jv, NULL, false, 1) !=
+      SPI_OK_SELECT)
+    elog(ERROR, "prodplan.plan: could not check the options");
   if (SPI_execute_with_args(
           "SELECT $1->>'plant', extract(epoch FROM date_trunc('minute', coalesce(($1->>'start')::timestamptz, now())))::bigint, "
           "coalesce(($1->>'time_limit_ms')::int, -1), coalesce(($1->>'seed')::bigint, 1), "
@@ -161,11 +168,12 @@ Datum prodplan_plan(PG_FUNCTION_ARGS) {
       fo.plan_start = plan_start;
       const auto obj = pp::factory::parse_objective(objective);
       if (!obj)
-        pp::throw_invalid(std::string("unknown objective \"") + objective + "\"",
+        pp::throw_invalid(std::string("prodplan.plan: unknown objective \"") + objective + "\"",
                           "objectives: weighted_tardiness, makespan, mean_flow_time, setups");
       fo.objective = *obj;
       const auto rl = pp::factory::parse_rule(rule);
-      if (!rl) pp::throw_invalid(std::string("unknown rule \"") + rule + "\"", "rules: fifo, spt, edd, cr, wspt, atc, best");
+      if (!rl)
+        pp::throw_invalid(std::string("prodplan.plan: unknown rule \"") + rule + "\"", "rules: fifo, spt, edd, cr, wspt, atc, best");
       fo.rule = *rl;
       fo.time_limit_ms = time_limit_ms;
       fo.max_iterations = max_iterations;
