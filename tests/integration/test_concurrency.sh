@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Several sessions at once for CONCURRENCY_SECONDS (default 40): ingest
+# (forced re-runs of two workbooks into one plant, so each run updates
+# rows), plan, what-if, refresh of the aggregates, appends and corrections of
+# operations, and readers (KPIs by work center, defect rates, the Gantt of
+# the newest plan, the risk queue). Every call is its own transaction on a
+# loopback socket. Afterwards: no deadlock and no unexpected error (each
+# error is listed with its SQLSTATE; a heavy call waiting for a slot is the
+# only refusal allowed, and none is expected with the wait set above the
+# test's length), every worker made progress, every ingest run reconciles,
+# the newest plan validates, and after a last refresh the aggregates equal a
+# full recompute.
+set -euo pipefail
+: "${PGHOST:?}" "${PGPORT:?}"
+export PGUSER=${PGUSER:-postgres}
+seconds=${CONCURRENCY_SECONDS:-40}
+# shellcheck source=db_helpers.sh
+source "$(dirname "${BASH_SOURCE[0]}")/db_helpers.sh"
+pp_fresh_databases pp_concurrency
+export PGOPTIONS="${PGOPTIONS:-} -c client_min_messages=warning -c prodplan.heavy_wait_ms=$(((seconds + 60) * 1000))"
+q() { psql -qX -d pp_concurrency -v ON_ERROR_STOP=1 -At "$@"; }
+fail=0
+ok() { echo "ok: $*"; }
+bad() { echo "FAIL: $*"; fail=1; }
+started=$SECONDS
+work=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"; pp_drop_test_databases' EXIT
+
+q -c "SELECT prodplan.load_demo(0.05, 42, 'direct') IS NOT NULL" >/dev/null
+q -c "CREATE TABLE conc_wb AS SELECT 1 AS n, prodplan.demo_workbook(0.02, 42) AS wb UNION ALL SELECT 2, prodplan.demo_workbook(0.02, 43)"
+q -c "SELECT count(*) FROM prodplan.refresh_aggregates()" >/dev/null
+base=$(q -c "SELECT prodplan.plan('{\"plant\": \"DEMO\", \"time_limit_ms\": 200}')")
+wcs=$(q -c "SELECT string_agg(work_center_id, ' ') FROM (SELECT DISTINCT work_center_id FROM prodplan.planned_operations WHERE plan_id = $base ORDER BY 1 LIMIT 8) w")
+read -r -a wc <<<"$wcs"
+q -c "ANALYZE"
+
+# worker NAME SQL...: runs the statements in turn (each its own psql call,
+# one transaction) until the deadline; logs "ok" or the error's SQLSTATE and
+# message per call.
+deadline=$((SECONDS + seconds))
+worker() {
+  local name=$1 i=0 sql out
+  shift
+  while [ "$SECONDS" -lt "$deadline" ]; do
+    for sql in "$@"; do
+      sql=${sql//@I@/$i}
+      sql=${sql//@WC@/${wc[$((i % ${#wc[@]}))]}}
+      if out=$(psql -qX -d pp_concurrency -v ON_ERROR_STOP=1 -v VERBOSITY=verbose -At -c "$sql" 2>&1 >/dev/null); then
+        echo "ok" >>"$work/$name.log"
+      else
+        printf 'error\t%s\t%s\n' "$(sed -nE 's/^(psql:[^ ]* )?ERROR:  ([0-9A-Z]{5}): .*/\2/p' <<<"$out" | head -n 1)" \
+          "$(head -n 1 <<<"$out" | cut -c1-200)" >>"$work/$name.log"
+      fi
+    done
+    i=$((i + 1))
+  done
+}
+worker ingest "SELECT count(*) FROM prodplan.ingest_workbook((SELECT wb FROM conc_wb WHERE n = 1 + @I@ % 2), 'prodplan', '{\"plant\": \"C\", \"force\": true}')" &
+worker plan "SELECT prodplan.plan('{\"plant\": \"DEMO\", \"time_limit_ms\": 300, \"seed\": @I@}')" &
+worker whatif "SELECT prodplan.whatif('[{\"type\": \"duration_factor\", \"work_center\": \"@WC@\", \"factor\": 1.5}]', $base, '{\"time_limit_ms\": 100, \"seed\": @I@}')" &
+worker refresh "SELECT count(*) FROM prodplan.refresh_aggregates()" "SELECT pg_sleep(0.3)" &
+worker writer \
+  "INSERT INTO prodplan.operation (plant_id, operation_id, order_id, work_center_id, sequence, started_at, ended_at, event_time)
+   SELECT 'DEMO', 'CC-@I@-' || g, o.order_id, o.work_center_id, 50, now() - interval '1 hour', now(), now() - g * interval '1 second'
+   FROM generate_series(1, 50) g, LATERAL (SELECT order_id, work_center_id FROM prodplan.operation WHERE plant_id = 'DEMO'
+                                          ORDER BY operation_id OFFSET 100 + (@I@ * 50 + g) % 5000 LIMIT 1) o" \
+  "UPDATE prodplan.operation SET ended_at = ended_at + interval '1 minute' WHERE plant_id = 'DEMO' AND operation_id LIKE 'CC-@I@-1%'" \
+  "DELETE FROM prodplan.operation WHERE plant_id = 'DEMO' AND operation_id LIKE 'CC-@I@-2%'" &
+worker reader1 "SELECT count(*) FROM prodplan.kpis(now() - interval '90 days', now(), 'work_center')" \
+  "SELECT count(*) FROM prodplan.defect_rates('work_center', NULL, NULL, '{\"plant\": \"DEMO\", \"ignore_gates\": true}')" &
+worker reader2 "SELECT count(*) FROM prodplan.gantt WHERE plan_id = (SELECT max(plan_id) FROM prodplan.plans WHERE plant_id = 'DEMO')" \
+  "SELECT count(*) FROM prodplan.risk_queue()" "SELECT count(*) FROM prodplan.kpis(now() - interval '30 days', now())" &
+wait
+
+echo "$seconds s of concurrent calls:"
+for f in "$work"/*.log; do
+  name=$(basename "$f" .log)
+  printf '    %-8s %5d calls, %d errors\n' "$name" "$(wc -l <"$f")" "$(grep -c '^error' "$f" || true)"
+done
+errors=$(cat "$work"/*.log | grep '^error' | sort | uniq -c | sort -rn || true)
+if [ -z "$errors" ]; then ok "no call failed (no deadlock, no unexpected error)"
+else bad "calls failed:"; printf '%s\n' "$errors" | head -n 20 | cut -c1-220 | sed 's/^/    /'; fi
+idle=''
+for f in "$work"/*.log; do grep -q '^ok' "$f" || idle+=" $(basename "$f" .log)"; done
+[ -z "$idle" ] && ok "every worker completed calls" || bad "workers that completed no call:$idle"
+
+runs=$(q -c "SELECT count(*) FROM prodplan.ingest_runs WHERE plant_id = 'C' AND status = 'succeeded'")
+unbalanced=$(q -c "SELECT count(*) FROM prodplan.ingest_runs WHERE status = 'succeeded' AND rows_read <> inserted + updated + unchanged + quarantined + duplicates")
+[ "$unbalanced" = 0 ] && ok "all $runs ingest runs reconcile" || bad "$unbalanced ingest runs do not reconcile"
+newest=$(q -c "SELECT max(plan_id) FROM prodplan.plans WHERE plant_id = 'DEMO' AND status = 'proposed'")
+violations=$(q -c "SELECT count(*) FROM prodplan.validate_plan($newest)")
+[ "$violations" = 0 ] && ok "the newest plan ($newest) validates" || bad "plan $newest has $violations violations"
+q -c "SELECT count(*) FROM prodplan.refresh_aggregates()" >/dev/null
+stale=$(q -c "BEGIN" -c "CREATE TEMP TABLE o AS SELECT * FROM prodplan.agg_operation_day" \
+          -c "CREATE TEMP TABLE w AS SELECT * FROM prodplan.agg_quality_work_center_day" \
+          -c "SELECT prodplan.agg_recompute_operation_day(NULL, '-infinity', NULL), prodplan.agg_recompute_quality_order_day(NULL, ARRAY['-infinity'::date], ARRAY[NULL::date])" \
+          -c "SELECT (SELECT count(*) FROM ((TABLE o EXCEPT ALL TABLE prodplan.agg_operation_day) UNION ALL (TABLE prodplan.agg_operation_day EXCEPT ALL TABLE o)) x)
+                   + (SELECT count(*) FROM ((TABLE w EXCEPT ALL TABLE prodplan.agg_quality_work_center_day) UNION ALL (TABLE prodplan.agg_quality_work_center_day EXCEPT ALL TABLE w)) x)" \
+          -c "ROLLBACK" | tail -n 1)
+[ "$stale" = 0 ] && ok "after a last refresh the aggregates equal a full recompute" || bad "$stale aggregate rows differ from a full recompute"
+echo "$((SECONDS - started)) s"
+exit $fail
