@@ -578,7 +578,7 @@ pp_build() {
 # attributed. Sets PP_UNIT_PASSED, PP_UNIT_FAILED and PP_UNIT_FAILED_NAMES like pp_unit.
 pp_unit_sanitized() {
   local bdir=$PP_ROOT/build/cmake-sanitize log out shared werror=OFF rc=0 crashed
-  PP_UNIT_PASSED=0 PP_UNIT_FAILED=0 PP_UNIT_FAILED_NAMES=''
+  PP_UNIT_PASSED=0 PP_UNIT_FAILED=0 PP_UNIT_FAILED_NAMES='' PP_UNIT_SKIPPED=0
   pp_clean_make_env
   log=$(pp_logdir)/unit-sanitize-build.log
   out=$(pp_logdir)/unit-sanitize.log
@@ -605,6 +605,9 @@ pp_unit_sanitized() {
     PP_UNIT_PASSED=$(sed -nE 's/^\[  PASSED  \] ([0-9]+) tests?\..*/\1/p' "$out" | tail -n 1)
     PP_UNIT_FAILED=$(sed -nE 's/^\[  FAILED  \] ([0-9]+) tests?, listed below:.*/\1/p' "$out" | tail -n 1)
     PP_UNIT_PASSED=${PP_UNIT_PASSED:-0} PP_UNIT_FAILED=${PP_UNIT_FAILED:-0}
+    # Tests that skip themselves (GTEST_SKIP: ../shared absent) are neither.
+    PP_UNIT_SKIPPED=$(sed -nE 's/^\[  SKIPPED \] ([0-9]+) tests?, listed below:.*/\1/p' "$out" | tail -n 1)
+    PP_UNIT_SKIPPED=${PP_UNIT_SKIPPED:-0}
     PP_UNIT_FAILED_NAMES=$(sed -nE 's/^\[  FAILED  \] ([A-Za-z0-9_]+\.[A-Za-z0-9_/]+).*/\1/p' "$out" | sort -u |
       head -n 20 | paste -sd ' ' -)
     # Passed and failed but a leak report after them (LeakSanitizer runs at exit).
@@ -622,7 +625,7 @@ pp_unit_sanitized() {
     pp_say "unit (ASan + UBSan): $PP_UNIT_PASSED passed, $PP_UNIT_FAILED failed"
     return 1
   fi
-  pp_say "unit (ASan + UBSan): $PP_UNIT_PASSED passed, 0 failed"
+  pp_say "unit (ASan + UBSan): $PP_UNIT_PASSED passed, 0 failed$([ "$PP_UNIT_SKIPPED" = 0 ] || echo ", $PP_UNIT_SKIPPED skipped")"
 }
 
 # pp_unit [BUILD_DIR BUILD_TYPE]: build the core with cmake and run ctest. Sets PP_UNIT_PASSED,

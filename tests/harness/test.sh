@@ -78,7 +78,7 @@ fi
 pp_step "unit tests (AddressSanitizer + UndefinedBehaviorSanitizer)"
 if pp_unit_sanitized; then :; fi
 pp_exit_if_interrupted
-suite_add unit "$PP_UNIT_PASSED" "$PP_UNIT_FAILED" 0 "$PP_UNIT_FAILED_NAMES"
+suite_add unit "$PP_UNIT_PASSED" "$PP_UNIT_FAILED" "${PP_UNIT_SKIPPED:-0}" "$PP_UNIT_FAILED_NAMES"
 
 pp_step "throwaway cluster"
 if ! pp_temp_cluster_start; then

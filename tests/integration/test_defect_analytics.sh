@@ -115,7 +115,7 @@ done <<'CASES'
 prodplan.defect_rates('colour')|by must be overall, product, work_center, evaluating_phase, severity or week
 prodplan.defect_rates('overall', '2026-06-01', '2026-05-01')|is after to_ts
 prodplan.defect_rates('overall', NULL, NULL, '{"high": 1}')|unknown option(s) high
-prodplan.defect_rates('overall', NULL, NULL, '{"high_rate": "lots"}')|thresholds must be numbers
+prodplan.defect_rates('overall', NULL, NULL, '{"high_rate": "lots"}')|options.high_rate must be a number, found "lots"
 prodplan.first_pass_yield('shift')|by must be overall, work_center or product
 prodplan.dpmo(0)|opportunities_per_unit must be above 0
 prodplan.quality_score('shift')|by must be work_center or product

@@ -108,7 +108,7 @@ before=$(q -c "SELECT count(*) FROM prodplan.models")
 refused "unknown order" "SELECT * FROM prodplan.defect_risk('NO-SUCH-ORDER')" 'no production order "NO-SUCH-ORDER"'
 refused "unknown option" "SELECT * FROM prodplan.defect_risk('$open', '{\"bogus\": 1}')" "unknown option(s) bogus"
 refused "bad test_share" "SELECT prodplan.train_defect_risk('{\"test_share\": 0.95}')" "test_share must be in"
-refused "bad c" "SELECT prodplan.train_defect_risk('{\"c\": \"x\"}')" "bad option value"
+refused "bad c" "SELECT prodplan.train_defect_risk('{\"c\": \"x\"}')" "options.c must be a number, found \"x\""
 refused "bad deploy" "SELECT prodplan.train_defect_risk('{\"deploy\": \"maybe\"}')" "deploy must be auto, true or false"
 refused "unknown plant" "SELECT prodplan.train_defect_risk('{\"plant\": \"NOPE\"}')" 'no plant "NOPE"'
 refused "a split after every operation leaves nothing to test" "SELECT prodplan.train_defect_risk('{\"test_from\": \"2100-01-01\"}')" "nothing to test on"

@@ -99,7 +99,7 @@ check "fill-rate target lowers the safety factor below the cycle-service z" \
   "SELECT (SELECT safety_factor FROM prodplan.inventory_policy(0.99, '{\"as_of\": \"2026-05-01\", \"history_days\": 120, \"fill_rate\": true}') WHERE material_id = 'STEADY')
         < (SELECT safety_factor FROM prodplan.inventory_policy(0.99, '{\"as_of\": \"2026-05-01\", \"history_days\": 120}') WHERE material_id = 'STEADY')"
 refused "service level out of range" "SELECT * FROM prodplan.inventory_policy(1.2)" "service_level must be in (0, 1)"
-refused "bad option value" "SELECT * FROM prodplan.inventory_policy(0.95, '{\"order_cost\": \"lots\"}')" "bad option value"
+refused "bad option value" "SELECT * FROM prodplan.inventory_policy(0.95, '{\"order_cost\": \"lots\"}')" "options.order_cost must be a number, found"
 refused "unknown option" "SELECT * FROM prodplan.inventory_policy(0.95, '{\"cost\": 1}')" "unknown option(s) cost"
 
 # load_demo: every material gets a policy, a forecast, and figures in range.

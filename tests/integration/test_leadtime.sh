@@ -80,7 +80,7 @@ refused "explain without a model" "SELECT * FROM prodplan.explain_leadtime('$man
 
 # --- Training ---------------------------------------------------------------
 refused "bad option name" "SELECT prodplan.train_leadtime('{\"sed\": 1}')" 'unknown option(s) sed'
-refused "bad option value" "SELECT prodplan.train_leadtime('{\"test_share\": \"half\"}')" 'bad option value'
+refused "bad option value" "SELECT prodplan.train_leadtime('{\"test_share\": \"half\"}')" 'options.test_share must be a number, found'
 refused "bad algorithm" "SELECT prodplan.train_leadtime('{\"algorithm\": \"svm\"}')" 'algorithm must be auto, ridge or boosting'
 refused "too little data for the options" "SELECT prodplan.train_leadtime('{\"min_train_rows\": 1000000}')" 'min_train_rows'
 check "a refused training stored nothing" "SELECT count(*) = 0 FROM prodplan.models"
