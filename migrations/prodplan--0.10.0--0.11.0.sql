@@ -1,5 +1,6 @@
 -- prodplan 0.10.0 -> 0.11.0: appending operations no longer recomputes the
--- quality aggregate's days (issue 5).
+-- quality aggregate's days (issue 5); options and what-if fields of the
+-- wrong type are errors naming the function and the option (issue 11).
 \echo Use "ALTER EXTENSION prodplan UPDATE TO '0.11.0'" to load this file. \quit
 
 -- ---------------------------------------------------------------------------
@@ -123,17 +124,19 @@ BEGIN
     SELECT array_agg(DISTINCT po.plant_id), array_agg(po.order_id) INTO plants, ids
     FROM prodplan.production_order po
     WHERE (po.plant_id, po.order_id) IN (SELECT DISTINCT x.plant_id, x.order_id FROM n x);
-    IF ids IS NULL THEN
-      -- No order of theirs is loaded: no quality figure counts them yet.
-      NULL;
-    ELSIF cardinality(ids) <= 2000 THEN
-      -- A few orders (an append's): their operations by key, index scans
-      -- of each monthly partition. (The planner cannot tell that the
-      -- orders' operations are a handful per partition and reads every
-      -- partition whole; by index the cost follows the orders and the
-      -- partitions, not the rows stored: 50 ms for 300 orders of
-      -- load_demo(1) either way, less by index on a cold cache.)
-      PERFORM set_config('enable_seqscan', 'off', true);
+    p := NULL;
+    d := NULL;
+    IF ids IS NOT NULL THEN
+      -- Every visible operation of those orders, per work center; a pair
+      -- whose count equals the statement's own is a first visit. A few
+      -- orders (an append's) are read by key, index scans of each monthly
+      -- partition: the planner cannot tell that the orders' operations are
+      -- a handful per partition and reads every partition whole (50 ms for
+      -- 300 orders of load_demo(1) either way, less by index on a cold
+      -- cache; by index the cost follows the orders and the partitions,
+      -- not the rows stored). Many (a load's) are read in one pass, the
+      -- arrays hashed.
+      PERFORM set_config('enable_seqscan', CASE WHEN cardinality(ids) <= 2000 THEN 'off' ELSE 'on' END, true);
       WITH np AS (
         SELECT x.plant_id, x.order_id, x.work_center_id, count(*) AS c FROM n x GROUP BY 1, 2, 3
       ), t AS (
@@ -152,26 +155,8 @@ BEGIN
       SELECT array_agg(s.plant_id), array_agg(s.day), array_agg(s.c) INTO p, d, c
       FROM (SELECT ins.plant_id, ins.day, count(*) AS c FROM ins GROUP BY 1, 2) s;
       PERFORM set_config('enable_seqscan', 'on', true);
-    ELSE
-      -- Many (a load's): one pass over the operations.
-      WITH np AS (
-        SELECT x.plant_id, x.order_id, x.work_center_id, count(*) AS c FROM n x GROUP BY 1, 2, 3
-      ), t AS (
-        SELECT op.plant_id, op.order_id, op.work_center_id, count(*) AS c
-        FROM prodplan.operation op
-        WHERE (op.plant_id, op.order_id) IN (SELECT u.p, u.o FROM unnest(plants, ids) AS u(p, o))
-        GROUP BY 1, 2, 3
-      ), ins AS (
-        INSERT INTO prodplan.agg_quality_visit_pending (plant_id, day, work_center_id, order_id)
-        SELECT po.plant_id, (po.created_at AT TIME ZONE 'UTC')::date, np.work_center_id, np.order_id
-        FROM np JOIN prodplan.production_order po ON po.plant_id = np.plant_id AND po.order_id = np.order_id
-        JOIN t ON t.plant_id = np.plant_id AND t.order_id = np.order_id AND t.work_center_id = np.work_center_id
-        WHERE t.c = np.c
-        RETURNING plant_id, day
-      )
-      SELECT array_agg(s.plant_id), array_agg(s.day), array_agg(s.c) INTO p, d, c
-      FROM (SELECT ins.plant_id, ins.day, count(*) AS c FROM ins GROUP BY 1, 2) s;
     END IF;
+    -- (ids NULL: no order of theirs is loaded, no quality figure counts them yet.)
     PERFORM prodplan.agg_log('quality_order_day', p, d, c, prodplan.agg_inserting_xid()) WHERE p IS NOT NULL;
   ELSIF w_q IS NOT NULL THEN
     -- The creation days of their orders (which work centers those visited)
@@ -593,3 +578,26 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION prodplan.whatif(jsonb, bigint, jsonb) IS 'A what-if scenario: applies changes to the base plan''s data in memory (the base tables are never written), re-plans warm-started from the base plan''s sequence (so work the changes do not touch keeps its order; then a short local search, options.time_limit_ms, default 100) and returns the scenario''s plan id (status scenario; compare it with prodplan.compare_plans and prodplan.plan_diff). base_plan NULL: the plant''s current plan (released, else the newest proposed; one is planned if there is none). The same changes and options on the same base plan and data version return the stored scenario. changes is a JSON array of objects: {"type": "work_center_down", "work_center", "from", "to"}; {"type": "capacity", "work_center", "units" (set) or "units_add", optional "from"/"to" (only then)}; {"type": "calendar", "work_center" (omit: all), "action": "add" or "remove", "from", "to", optional "shift": {"start": "22:00", "end": "06:00"}, "days" (ISO weekdays), "time_zone"}; {"type": "rush_order", "product", "due", "quantity" (default 1: durations x quantity), "priority" (default 1), "order_id" (default RUSH-<position>)}; {"type": "order", "order_id", "due", "priority", "quantity", "cancel"}; {"type": "duration_factor", "work_center" and/or "product", "factor"}; {"type": "rule", "rule": fifo, spt, edd, cr/slack, wspt, atc, best or optimise} (a rule replaces the warm start). Options: plant, time_limit_ms, max_iterations, seed. A bad change is an error naming it and its field; nothing is written.';
+
+-- ---------------------------------------------------------------------------
+-- Lock order of the data version (found by tests/integration/test_concurrency.sh:
+-- a refresh and an ingest deadlocked). The refresh takes every watermark row
+-- FOR UPDATE first and bumps prodplan.data_version last; an ingest bumped it
+-- early (its work centers' and calendars' statement triggers) and then wrote
+-- operations, whose triggers wait for FOR SHARE on the watermark rows the
+-- refresh held while the refresh waited for the data version row. Now every
+-- bump takes the watermark rows FOR SHARE first (prodplan.agg_watermarks_for_share,
+-- the triggers' order), so the data version row is always locked after them:
+-- a writer that bumped holds the watermark rows, and a refresh waits for it
+-- before it locks anything.
+-- ---------------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION prodplan.bump_data_version(what text)
+RETURNS bigint
+LANGUAGE sql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+  SELECT prodplan.agg_watermarks_for_share();
+  UPDATE prodplan.data_version SET version = version + 1, changed_at = now(), changed_by = $1 RETURNING version
+$fn$;
+COMMENT ON FUNCTION prodplan.bump_data_version(text) IS 'Increments prodplan.data_version (in the caller''s transaction) and returns the new version; what says who changed the data. Takes the aggregates'' watermark rows FOR SHARE first (the lock order of the source tables'' triggers and the refresh), so that a writer and a refresh cannot deadlock on the data version.';

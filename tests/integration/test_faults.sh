@@ -23,16 +23,11 @@ fail=0
 ok() { echo "ok: $*"; }
 bad() { echo "FAIL: $*"; fail=1; }
 started=$SECONDS
+# shellcheck source=db_helpers.sh
+source "$(dirname "${BASH_SOURCE[0]}")/db_helpers.sh"
 # wait_for SECONDS SQL: polls until SQL returns t (errors, e.g. during
 # recovery, count as not yet).
-wait_for() {
-  local i
-  for i in $(seq 1 $(($1 * 10))); do
-    [ "$(q -c "$2" 2>/dev/null || true)" = t ] && return 0
-    sleep 0.1
-  done
-  return 1
-}
+wait_for() { pp_wait_true "$1" q -c "$2"; }
 # What the plants' data, the aggregates and the plans hold: per table its
 # row count and the sum of its rows' hashes (order-free, cheaper than
 # prodplan.content_checksum's sorted text); faults_snapshot() is created below.
@@ -136,12 +131,7 @@ after=$(snapshot)
   ok "after recovery the aggregates, watermarks and invalidation log are as before the killed refresh" ||
   bad "the killed refresh left a partial result"
 q -c "SELECT count(*) FROM prodplan.refresh_aggregates()" >/dev/null
-stale=$(q -c "BEGIN" -c "CREATE TEMP TABLE o AS SELECT * FROM prodplan.agg_operation_day" \
-          -c "CREATE TEMP TABLE w AS SELECT * FROM prodplan.agg_quality_work_center_day" \
-          -c "SELECT prodplan.agg_recompute_operation_day(NULL, '-infinity', NULL), prodplan.agg_recompute_quality_order_day(NULL, ARRAY['-infinity'::date], ARRAY[NULL::date])" \
-          -c "SELECT (SELECT count(*) FROM ((TABLE o EXCEPT ALL TABLE prodplan.agg_operation_day) UNION ALL (TABLE prodplan.agg_operation_day EXCEPT ALL TABLE o)) x)
-                   + (SELECT count(*) FROM ((TABLE w EXCEPT ALL TABLE prodplan.agg_quality_work_center_day) UNION ALL (TABLE prodplan.agg_quality_work_center_day EXCEPT ALL TABLE w)) x)" \
-          -c "ROLLBACK" | tail -n 1)
+stale=$(pp_aggregates_differ q)
 [ "$stale" = 0 ] && ok "the next refresh succeeds and equals a full recompute" || bad "after the refresh $stale aggregate rows differ from a full recompute"
 
 # --- 4. kill -9 of a job's worker: the run is failed ---------------------
