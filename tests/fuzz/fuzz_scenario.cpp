@@ -16,6 +16,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <vector>
@@ -97,6 +98,31 @@ Change change(FuzzedDataProvider& fdp, int position) {
   return c;
 }
 
+// A finding prints what led to it before aborting, so its input explains
+// itself without a debugger: the changes as applied, then every operation.
+[[noreturn]] void fail(const char* what, const std::vector<Change>& changes, const pp::factory::FactoryPlan& plan) {
+  std::fprintf(stderr, "fuzz_scenario invariant: %s\n", what);
+  for (const auto& c : changes) {
+    std::fprintf(stderr, "change %d type %d wc '%s' product '%s' order '%s' add %d factor %g base %g cancel %d",
+                 c.position, static_cast<int>(c.type), c.work_center.c_str(), c.product.c_str(), c.order.c_str(),
+                 c.add, c.factor, c.base_quantity, c.cancel);
+    if (c.units_set) std::fprintf(stderr, " units_set %d", *c.units_set);
+    if (c.units_add) std::fprintf(stderr, " units_add %d", *c.units_add);
+    if (c.quantity) std::fprintf(stderr, " quantity %g", *c.quantity);
+    if (c.due) std::fprintf(stderr, " due %lld", static_cast<long long>(*c.due));
+    if (c.priority) std::fprintf(stderr, " priority %g", *c.priority);
+    for (const auto& p : c.periods)
+      std::fprintf(stderr, " [%lld,%lld)", static_cast<long long>(p.start), static_cast<long long>(p.end));
+    std::fprintf(stderr, "\n");
+  }
+  for (const auto& op : plan.operations)
+    std::fprintf(stderr, "op %d.%d wc %d unit %d setup_start %lld start %lld end %lld setup %lld fixed %d problem '%s'\n",
+                 op.order, op.operation, op.work_center, op.unit, static_cast<long long>(op.setup_start),
+                 static_cast<long long>(op.start), static_cast<long long>(op.end),
+                 static_cast<long long>(op.setup_seconds), op.fixed, op.problem.c_str());
+  std::abort();
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -125,8 +151,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   pp::whatif::map_to_base(map, plan);
   for (const auto& op : plan.operations) {
     if (op.unit < 0) continue;  // not on a unit (no capacity): reported as a problem
-    if (op.work_center < 0 || static_cast<std::size_t>(op.work_center) >= base_work_centers) std::abort();
-    if (!(op.setup_start <= op.start && op.start <= op.end) || op.setup_start < fo.plan_start) std::abort();
+    if (op.work_center < 0 || static_cast<std::size_t>(op.work_center) >= base_work_centers)
+      fail("an operation on a unit is not on a base work center", changes, plan);
+    if (!(op.setup_start <= op.start && op.start <= op.end) || op.setup_start < fo.plan_start)
+      fail("setup, start and end out of order, or before the plan start", changes, plan);
   }
   return 0;
 }

@@ -195,6 +195,13 @@ TEST(FactorySgs, InvalidInputThrows) {
   EXPECT_THROW(plan_factory(p, opts()), pp::Error);
   p.orders = {order("o", "f", 0, {{0, -H}})};
   EXPECT_THROW(plan_factory(p, opts()), pp::Error);
+  p.orders = {order("o", "f", 0, {{0, pp::factory::kMaxWorkSeconds + 1}})};  // over 100 years
+  EXPECT_THROW(plan_factory(p, opts()), pp::Error);
+  p.orders = {order("o", "f", 0, {{0, pp::factory::kMaxWorkSeconds}})};  // the limit itself plans
+  EXPECT_NO_THROW(plan_factory(p, opts()));
+  p.work_centers[0].default_setup_seconds = pp::factory::kMaxWorkSeconds + 1;
+  EXPECT_THROW(plan_factory(p, opts()), pp::Error);
+  p.work_centers[0].default_setup_seconds = 0;
   p.orders = {order("o", "f", 0, {{0, H}})};
   p.orders[0].weight = 0;
   EXPECT_THROW(plan_factory(p, opts()), pp::Error);

@@ -209,6 +209,35 @@ TEST(ScenarioApply, DurationFactorOrderChangesAndCancel) {
   EXPECT_EQ(in.numbers.size(), 1u);
 }
 
+// Found by fuzz_scenario: a duration factor of 1e6 then a quantity 1e9 times the
+// base made end times saturate below their starts. Work scaled past the
+// 100-year limit is refused, naming the change and the order.
+TEST(ScenarioApply, WorkScaledPastTheLimitIsRefusedNamingTheChange) {
+  auto in = two_orders();
+  Change f = change(ChangeType::DurationFactor);
+  f.work_center = "A";
+  f.factor = 1e5;  // 4 h become 4.6 years: allowed
+  Change o = change(ChangeType::Order, 2);
+  o.order = "O2";
+  o.quantity = 1;
+  o.base_quantity = 1e-9;
+  try {
+    pp::whatif::apply_changes(in, {f, o}, 0, 1000 * H);
+    FAIL() << "expected the quantity change to be refused";
+  } catch (const pp::Error& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("what-if change 2 (order)"), std::string::npos) << m;
+    EXPECT_NE(m.find("order O2"), std::string::npos) << m;
+    EXPECT_NE(m.find("limit of 3153600000"), std::string::npos) << m;
+  }
+  auto ok = two_orders();  // the factor alone stays under the limit
+  EXPECT_NO_THROW(pp::whatif::apply_changes(ok, {f}, 0, 1000 * H));
+  Change huge = f;
+  huge.factor = 1e300;  // past int64: refused, never llround's undefined result
+  auto again = two_orders();
+  EXPECT_THROW(pp::whatif::apply_changes(again, {huge}, 0, 1000 * H), pp::Error);
+}
+
 TEST(WarmStart, KeepsTheBaseSequenceAndPlacesNewWorkByReadyTime) {
   auto in = two_orders();
   pp::factory::FactoryOptions fo;

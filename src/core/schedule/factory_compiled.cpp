@@ -42,6 +42,9 @@ CompiledFactory::CompiledFactory(const FactoryProblem& p, const FactoryOptions& 
       throw_invalid("work center " + src.id + " refers to calendar " + std::to_string(src.calendar) +
                     ", which does not exist");
     if (src.default_setup_seconds < 0) throw_invalid("work center " + src.id + " has a negative setup");
+    if (src.default_setup_seconds > kMaxWorkSeconds)
+      throw_invalid("work center " + src.id + " has a setup of " + std::to_string(src.default_setup_seconds) +
+                    " s, more than the limit of " + std::to_string(kMaxWorkSeconds) + " s (100 years)");
     wc.units = src.units;
     wc.timeline = src.calendar + 1;
     wc.first_unit = units;
@@ -50,6 +53,9 @@ CompiledFactory::CompiledFactory(const FactoryProblem& p, const FactoryOptions& 
     units += src.units;
     for (const FamilySetup& s : src.setup_matrix) {
       if (s.seconds < 0) throw_invalid("work center " + src.id + " has a negative family setup");
+      if (s.seconds > kMaxWorkSeconds)
+        throw_invalid("work center " + src.id + " has a family setup of " + std::to_string(s.seconds) +
+                      " s, more than the limit of " + std::to_string(kMaxWorkSeconds) + " s (100 years)");
       const auto from = families.find(s.from_family), to = families.find(s.to_family);
       if (from == families.end() || to == families.end()) continue;  // no order of that family
       wc.matrix.emplace_back(pair_key(from->second, to->second), s.seconds);
@@ -98,6 +104,10 @@ CompiledFactory::CompiledFactory(const FactoryProblem& p, const FactoryOptions& 
                         std::to_string(a.work_center) + ", which does not exist");
         if (a.duration < 0)
           throw_invalid("order " + order.id + " operation " + std::to_string(k) + " has a negative duration");
+        if (a.duration > kMaxWorkSeconds)
+          throw_invalid("order " + order.id + " operation " + std::to_string(k) + " has a duration of " +
+                        std::to_string(a.duration) + " s, more than the limit of " + std::to_string(kMaxWorkSeconds) +
+                        " s (100 years)");
         min_all = min_all < 0 ? a.duration : std::min(min_all, a.duration);
         if (wcs[a.work_center].units > 0) alts.push_back({a.work_center, a.duration});
       }

@@ -18,6 +18,15 @@ namespace pp::factory {
 using Time = std::int64_t;     // Unix seconds, UTC
 using Seconds = std::int64_t;  // a duration in seconds
 
+// The most working time one operation or one setup may take: 100 years, in
+// seconds. Plans add durations along routings and unit sequences, and the
+// calendar walk treats kFarFuture (INT64_MAX / 4) as "never"; with every
+// duration at most this, a sum over even a billion operations stays below
+// that sentinel, so no end time saturates or overflows. Longer work is an
+// input error (a quantity or factor typed wrong), reported by the compile
+// step and by what-if changes that would scale work past it.
+inline constexpr Seconds kMaxWorkSeconds = 100LL * 365 * 24 * 3600;
+
 // A working interval [start, end) in Unix seconds.
 struct WorkInterval {
   Time start = 0;

@@ -3,6 +3,7 @@
 #include "core/common/errors.h"
 
 #include <cmath>
+#include <cstdio>
 #include <string>
 #include <unordered_map>
 
@@ -167,12 +168,28 @@ class Applier {
       }
   }
 
+  // Scaled work past kMaxWorkSeconds is refused here, naming the change,
+  // rather than by the planner later (or, past int64, by llround's
+  // undefined result): 1e6 x 1e9 typed as factor and quantity once gave a
+  // plan whose end times saturated before their starts.
+  factory::Seconds scaled(factory::Seconds d, double factor, const Change& c, const factory::Order& ord) {
+    const double v = static_cast<double>(d) * factor;
+    if (!(v <= static_cast<double>(factory::kMaxWorkSeconds))) {
+      char took[32];
+      std::snprintf(took, sizeof took, "%.3g", v);
+      fail(c, "it makes an operation of order " + ord.id + " take " + took +
+                  " working seconds, more than the limit of " + std::to_string(factory::kMaxWorkSeconds) +
+                  " (100 years)");
+    }
+    return static_cast<factory::Seconds>(std::llround(v));
+  }
+
   void scale_order(int o, double factor, const Change& c) {
     if (!(factor > 0) || !std::isfinite(factor)) fail(c, "the quantity must be a number above 0");
     for (factory::Operation& op : pb_.orders[o].operations) {
       if (op.fixed) continue;
       for (factory::Alternative& a : op.alternatives)
-        a.duration = static_cast<factory::Seconds>(std::llround(static_cast<double>(a.duration) * factor));
+        a.duration = scaled(a.duration, factor, c, pb_.orders[o]);
       ++map_.changed_operations;
     }
   }
@@ -211,7 +228,7 @@ class Applier {
         bool changed = false;
         for (factory::Alternative& a : op.alternatives) {
           if (!c.work_center.empty() && pb_.work_centers[a.work_center].id != c.work_center) continue;
-          a.duration = static_cast<factory::Seconds>(std::llround(static_cast<double>(a.duration) * c.factor));
+          a.duration = scaled(a.duration, c.factor, c, pb_.orders[o]);
           changed = true;
         }
         if (changed) ++map_.changed_operations;
