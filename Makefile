@@ -3,6 +3,7 @@
 #   make test                fresh set-up, unit tests, every pg_regress suite and integration test
 #   make demo / make stop    a persistent demo cluster with a demo factory loaded / stop it
 #   make bench               the benchmarks of tests/bench
+#   make load / make growth  the read paths under pgbench load / the main operations at 3 scales
 #   make unit                the PostgreSQL-free core: build and run its GoogleTest suite
 
 EXTENSION    = prodplan
@@ -42,7 +43,7 @@ PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 -include $(OBJS:.o=.d)
 
-.PHONY: test demo stop bench unit fuzz deps check-core-purity
+.PHONY: test demo stop bench load growth unit fuzz deps check-core-purity
 
 deps:
 	@tests/harness/deps.sh
@@ -61,6 +62,14 @@ stop:
 
 bench:
 	@tests/harness/bench.sh
+
+# The read paths under load: pgbench at 8 and 32 clients on load_demo(1) (tests/bench/bench_load.sh).
+load:
+	@BENCH_ONLY=bench_load tests/harness/bench.sh
+
+# How cost grows: the main operations at load_demo scales 0.1, 1 and 5 (tests/bench/bench_growth.sh).
+growth:
+	@BENCH_ONLY=bench_growth tests/harness/bench.sh
 
 # libFuzzer targets (tests/fuzz), FUZZ_SECONDS each (default 60).
 fuzz:

@@ -3,6 +3,7 @@
 # throwaway preloaded cluster, run every tests/bench/bench_*.sh (same environment as integration
 # tests) and every benchmark binary built from tests/bench/*.cpp, print their output (also kept
 # in build/bench/), stop the cluster. Exit status non-zero if any of them failed.
+# BENCH_ONLY (names, space-separated) runs only those: make load and make growth use it.
 set -euo pipefail
 # shellcheck source=tests/harness/lib.sh
 source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib.sh"
@@ -39,6 +40,13 @@ shopt -s nullglob
 sources=("$PP_ROOT"/tests/bench/*.cpp)
 scripts=("$PP_ROOT"/tests/bench/bench_*.sh)
 shopt -u nullglob
+# BENCH_ONLY="bench_load bench_growth": only these (scripts or binaries, by name).
+if [ -n "${BENCH_ONLY:-}" ]; then
+  keep() { local f n; for f in "$@"; do n=$(basename "$f"); n=${n%.*}; [[ " $BENCH_ONLY " == *" $n "* ]] && echo "$f"; done; }
+  mapfile -t sources < <(keep "${sources[@]}")
+  mapfile -t scripts < <(keep "${scripts[@]}")
+  pp_say "bench: only ${BENCH_ONLY}"
+fi
 
 if [ ${#sources[@]} -gt 0 ]; then
   pp_step "benchmark binaries (cmake Release)"

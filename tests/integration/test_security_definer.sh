@@ -56,10 +56,12 @@ bump_data_version_trigger()          trigger of configuration tables: bumps the 
 ensure_partitions(timestamp with time zone,timestamp with time zone)  ingest creates missing monthly partitions (DDL)
 ensure_table_partitions(text,timestamp with time zone,timestamp with time zone)  the same for one table
 ingest_run_bumps_version()           trigger of ingest_runs: bumps the data version
+visible_plants(name)                 policies read the role-to-plant mapping, which the roles cannot read
 kpis(timestamp with time zone,timestamp with time zone,text,text)  readers fill the shared result cache
 maintain_partitions()                the hourly job and admins create, move and detach partitions (DDL)
 metric_samples()                     readers see job and run counts across owners (aggregates only)
 refresh_aggregates()                 planners and the job rewrite the aggregate tables
+set_plant_security(boolean)          admins turn row-level security by plant on and off (ALTER TABLE, CREATE POLICY)
 snapshot_kpis(date)                  the daily job writes kpi_snapshots
 "
 unpinned_ok="sketch_agg_add sketch_merge_add sketch_final sketch_combine sketch_serialize sketch_deserialize sketch_add sketch_agg sketch_merge"
@@ -153,11 +155,15 @@ run_as pp_evil_planner "refresh, KPIs (result cache), metrics" \
   "SELECT count(*) FROM prodplan.refresh_aggregates()" \
   "SELECT count(*) FROM prodplan.kpis(pg_catalog.now() - interval '60 days', pg_catalog.now(), 'work_center')" \
   "SELECT count(*) FROM prodplan.kpis(pg_catalog.now() - interval '60 days', pg_catalog.now(), 'work_center')" \
-  "SELECT count(*) FROM prodplan.metric_samples()"
+  "SELECT count(*) FROM prodplan.metric_samples()" \
+  "SELECT prodplan.visible_plants()"
 run_as pp_evil_planner "an ingest (partitions made on demand, data version)" \
   "SELECT count(*) FROM prodplan.ingest_workbook(prodplan.demo_workbook(0.005, 9), 'prodplan', '{\"plant\": \"EV\"}')"
 run_as pp_evil_admin "partition upkeep and KPI snapshots" \
-  "SELECT count(*) FROM prodplan.maintain_partitions()" "SELECT count(*) FROM prodplan.snapshot_kpis(current_date)"
+  "SELECT count(*) FROM prodplan.maintain_partitions()" "SELECT count(*) FROM prodplan.snapshot_kpis(current_date)" \
+  "SELECT count(*) FROM prodplan.set_plant_security(true)" \
+  "SELECT count(*) FROM prodplan.kpis(pg_catalog.now() - interval '60 days', pg_catalog.now(), 'overall')" \
+  "SELECT count(*) FROM prodplan.set_plant_security(false)"
 spied=$(q -c "SELECT coalesce(string_agg(DISTINCT what || ' (as ' || by_user || ', in: ' || regexp_replace(query, '\s+', ' ', 'g') || ')', E'\n    '), '') FROM evil.spy")
 [ -z "$spied" ] && ok "with the attacker's schema first in search_path, no look-alike ran inside any definer function" ||
   bad "look-alikes ran inside extension functions:"$'\n'"    $spied"

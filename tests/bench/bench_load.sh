@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# The read paths under load (make load): pgbench, closed loop (no think time), at
+# BENCH_CLIENTS (default "8 32") clients for BENCH_SECONDS (default 20) per path, on
+# load_demo(BENCH_SCALE) (default 1) after its aggregates are refreshed and one plan made.
+#
+#   kpi_overview   prodplan.kpis over the last 90 days of data, overall
+#   kpi_by_wc      the same by work center
+#   order_list     order_status of every open order and every order created in those
+#                  90 days, by due date (what a planner's order list shows)
+#   order_detail   one random order: its order_status row and its planned operations (gantt)
+#   risk_queue     prodplan.risk_queue()
+#   gantt          every bar of the current plan (the schedule screen)
+#   defect_rates   prodplan.defect_rates by work center over the 90 days
+#
+# For each: calls, p50/p95/p99/max latency (ms, from pgbench's per-transaction log),
+# throughput, the reference system's p95 target where it has one (current schedule 250 ms,
+# order list 400 ms, order detail 250 ms, KPI overview 300 ms) and how many times below it our
+# p95 is. Latency in a closed loop is queueing: with more clients than cores each call waits for
+# the others, so p95 at 32 clients on a 2-core machine is about 16 x a call's own time.
+# KPI calls with identical arguments are served from prodplan.result_cache after the first (a
+# dashboard's refresh); what a miss costs is printed at the end.
+# Exit status 1 if a path fails a call (pgbench reports failed transactions).
+set -euo pipefail
+: "${PGHOST:?}" "${PGPORT:?}"
+export PGUSER=${PGUSER:-postgres}
+export PGOPTIONS="${PGOPTIONS:-} -c client_min_messages=warning"
+scale=${BENCH_SCALE:-1}
+read -r -a client_counts <<<"${BENCH_CLIENTS:-8 32}"
+seconds=${BENCH_SECONDS:-20}
+pgbench=${PGBENCH:-/usr/lib/postgresql/15/bin/pgbench}
+[ -x "$pgbench" ] || pgbench=$(command -v pgbench || true)
+[ -n "$pgbench" ] || { echo "bench_load: skipped (no pgbench)"; exit 77; }
+work=$(mktemp -d "${TMPDIR:-/tmp}/pp_load.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+# shellcheck source=../integration/db_helpers.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../integration/db_helpers.sh"
+db=pp_bench_load
+pp_fresh_databases "$db"
+trap 'rm -rf "$work"; pp_drop_test_databases' EXIT
+q() { psql -qX -d "$db" -v ON_ERROR_STOP=1 -At "$@"; }
+
+t0=$SECONDS
+q -c "SELECT prodplan.load_demo($scale, 42) IS NOT NULL" >/dev/null
+q -c "SELECT count(*) FROM prodplan.refresh_aggregates()" >/dev/null
+plan=$(q -c "SELECT prodplan.plan('{\"plant\": \"DEMO\", \"time_limit_ms\": 2000}')")
+q -c "ANALYZE" >/dev/null
+to=$(q -c "SELECT max(day) + 1 FROM prodplan.agg_operation_day WHERE plant_id = 'DEMO' AND completed > 0")
+from=$(q -c "SELECT date '$to' - 90")
+# Random orders for order_detail: the open ones (the plan's) and the recent ones, numbered.
+q -c "CREATE TABLE public.bench_orders AS
+        SELECT row_number() OVER (ORDER BY order_id) AS n, order_id FROM prodplan.production_order
+         WHERE finished_at IS NULL OR created_at >= timestamptz '$from'" >/dev/null
+orders=$(q -c "SELECT count(*) FROM public.bench_orders")
+bars=$(q -c "SELECT count(*) FROM prodplan.gantt WHERE plan_id = $plan")
+echo "load_demo($scale, 42), aggregates refreshed, plan $plan ($bars bars), set up in $((SECONDS - t0)) s;"
+echo "window $from to $to; $orders open or recent orders; ${client_counts[*]} clients, $seconds s per path; $(nproc) cores"
+
+path_sql() {  # name -> the pgbench script
+  case $1 in
+    kpi_overview) echo "SELECT * FROM prodplan.kpis(timestamptz '$from', timestamptz '$to', 'overall');" ;;
+    kpi_by_wc) echo "SELECT * FROM prodplan.kpis(timestamptz '$from', timestamptz '$to', 'work_center');" ;;
+    order_list)
+      echo "SELECT * FROM prodplan.order_status WHERE plant_id = 'DEMO' AND (finished_at IS NULL OR created_at >= timestamptz '$from') ORDER BY due_at, order_id;" ;;
+    order_detail)
+      printf '%s\n' "\\set k random(1, $orders)" \
+        "SELECT * FROM prodplan.order_status WHERE order_id = (SELECT order_id FROM public.bench_orders WHERE n = :k);" \
+        "SELECT * FROM prodplan.gantt WHERE plan_id = $plan AND order_id = (SELECT order_id FROM public.bench_orders WHERE n = :k) ORDER BY operation;" ;;
+    risk_queue) echo "SELECT * FROM prodplan.risk_queue();" ;;
+    gantt) echo "SELECT * FROM prodplan.gantt WHERE plan_id = $plan ORDER BY work_center_id, unit, start_at;" ;;
+    defect_rates) echo "SELECT * FROM prodplan.defect_rates('work_center', timestamptz '$from', timestamptz '$to');" ;;
+  esac
+}
+target_ms() {  # the reference system's p95 target, where it names one
+  case $1 in
+    kpi_overview | kpi_by_wc) echo 300 ;;
+    order_list) echo 400 ;;
+    order_detail | gantt) echo 250 ;;
+    *) echo '' ;;
+  esac
+}
+paths=(kpi_overview kpi_by_wc order_list order_detail risk_queue gantt defect_rates)
+rows() { q -c "SELECT count(*) FROM ($(path_sql "$1" | grep -v '^\\' | tail -n 1 | sed 's/;$//' | sed 's/:k/1/g')) x"; }
+
+failed=0
+printf '\n%-13s %7s %7s %8s %8s %8s %8s %8s %9s %11s\n' path clients calls p50_ms p95_ms p99_ms max_ms calls/s target_ms "p95 below"
+for clients in "${client_counts[@]}"; do
+  for p in "${paths[@]}"; do
+    path_sql "$p" >"$work/$p.sql"
+    rm -f "$work"/log_"$p"_*
+    rc=0
+    (cd "$work" && "$pgbench" -n -c "$clients" -j 2 -T "$seconds" -f "$work/$p.sql" -l \
+       --log-prefix="$work/log_${p}_$clients" "$db" >"$work/out_$p" 2>&1) || rc=$?
+    if [ "$rc" -ne 0 ] || grep -q 'number of failed transactions: [1-9]' "$work/out_$p"; then
+      echo "FAILED: $p at $clients clients (pgbench exit $rc):"
+      tail -n 5 "$work/out_$p"
+      failed=1
+      continue
+    fi
+    # Per-transaction log: client, transaction no, latency (us), ...
+    cat "$work"/log_"${p}_$clients".* | awk '{print $3 / 1000.0}' | sort -n >"$work/lat"
+    n=$(wc -l <"$work/lat")
+    pct() { awk -v n="$n" -v p="$1" 'NR == int(n * p + 0.999999) {printf "%.1f", $1; exit}' "$work/lat"; }
+    p95=$(pct 0.95)
+    target=$(target_ms "$p")
+    below='-'
+    [ -z "$target" ] || below=$(awk -v t="$target" -v p="$p95" 'BEGIN{ if (p > 0) printf "%.0fx", t / p; else print "-" }')
+    printf '%-13s %7s %7s %8s %8s %8s %8s %8s %9s %11s\n' "$p" "$clients" "$n" "$(pct 0.5)" "$p95" "$(pct 0.99)" \
+      "$(tail -n 1 "$work/lat" | awk '{printf "%.1f", $1}')" "$(awk -v n="$n" -v s="$seconds" 'BEGIN{printf "%.0f", n / s}')" \
+      "${target:--}" "$below"
+  done
+done
+echo
+echo "rows per call: $(for p in "${paths[@]}"; do printf '%s %s, ' "$p" "$(rows "$p")"; done | sed 's/, $//')"
+q -c "SELECT 'uncached KPI computation (first call): ' || string_agg(split_part(arguments, '|', 3) || ' ' || round((compute_seconds * 1000)::numeric, 1) || ' ms', ', ' ORDER BY arguments) FROM prodplan.result_cache WHERE function_name = 'kpis'"
+exit "$failed"

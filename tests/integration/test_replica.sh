@@ -1,0 +1,191 @@
+#!/usr/bin/env bash
+# A streaming replica (hot standby) of a throwaway cluster of its own: every read function (each
+# function prodplan_reader may call, engine helpers aside: a new one not called here fails the
+# test) answers on the standby, with the same results as on the primary where the result is
+# deterministic; the functions that write (planning, what-if, simulate and quote_due_date, which
+# keep their results, data_quality, which keeps its runs, ingestion, jobs, training) fail
+# cleanly as read-only (SQLSTATE 25006), never with an internal error; no prodplan worker runs on the standby while it replays, even
+# with a job due every second on the primary; after promotion the launcher and the database's
+# scheduler start and the job runs on the new primary.
+set -euo pipefail
+: "${PRODPLAN_HARNESS:?}"
+# shellcheck source=/dev/null
+source "$PRODPLAN_HARNESS/lib.sh"
+
+pp_temp_cluster_start
+primary=$PP_CLUSTER_DIR
+standby=''
+cleanup() {
+  [ -z "$standby" ] || pp_temp_cluster_stop "$standby" || true
+  pp_temp_cluster_stop "$primary" || true
+}
+trap cleanup EXIT
+db=pp_replica
+p() { pp_cluster_psql "$primary" -d "$db" -qAt -v ON_ERROR_STOP=1 "$@"; }
+s() { pp_cluster_psql "$standby" -d "$db" -qAt -v ON_ERROR_STOP=1 "$@"; }
+fail=0
+ok() { echo "ok: $*"; }
+bad() { echo "FAIL: $*"; fail=1; }
+# shellcheck source=db_helpers.sh
+source "$(dirname "${BASH_SOURCE[0]}")/db_helpers.sh"
+
+# ---- the primary: a small factory with a plan, aggregates, models and a job every second ----
+pp_cluster_psql "$primary" -qAt -c "CREATE DATABASE $db"
+pp_cluster_psql "$primary" -qAt -c "ALTER SYSTEM SET prodplan.databases = 'postgres, $db'" -c "SELECT pg_reload_conf()" >/dev/null
+p -c "CREATE EXTENSION prodplan"
+p -c "SELECT prodplan.load_demo(0.02, 7) IS NOT NULL" >/dev/null
+p -c "SELECT count(*) FROM prodplan.refresh_aggregates()" >/dev/null
+plan=$(p -c "SELECT prodplan.plan('{\"time_limit_ms\": 200}')")
+p -c "SELECT prodplan.train_defect_risk('{}') IS NOT NULL" >/dev/null 2>&1 || true
+p -c "SELECT prodplan.deploy_model(prodplan.train_leadtime('{}'))" >/dev/null 2>&1 || true
+p -c "CREATE TABLE public.ticks (at timestamptz DEFAULT clock_timestamp())"
+p -c "SELECT prodplan.schedule_job('tick', '1 second', 'INSERT INTO public.ticks DEFAULT VALUES')" >/dev/null
+pp_wait_true 30 p -c "SELECT count(*) >= 2 FROM public.ticks" &&
+  ok "the primary runs the job every second" || bad "the job does not run on the primary"
+order=$(p -c "SELECT order_id FROM prodplan.production_order WHERE finished_at IS NULL ORDER BY order_id LIMIT 1")
+product=$(p -c "SELECT product_id FROM prodplan.production_order ORDER BY order_id LIMIT 1")
+characteristic=$(p -c "SELECT characteristic_id FROM prodplan.characteristic ORDER BY 1 LIMIT 1")
+material=$(p -c "SELECT material_id FROM prodplan.material ORDER BY 1 LIMIT 1")
+# A fixed range: results over a range ending at now() change from one call to the next.
+range="timestamptz '2020-01-01', timestamptz '2030-01-01'"
+
+# ---- the standby: pg_basebackup -R of the primary, in a harness cluster directory of its own ----
+standby=$(mktemp -d /tmp/prodplan-XXXXXX)
+pp_server_mkdir "$standby"
+: | pp_server_write "$standby/.prodplan-cluster"
+printf 'PP_C_PORT=%s\nPP_C_PRELOAD=1\nPP_C_FSYNC=0\n' "$(pp_free_port)" | pp_server_write "$standby/harness.env"
+pp_as_server "$PP_PGBIN/pg_basebackup" -h "$primary" -p "$(pp_cluster_port "$primary")" -U postgres \
+  -D "$standby/data" -R -X stream -c fast >/dev/null
+# The copied harness settings name the primary's port and socket: pp_cluster_start rewrites
+# them for the standby. hot_standby_feedback, as a reporting replica should run: without it the
+# primary's vacuum cancels long reads on the standby ("conflict with recovery").
+printf "hot_standby_feedback = on\n" | pp_as_server sh -c 'cat >> "$1"' sh "$standby/data/postgresql.auto.conf"
+pp_cluster_start "$standby"
+[ "$(s -c "SELECT pg_is_in_recovery()")" = t ] && ok "the standby is in recovery (hot standby)" || bad "the standby is not in recovery"
+# Caught up: the standby has replayed the primary's current WAL position.
+lsn=$(p -c "SELECT pg_current_wal_lsn()")
+pp_wait_true 60 s -c "SELECT pg_last_wal_replay_lsn() >= '$lsn'::pg_lsn" || bad "the standby did not catch up"
+
+# ---- every read function on the standby ----
+# name|SQL: each must succeed; where the result is deterministic, the standby's equals the primary's.
+reads=(
+  "version|SELECT prodplan.version()"
+  "order_status|SELECT md5(string_agg(order_id || status, ',' ORDER BY order_id)) FROM prodplan.order_status"
+  "gantt|SELECT md5(string_agg(order_id || operation || start_at, ',' ORDER BY order_id, operation)) FROM prodplan.gantt WHERE plan_id = $plan"
+  "plan_kpis|SELECT md5(string_agg(kpi || coalesce(value::text, ''), ',' ORDER BY kpi)) FROM prodplan.plan_kpis($plan)"
+  "validate_plan|SELECT count(*) FROM prodplan.validate_plan($plan)"
+  "compare_plans|SELECT count(*) FROM prodplan.compare_plans($plan, $plan)"
+  "plan_diff|SELECT count(*) FROM prodplan.plan_diff($plan, $plan)"
+  "risk_queue|SELECT count(*) FROM prodplan.risk_queue()"
+  "defect_rates|SELECT md5(string_agg(r::text, ',' ORDER BY r::text)) FROM prodplan.defect_rates('work_center', $range) r"
+  "defect_heatmap|SELECT count(*) FROM prodplan.defect_heatmap($range)"
+  "quality_score|SELECT count(*) FROM prodplan.quality_score('work_center', $range)"
+  "spc|SELECT count(*) FROM prodplan.spc('$characteristic')"
+  "capability|SELECT count(*) FROM prodplan.capability('$characteristic')"
+  "defect_risk|SELECT count(*) FROM prodplan.defect_risk('$order')"
+  "feature_gates|SELECT md5(string_agg(feature || supported, ',' ORDER BY feature)) FROM prodplan.feature_gates"
+  "wip|SELECT count(*) FROM prodplan.wip()"
+  "material_requirements|SELECT count(*) FROM prodplan.material_requirements($plan)"
+  "forecast|SELECT count(*) FROM prodplan.forecast('$material', 14)"
+  "inventory_policy|SELECT count(*) FROM prodplan.inventory_policy(0.95)"
+  "bottlenecks|SELECT count(*) FROM prodplan.bottlenecks($range)"
+  "predict_leadtime|SELECT count(*) FROM prodplan.predict_leadtime('$order')"
+  "explain_leadtime|SELECT count(*) FROM prodplan.explain_leadtime('$order')"
+  "kpis|SELECT md5(string_agg(k::text, ',' ORDER BY k::text)) FROM prodplan.kpis($range, 'overall') k"
+  "kpis_by_wc|SELECT md5(string_agg(k::text, ',' ORDER BY k::text)) FROM prodplan.kpis(timestamptz '2021-06-01', timestamptz '2030-01-01', 'work_center') k"
+  "employee_kpis|SELECT count(*) FROM prodplan.employee_kpis($range)"
+  "metrics|SELECT length(prodplan.metrics()) > 0"
+  "export_plan|SELECT length(prodplan.export_xlsx('plan', '{\"plan_id\": $plan}')) > 0"
+  "export_kpis|SELECT length(prodplan.export_xlsx('kpis')) > 0"
+  "export_quality|SELECT length(prodplan.export_xlsx('quality')) > 0"
+  "export_inventory|SELECT length(prodplan.export_xlsx('inventory')) > 0"
+  "export_template|SELECT length(prodplan.export_xlsx('template')) > 0"
+  "solve_jobshop|SELECT makespan FROM prodplan.solve_jobshop(E'2 2\\n0 3 1 2\\n1 2 0 4', 100, 1)"
+  "next_run_time|SELECT prodplan.next_run_time('*/15 * * * *', '2026-11-29 10:07:00+00')"
+  "content_checksum|SELECT prodplan.content_checksum('DEMO')"
+  "current_plan|SELECT prodplan.current_plan('DEMO')"
+  "defect_pareto|SELECT count(*) FROM prodplan.defect_pareto($range)"
+  "defects_found|SELECT count(*) FROM prodplan.defects_found($range, 'DEMO')"
+  "dpmo|SELECT count(*) FROM prodplan.dpmo(10, $range)"
+  "first_pass_yield|SELECT count(*) FROM prodplan.first_pass_yield('work_center', $range)"
+  "forecast_all|SELECT count(*) FROM prodplan.forecast_all(14)"
+  "material_variance|SELECT count(*) FROM prodplan.material_variance($range)"
+  "plan_order_ends|SELECT md5(string_agg(p::text, ',' ORDER BY p::text)) FROM prodplan.plan_order_ends($plan) p"
+  "standard_times|SELECT count(*) FROM prodplan.standard_times('DEMO')"
+  "work_center_reliability|SELECT count(*) FROM prodplan.work_center_reliability('DEMO')"
+  "working_time|SELECT count(*) FROM prodplan.working_time('DEMO', $range)"
+  "predict_leadtime_product|SELECT count(*) FROM prodplan.predict_leadtime('$product', 10)"
+  "tables|SELECT (SELECT count(*) FROM prodplan.plans) + (SELECT count(*) FROM prodplan.ingest_runs) + (SELECT count(*) FROM prodplan.jobs) + (SELECT count(*) FROM prodplan.ingest_progress)"
+)
+deterministic=' version order_status gantt plan_kpis validate_plan compare_plans plan_diff defect_rates feature_gates kpis kpis_by_wc solve_jobshop next_run_time content_checksum current_plan plan_order_ends '
+# Coverage: every function prodplan_reader may call is called above, except the engine helpers
+# the public functions call (named by pattern) and the SQL-language sketch support functions.
+uncovered=$(p -c "SELECT string_agg(DISTINCT p.proname, ' ' ORDER BY p.proname) FROM pg_proc p
+  WHERE p.pronamespace = 'prodplan'::regnamespace
+    AND has_function_privilege('prodplan_reader', p.oid, 'EXECUTE') AND NOT has_function_privilege('public', p.oid, 'EXECUTE')
+    AND p.proname !~ '^(agg_|check_|sketch_|report_|leadtime_|ingest_|spc_points|forecast_series|forecast_setup|inventory_policy_rows|defect_heatmap_base|defect_rates_base|defect_risk_(fallback|score)|predict_leadtime_open|capability_of|characteristic_plant|default_aliases|whatif_changes|scenario_resources|local_seconds|metric_samples|normal_quantile|only_plant|plant_of_order|require_feature|xlsx_report|bottleneck_shares)'
+    AND p.proname <> ALL (string_to_array('$(printf '%s
+' "${reads[@]}" | cut -d'|' -f1 | sed 's/^export_.*/export_xlsx/; s/_product$//; s/^kpis_by_wc$/kpis/' | sort -u | paste -sd ' ' -)', ' '))")
+[ -z "$uncovered" ] && ok "every function prodplan_reader may call is called on the standby" ||
+  bad "functions prodplan_reader may call that this test does not call on the standby: $uncovered"
+served=0
+for entry in "${reads[@]}"; do
+  name=${entry%%|*} sql=${entry#*|}
+  if ! out=$(s -c "$sql" 2>&1); then
+    bad "$name on the standby: $(head -n 2 <<<"$out" | tr '\n' ' ')"
+    continue
+  fi
+  served=$((served + 1))
+  if [[ $deterministic == *" $name "* ]]; then
+    want=$(p -c "$sql" 2>&1 || true)
+    [ "$out" = "$want" ] || bad "$name: the standby answered '$out', the primary '$want'"
+  fi
+done
+[ "$served" = "${#reads[@]}" ] && ok "all $served read calls answered on the standby (deterministic ones equal the primary's)" ||
+  bad "$served of ${#reads[@]} read calls answered on the standby"
+
+# ---- writes on the standby: refused as read-only, no internal error ----
+writes=(
+  "SELECT prodplan.plan('{\"time_limit_ms\": 100}')"
+  "SELECT prodplan.refresh_aggregates()"
+  "SELECT prodplan.whatif('[{\"type\": \"duration_factor\", \"product\": \"$product\", \"factor\": 1.1}]', $plan)"
+  "SELECT count(*) FROM prodplan.simulate($plan, 20)"
+  "SELECT count(*) FROM prodplan.quote_due_date('$product', 1)"
+  "SELECT count(*) FROM prodplan.data_quality()"
+  "SELECT prodplan.ingest_workbook(prodplan.demo_workbook(0.001, 1))"
+  "SELECT prodplan.schedule_job('x', '1 minute', 'SELECT 1')"
+  "SELECT prodplan.train_leadtime('{}')"
+)
+for sql in "${writes[@]}"; do
+  out=$(pp_cluster_psql "$standby" -d "$db" -qAt -v ON_ERROR_STOP=1 -v VERBOSITY=verbose -c "$sql" 2>&1) && {
+    bad "a write succeeded on the standby: $sql"
+    continue
+  }
+  if grep -q 'ERROR:  25006' <<<"$out"; then
+    ok "refused as read-only: ${sql:7:40}..."
+  else
+    bad "not a read-only error for ${sql:0:60}: $(grep -m1 ERROR <<<"$out")"
+  fi
+done
+
+# ---- no prodplan worker on the standby; they start on promotion ----
+sleep 3  # the primary's job ran meanwhile; a worker on the standby would have had time to start
+# The launcher has no database connection, so pg_stat_activity does not list it: the
+# postmaster's children are looked at too.
+launchers() { pgrep -P "$(head -n 1 "$standby/data/postmaster.pid")" -f 'prodplan launcher' | wc -l; }
+workers=$(s -c "SELECT count(*) FROM pg_stat_activity WHERE backend_type LIKE 'prodplan%'")
+[ "$workers" = 0 ] && [ "$(launchers)" = 0 ] && ok "no prodplan worker runs on the standby while it replays (no launcher either)" ||
+  bad "$workers prodplan worker(s) on the standby: $(s -c "SELECT string_agg(backend_type, ', ') FROM pg_stat_activity WHERE backend_type LIKE 'prodplan%'")"
+pp_temp_cluster_stop "$primary"
+promoted_at=$(s -c "SELECT clock_timestamp()")
+pp_as_server "$PP_PGBIN/pg_ctl" -D "$standby/data" -w -t 60 promote >/dev/null
+[ "$(s -c "SELECT pg_is_in_recovery()")" = f ] && ok "the standby is promoted" || bad "the standby is still in recovery"
+pp_wait_true 30 s -c "SELECT count(*) = 1 FROM pg_stat_activity WHERE backend_type = 'prodplan scheduler' AND datname = '$db'" &&
+  [ "$(launchers)" = 1 ] && ok "after promotion the launcher runs and has started the scheduler of $db" ||
+  bad "after promotion: $(s -c "SELECT coalesce(string_agg(backend_type, ', '), 'no prodplan worker') FROM pg_stat_activity WHERE backend_type LIKE 'prodplan%'")"
+pp_wait_true 30 s -c "SELECT count(*) >= 2 FROM prodplan.job_runs WHERE job_name = 'tick' AND status = 'succeeded' AND started_at > '$promoted_at'" &&
+  ok "the job runs on the promoted standby ($(s -c "SELECT count(*) FROM public.ticks WHERE at > '$promoted_at'") ticks since promotion)" ||
+  bad "the job does not run after promotion"
+# Written by the new primary: a plan.
+s -c "SELECT prodplan.plan('{\"time_limit_ms\": 100}') > $plan" | grep -q t && ok "the promoted standby plans" || bad "no plan on the promoted standby"
+exit "$fail"
