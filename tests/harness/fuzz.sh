@@ -13,6 +13,10 @@
 #   FUZZ_TARGETS="fuzz_cron" make fuzz  some targets only
 #   FUZZ_BUILD_JOBS=1                   compile on one core (make test runs
 #                                       the fuzzers beside the integration tests)
+#   FUZZ_PARALLEL=1                     run every target at once, each still for
+#                                       FUZZ_SECONDS (make test: the wall time is
+#                                       that of one target; each gets a share of
+#                                       the CPU, so fewer inputs)
 set -euo pipefail
 # shellcheck source=tests/harness/lib.sh
 source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib.sh"
@@ -34,19 +38,31 @@ if ! pp_run_logged "$log" 100 env CXX=clang++ cmake -S "$PP_ROOT" -B "$bdir" -DC
   echo "fuzz: 0 passed, ${#targets[@]} failed"
   exit 1
 fi
+# run_target NAME: one target's campaign; its exit status in build/fuzz/artifacts/NAME.rc.
+run_target() {
+  local t=$1 name=${1#fuzz_} rc=0
+  local corpus=$bdir/corpus/$name artifacts=$bdir/artifacts/$name/
+  mkdir -p "$corpus" "$artifacts"
+  # Findings of an earlier run were reported then; this run starts clean.
+  rm -f "$artifacts"* "$bdir/artifacts/$name.rc"
+  # The first finding ends the target's run (its input is saved).
+  "$bdir/$t" -max_total_time="$seconds" -timeout="$timeout" -rss_limit_mb=2048 -print_final_stats=1 \
+    -artifact_prefix="$artifacts" "$corpus" "$PP_ROOT/tests/fuzz/corpus/$name" >"$(pp_logdir)/fuzz-$name.log" 2>&1 || rc=$?
+  echo "$rc" >"$bdir/artifacts/$name.rc"
+}
+if [ "${FUZZ_PARALLEL:-0}" = 1 ]; then
+  pids=()
+  for t in "${targets[@]}"; do run_target "$t" & pids+=($!); done
+  for p in "${pids[@]}"; do wait "$p" || true; done
+else
+  for t in "${targets[@]}"; do run_target "$t"; done
+fi
 passed=0 failed=0
 for t in "${targets[@]}"; do
   name=${t#fuzz_}
-  corpus=$bdir/corpus/$name
   artifacts=$bdir/artifacts/$name/
-  mkdir -p "$corpus" "$artifacts"
-  # Findings of an earlier run were reported then; this run starts clean.
-  rm -f "$artifacts"*
   tlog=$(pp_logdir)/fuzz-$name.log
-  rc=0
-  # The first finding ends the target's run (its input is saved).
-  "$bdir/$t" -max_total_time="$seconds" -timeout="$timeout" -rss_limit_mb=2048 -print_final_stats=1 \
-    -artifact_prefix="$artifacts" "$corpus" "$PP_ROOT/tests/fuzz/corpus/$name" >"$tlog" 2>&1 || rc=$?
+  rc=$(cat "$bdir/artifacts/$name.rc" 2>/dev/null || echo '?')
   runs=$(sed -nE 's/^stat::number_of_executed_units: *([0-9]+).*/\1/p' "$tlog" | tail -n 1)
   cov=$(grep -oE 'cov: [0-9]+' "$tlog" | tail -n 1 | cut -d' ' -f2)
   slow=$(find "$artifacts" -name 'slow-unit-*' | wc -l)

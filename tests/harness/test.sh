@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# make test: deps, build + install, unit tests (built with AddressSanitizer and
-# UndefinedBehaviorSanitizer), then against a throwaway preloaded cluster every pg_regress suite
-# (make installcheck) and every tests/integration/test_*.sh, while beside them each libFuzzer
-# target of tests/fuzz runs for FUZZ_SECONDS (60; make fuzz, niced, on the core the tests leave
-# idle). The cluster is always stopped and deleted (also on failure or Ctrl-C). The last line
-# is "N passed, M failed[, K skipped]" over all of them; the exit status is non-zero if
-# anything failed, including the build.
+# make test: deps, build + install, then against a throwaway preloaded cluster every pg_regress
+# suite (make installcheck) and every tests/integration/test_*.sh, while beside them, niced, on
+# the CPU the database tests leave idle (they mostly wait on one backend, a scheduler tick or a
+# restart), a side lane builds and runs the unit tests with AddressSanitizer and
+# UndefinedBehaviorSanitizer, then builds the libFuzzer targets of tests/fuzz and runs them all
+# at once for FUZZ_SECONDS (60) each (make fuzz). The cluster is always stopped and deleted
+# (also on failure or Ctrl-C). The last line is "N passed, M failed[, K skipped]" over all of
+# them; the exit status is non-zero if anything failed, including the build.
 set -euo pipefail
 # shellcheck source=tests/harness/lib.sh
 source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib.sh"
@@ -74,11 +75,6 @@ if ! pp_build; then
   suite_add build 0 1 0 prodplan.so
   summary || exit 1
 fi
-
-pp_step "unit tests (AddressSanitizer + UndefinedBehaviorSanitizer)"
-if pp_unit_sanitized; then :; fi
-pp_exit_if_interrupted
-suite_add unit "$PP_UNIT_PASSED" "$PP_UNIT_FAILED" "${PP_UNIT_SKIPPED:-0}" "$PP_UNIT_FAILED_NAMES"
 
 pp_step "throwaway cluster"
 if ! pp_temp_cluster_start; then
@@ -240,23 +236,39 @@ run_integration() {
   suite_add integration "$pass" "$fail" "$skip" "$failed" "$skipped"
 }
 
-# The fuzzers, beside the database tests: they need one core, the tests mostly one backend at a
-# time. Niced, with a generous per-input timeout, so that neither slows the other much and a
-# busy core is not mistaken for a hang.
-FUZZ_PID=''
+# The side lane, beside the database tests: the sanitized unit tests (build and run), then the
+# fuzzers (build, then every target at once for FUZZ_SECONDS). Niced: the database tests keep
+# the CPU they need, the lane takes the rest. Its results come back through files.
+SIDE_PID=''
+SIDE_LOG=$PP_LOGDIR/side-lane.log
+UNIT_RESULT=$PP_LOGDIR/unit.result
 FUZZ_LOG=$PP_LOGDIR/fuzz.log
-start_fuzz() {
-  pp_say "fuzz: every target for ${FUZZ_SECONDS:-60} s beside the database tests (log: $FUZZ_LOG)"
-  nice -n 10 env FUZZ_SECONDS="${FUZZ_SECONDS:-60}" FUZZ_TIMEOUT="${FUZZ_TIMEOUT:-30}" FUZZ_BUILD_JOBS=1 \
-    "$PP_ROOT/tests/harness/fuzz.sh" >"$FUZZ_LOG" 2>&1 </dev/null &
-  FUZZ_PID=$!
+start_side_lane() {
+  pp_say "side lane: sanitized unit tests, then every fuzz target for ${FUZZ_SECONDS:-60} s, niced beside the database tests (logs: $SIDE_LOG, $FUZZ_LOG)"
+  rm -f "$UNIT_RESULT"
+  (
+    renice -n 10 -p "$BASHPID" >/dev/null 2>&1 || true
+    pp_unit_sanitized >"$SIDE_LOG" 2>&1 </dev/null || true
+    printf '%s|%s|%s|%s\n' "$PP_UNIT_PASSED" "$PP_UNIT_FAILED" "${PP_UNIT_SKIPPED:-0}" "$PP_UNIT_FAILED_NAMES" >"$UNIT_RESULT"
+    env FUZZ_SECONDS="${FUZZ_SECONDS:-60}" FUZZ_TIMEOUT="${FUZZ_TIMEOUT:-30}" FUZZ_PARALLEL=1 \
+      "$PP_ROOT/tests/harness/fuzz.sh" >"$FUZZ_LOG" 2>&1 </dev/null || true
+  ) &
+  SIDE_PID=$!
 }
-finish_fuzz() {
-  local rc=0 line pass fail
-  [ -n "$FUZZ_PID" ] || return 0
-  pp_step "fuzz targets"
-  wait "$FUZZ_PID" || rc=$?
-  FUZZ_PID=''
+finish_side_lane() {
+  local line pass fail passed failed skipped names
+  [ -n "$SIDE_PID" ] || return 0
+  pp_step "unit tests (AddressSanitizer + UndefinedBehaviorSanitizer) and fuzz targets (side lane)"
+  wait "$SIDE_PID" || true
+  SIDE_PID=''
+  if IFS='|' read -r passed failed skipped names <"$UNIT_RESULT" 2>/dev/null; then
+    grep -E '^unit|^error|^---- failures|^\[  FAILED  \]|runtime error|ERROR: ' "$SIDE_LOG" | head -n 60 | sed 's/^/  /' || true
+    suite_add unit "${passed:-0}" "${failed:-1}" "${skipped:-0}" "$names"
+  else
+    pp_err "the sanitized unit tests left no result; end of $SIDE_LOG:"
+    tail -n 25 "$SIDE_LOG" >&2 || true
+    suite_add unit 0 1 0 '(unit run)'
+  fi
   grep -E '^(ok|FAIL): ' "$FUZZ_LOG" | sed 's/^/  /' || true
   line=$(grep -E '^fuzz: [0-9]+ passed, [0-9]+ failed' "$FUZZ_LOG" | tail -n 1 || true)
   if [ -n "$line" ]; then
@@ -264,18 +276,29 @@ finish_fuzz() {
     fail=$(sed -E 's/^fuzz: [0-9]+ passed, ([0-9]+) failed.*/\1/' <<<"$line")
     suite_add fuzz "$pass" "$fail" 0 "$(sed -nE 's/^FAIL: (fuzz_[a-z_]+).*/\1/p' "$FUZZ_LOG" | paste -sd ' ' -)"
   else
-    pp_err "the fuzz run ended without a summary (exit status $rc); end of $FUZZ_LOG:"
+    pp_err "the fuzz run ended without a summary; end of $FUZZ_LOG:"
     tail -n 25 "$FUZZ_LOG" >&2 || true
     suite_add fuzz 0 1 0 '(fuzz run)'
   fi
 }
-trap 'stop_cluster; [ -z "$FUZZ_PID" ] || { pkill -P "$FUZZ_PID" 2>/dev/null; kill "$FUZZ_PID" 2>/dev/null; } || true' EXIT
+# Ctrl-C or a failure: the side lane's processes (make, the compilers, the test binary, the
+# fuzzers) go too: each process's children are listed before it is stopped, so that none is
+# lost to reparenting and none is started after.
+kill_tree() {
+  local c kids
+  kids=$(pgrep -P "$1" 2>/dev/null || true)
+  kill -STOP "$1" 2>/dev/null || true
+  for c in $kids; do kill_tree "$c"; done
+  kill -TERM "$1" 2>/dev/null || true
+  kill -CONT "$1" 2>/dev/null || true
+}
+trap 'stop_cluster; [ -z "$SIDE_PID" ] || kill_tree "$SIDE_PID"' EXIT
 
-start_fuzz
+start_side_lane
 pp_step "pg_regress suites"
 run_regress
 pp_step "integration tests"
 run_integration
-finish_fuzz
+finish_side_lane
 
 summary || exit 1
