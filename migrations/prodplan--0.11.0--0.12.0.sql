@@ -302,3 +302,47 @@ BEGIN
   RETURN n;
 END
 $fn$;
+
+-- ---------------------------------------------------------------------------
+-- content_checksum leaves out prodplan.plant_access: who may see a plant is
+-- configuration, not the plant's data.
+CREATE OR REPLACE FUNCTION prodplan.content_checksum(plant text DEFAULT NULL)
+RETURNS TABLE (table_name text, row_count bigint, checksum text)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+  t record;
+BEGIN
+  -- Every ordinary or partitioned table of the schema with a plant_id column,
+  -- except partitions (counted through the parent). Rows are rendered as text
+  -- and sorted, so the checksum depends on contents only, never on physical
+  -- order or partition layout.
+  FOR t IN
+    SELECT c.relname
+    FROM pg_catalog.pg_class c
+    WHERE c.relnamespace = 'prodplan'::regnamespace
+      AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+      AND EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
+                  WHERE a.attrelid = c.oid AND a.attname = 'plant_id' AND NOT a.attisdropped)
+      -- Runs and plans record what was done (ids, times), not the plant's data.
+      AND c.relname NOT IN ('ingest_runs', 'plans', 'released_slots', 'resource_slot_axis')
+      -- Aggregates, their invalidation log and KPI snapshots are derived from the data.
+      AND c.relname NOT LIKE 'agg\_%' AND c.relname NOT IN ('aggregate_invalidation', 'kpi_snapshots')
+      -- Measurements of the data's quality are about the data, not part of it.
+      AND c.relname <> 'data_quality_results'
+      -- Trained models are derived from the data; their deployments record what was done.
+      AND c.relname NOT IN ('models', 'model_deployments')
+      -- Who may see the plant (row-level security by plant) is configuration.
+      AND c.relname <> 'plant_access'
+    ORDER BY c.relname
+  LOOP
+    table_name := t.relname;
+    EXECUTE format(
+      'SELECT count(*), coalesce(md5(string_agg(r::text, E''\n'' ORDER BY r::text)), md5('''')) '
+      'FROM prodplan.%I r WHERE $1 IS NULL OR r.plant_id = $1', t.relname)
+      INTO row_count, checksum USING plant;
+    RETURN NEXT;
+  END LOOP;
+END
+$fn$;
