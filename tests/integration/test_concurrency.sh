@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Several sessions at once for CONCURRENCY_SECONDS (default 40): ingest
+# Several sessions at once for CONCURRENCY_SECONDS (default 25): ingest
 # (forced re-runs of two workbooks into one plant, so each run updates
 # rows), plan, what-if, refresh of the aggregates, appends and corrections of
 # operations, and readers (KPIs by work center, defect rates, the Gantt of
@@ -13,7 +13,7 @@
 set -euo pipefail
 : "${PGHOST:?}" "${PGPORT:?}"
 export PGUSER=${PGUSER:-postgres}
-seconds=${CONCURRENCY_SECONDS:-40}
+seconds=${CONCURRENCY_SECONDS:-25}
 # shellcheck source=db_helpers.sh
 source "$(dirname "${BASH_SOURCE[0]}")/db_helpers.sh"
 pp_fresh_databases pp_concurrency
