@@ -128,12 +128,16 @@ COMMENT ON COLUMN prodplan.plant_access.plant_id IS 'The plant that role may see
 COMMENT ON COLUMN prodplan.plant_access.granted_at IS 'When the mapping was added.';
 GRANT SELECT, INSERT, UPDATE, DELETE ON prodplan.plant_access TO prodplan_admin;
 
+-- PL/pgSQL rather than SQL here and below: a session caches their plans,
+-- and kpis (a cache hit costs well under a millisecond) calls them every time.
 CREATE FUNCTION prodplan.plant_security_enabled()
 RETURNS boolean
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $fn$
-  SELECT c.relrowsecurity FROM pg_catalog.pg_class c WHERE c.oid = 'prodplan.production_order'::regclass
+BEGIN
+  RETURN (SELECT c.relrowsecurity FROM pg_catalog.pg_class c WHERE c.oid = 'prodplan.production_order'::regclass);
+END
 $fn$;
 COMMENT ON FUNCTION prodplan.plant_security_enabled() IS 'True when row-level security by plant is on (prodplan.set_plant_security).';
 REVOKE ALL ON FUNCTION prodplan.plant_security_enabled() FROM PUBLIC;
@@ -145,19 +149,27 @@ GRANT EXECUTE ON FUNCTION prodplan.plant_security_enabled() TO prodplan_reader;
 -- the call is written: in a policy, the querying role.
 CREATE FUNCTION prodplan.visible_plants(who name DEFAULT current_user)
 RETURNS text[]
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $fn$
-  SELECT CASE
-    WHEN NOT prodplan.plant_security_enabled() THEN NULL
-    WHEN NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles r WHERE r.rolname = who) THEN '{}'::text[]
-    WHEN (SELECT r.rolsuper OR r.rolbypassrls FROM pg_catalog.pg_roles r WHERE r.rolname = who)
-      OR pg_catalog.pg_has_role(who, 'prodplan_admin', 'MEMBER') THEN NULL
-    ELSE (SELECT coalesce(array_agg(DISTINCT a.plant_id ORDER BY a.plant_id), '{}')
-          FROM prodplan.plant_access a JOIN pg_catalog.pg_roles r ON r.rolname = a.role_name
-          WHERE pg_catalog.pg_has_role(who, r.oid, 'MEMBER'))
-  END
+DECLARE
+  r record;
+BEGIN
+  IF NOT prodplan.plant_security_enabled() THEN
+    RETURN NULL;
+  END IF;
+  SELECT x.rolsuper, x.rolbypassrls INTO r FROM pg_catalog.pg_roles x WHERE x.rolname = who;
+  IF NOT FOUND THEN
+    RETURN '{}'::text[];
+  END IF;
+  IF r.rolsuper OR r.rolbypassrls OR pg_catalog.pg_has_role(who, 'prodplan_admin', 'MEMBER') THEN
+    RETURN NULL;
+  END IF;
+  RETURN (SELECT coalesce(array_agg(DISTINCT a.plant_id ORDER BY a.plant_id), '{}')
+          FROM prodplan.plant_access a JOIN pg_catalog.pg_roles x ON x.rolname = a.role_name
+          WHERE pg_catalog.pg_has_role(who, x.oid, 'MEMBER'));
+END
 $fn$;
 COMMENT ON FUNCTION prodplan.visible_plants(name) IS 'The plants a role (default: the current one) may see under row-level security by plant: the plants mapped in prodplan.plant_access to it or to a role it is a member of. NULL means every plant: security is off, or the role is a superuser, has BYPASSRLS or is a member of prodplan_admin.';
 REVOKE ALL ON FUNCTION prodplan.visible_plants(name) FROM PUBLIC;
@@ -168,11 +180,13 @@ GRANT EXECUTE ON FUNCTION prodplan.visible_plants(name) TO prodplan_reader;
 -- session user are the caller's.
 CREATE FUNCTION prodplan.calling_role()
 RETURNS name
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $fn$
-  SELECT CASE WHEN pg_catalog.current_setting('role') IN ('none', '') THEN session_user
-              ELSE pg_catalog.current_setting('role')::name END
+BEGIN
+  RETURN CASE WHEN pg_catalog.current_setting('role') IN ('none', '') THEN session_user
+              ELSE pg_catalog.current_setting('role')::name END;
+END
 $fn$;
 COMMENT ON FUNCTION prodplan.calling_role() IS 'The role a SECURITY DEFINER function works for (SET ROLE''s role, else the session user): kpis filters its rows by this role''s plants.';
 REVOKE ALL ON FUNCTION prodplan.calling_role() FROM PUBLIC;

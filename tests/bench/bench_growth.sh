@@ -3,7 +3,11 @@
 # BENCH_SCALES (default "0.1 1 5"; scale 1 is about 0.5 M operation rows, 5 about 2.5 M), each
 # scale in a fresh database that is dropped when the scale is done (to free the disk).
 #
-#   load_demo        prodplan.load_demo(scale, 42): generating and ingesting the demo workbook
+#   load_demo        prodplan.load_demo(scale, 42, BENCH_VIA): generating the demo factory and
+#                    loading it; BENCH_VIA is 'direct' by default (rows straight into the tables,
+#                    through the same merge), since an .xlsx sheet holds at most 1,048,575 rows
+#                    and scale 5's operations sheet has 2.6 M ('workbook' works up to about 2;
+#                    bench_ingest.sh measures the workbook path)
 #   refresh_aggs     the first (full) prodplan.refresh_aggregates()
 #   plan             prodplan.plan('{"plant": "DEMO", "time_limit_ms": 2000}'): the time limit
 #                    caps the search, so beyond small data its time says little about growth
@@ -35,6 +39,8 @@ set -euo pipefail
 export PGUSER=${PGUSER:-postgres}
 export PGOPTIONS="${PGOPTIONS:-} -c client_min_messages=warning"
 read -r -a scales <<<"${BENCH_SCALES:-0.1 1 5}"
+via=${BENCH_VIA:-direct}
+case $via in direct | workbook) ;; *) echo "bench_growth: BENCH_VIA must be direct or workbook" >&2; exit 2 ;; esac
 [ ${#scales[@]} -gt 0 ] || { echo "bench_growth: BENCH_SCALES is empty" >&2; exit 2; }
 for s in "${scales[@]}"; do
   if ! [[ $s =~ ^([0-9]+\.?[0-9]*|\.[0-9]+)$ ]] || ! awk -v s="$s" 'BEGIN{exit !(s > 0)}'; then
@@ -83,13 +89,13 @@ skip() {  # skip OP SCALE REASON: n/a without running it
   errors+=("scale $2, $1: not run ($3)")
 }
 
-echo "bench_growth: $(nproc) cores, $(date '+%Y-%m-%d %H:%M:%S %Z'), prodplan.load_demo scales ${scales[*]}, seed 42"
+echo "bench_growth: $(nproc) cores, $(date '+%Y-%m-%d %H:%M:%S %Z'), prodplan.load_demo scales ${scales[*]}, seed 42, via $via"
 load_failed=0
 for scale in "${scales[@]}"; do
   pp_fresh_databases "$db"
   trap cleanup EXIT # pp_fresh_databases sets its own
   t=$SECONDS plan='' from='' to=''
-  if ! timed load_demo "$scale" "SELECT prodplan.load_demo($scale, 42) -> 'rows' ->> 'operation'"; then
+  if ! timed load_demo "$scale" "SELECT prodplan.load_demo($scale, 42, '$via') -> 'rows' ->> 'operation'"; then
     load_failed=1
     errors+=("scale $scale: nothing else run (load_demo failed)")
   else
