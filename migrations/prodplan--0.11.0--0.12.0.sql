@@ -316,6 +316,7 @@ BEGIN
   RETURN n;
 END
 $fn$;
+COMMENT ON FUNCTION prodplan.agg_recompute_defect_day(text, date, date) IS 'Recomputes prodplan.agg_defect_day for a plant''s days lo..hi (plant NULL: all plants; hi NULL: through the newest data); returns the rows written. Used by prodplan.refresh_aggregates.';
 
 -- ---------------------------------------------------------------------------
 -- content_checksum leaves out prodplan.plant_access: who may see a plant is
@@ -360,6 +361,8 @@ BEGIN
   END LOOP;
 END
 $fn$;
+COMMENT ON FUNCTION prodplan.content_checksum(text) IS
+  'Row count and an md5 over the sorted text of every row, per canonical table (optionally of one plant): two databases with equal results hold the same data. Used to reconcile loads and to test determinism. Leaves out what is derived or records what was done: ingestion runs, plans and their slots, aggregates, KPI snapshots, data-quality results, trained models and their deployments, and who may see the plant (prodplan.plant_access).';
 
 -- ---------------------------------------------------------------------------
 -- order_status without scanning every operation. Found by
