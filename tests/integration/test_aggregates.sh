@@ -11,7 +11,7 @@ export PGUSER=${PGUSER:-postgres}
 export PGOPTIONS="${PGOPTIONS:-} -c client_min_messages=warning"
 db=pp_aggregates
 seed=${AGG_SEED:-7}
-rounds=${AGG_ROUNDS:-6}
+rounds=${AGG_ROUNDS:-8}
 # shellcheck source=db_helpers.sh
 source "$(dirname "${BASH_SOURCE[0]}")/db_helpers.sh"
 pp_fresh_databases "$db"
