@@ -253,7 +253,8 @@ start_side_lane() {
   # from them (the database tests ran 1.5-2.7x slower; make test took 1251 s). At nice 19 the
   # tests run at full speed and the lane ends about 5 minutes after them (1198 s); at nice 10
   # the tests slowed again (reports 99 s instead of 54) and the whole took longer.
-  setsid bash -c '
+  # -w: should setsid have to fork, it waits, so SIDE_PID still ends with the lane.
+  setsid -w bash -c '
     echo 19 >/proc/self/autogroup 2>/dev/null || true
     renice -n 19 -p $$ >/dev/null 2>&1 || true
     source "$1/tests/harness/lib.sh"

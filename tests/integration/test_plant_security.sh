@@ -47,28 +47,26 @@ q -c "SELECT count(DISTINCT plant_id) FROM prodplan.kpis($range, 'work_center')"
 # Every prodplan table a reader can read, and how to tell its plant: plant_id, or its parent's.
 tables_sql="SELECT c.oid::regclass::text, CASE
     WHEN EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'plant_id' AND NOT a.attisdropped) THEN 'plant_id'
-    WHEN EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'plan_id') THEN '(SELECT p.plant_id FROM prodplan.plans p WHERE p.plan_id = t.plan_id)'
-    WHEN EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'simulation_id') THEN '(SELECT p.plant_id FROM prodplan.simulations s JOIN prodplan.plans p USING (plan_id) WHERE s.simulation_id = t.simulation_id)'
-    WHEN c.relname = 'ingest_quarantine' THEN '(SELECT r.plant_id FROM prodplan.ingest_runs r WHERE r.run_id = t.run_id)'
-    WHEN EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'model_id') THEN '(SELECT m.plant_id FROM prodplan.models m WHERE m.model_id = t.model_id)'
+    WHEN EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'plan_id') THEN '(SELECT p.plant_id FROM prodplan.plans p WHERE p.plan_id = x.plan_id)'
+    WHEN EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'simulation_id') THEN '(SELECT p.plant_id FROM prodplan.simulations s JOIN prodplan.plans p USING (plan_id) WHERE s.simulation_id = x.simulation_id)'
+    WHEN c.relname = 'ingest_quarantine' THEN '(SELECT r.plant_id FROM prodplan.ingest_runs r WHERE r.run_id = x.run_id)'
+    WHEN EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'model_id') THEN '(SELECT m.plant_id FROM prodplan.models m WHERE m.model_id = x.model_id)'
   END
   FROM pg_class c WHERE c.relnamespace = 'prodplan'::regnamespace AND c.relkind IN ('r', 'p', 'v') AND NOT c.relispartition
    AND has_table_privilege('prodplan_reader', c.oid, 'SELECT') ORDER BY 1"
-# plants_seen ROLE: "table plant count" lines, each row's plant found as the superuser (so the
-# check does not go through the policies it checks) from the keys the role saw.
+# plants_seen ROLE: "table plant count" lines for every row the role sees. The parent lookups
+# run as that role too, through the policies: a row whose parent belongs to another plant
+# shows as plant '-' (its parent hidden), a row with plant_id by its plant; either way not
+# NORTH, so the check below catches it.
 plants_seen() {
   local role=$1 name how
   while IFS='|' read -r name how; do
     [ -n "$how" ] || continue
-    # The keys the role sees, then their plants looked up without the policies.
     as "$role" -c "CREATE TEMP TABLE seen AS SELECT * FROM $name" \
-      -c "SELECT '$name', coalesce(plant, '-'), count(*) FROM (SELECT $(sed 's/\bt\./x./g' <<<"$how") AS plant FROM seen x) y GROUP BY 2 ORDER BY 2" 2>&1 |
+      -c "SELECT '$name', coalesce(plant, '-'), count(*) FROM (SELECT $how AS plant FROM seen x) y GROUP BY 2 ORDER BY 2" 2>&1 |
       sed 's/|/ /g' || true
   done < <(q -c "$tables_sql")
 }
-# Temp tables are the role's own; the lookups in $how read prodplan tables as that role too,
-# which the policies filter, so a row of another plant shows as plant '-' (its parent hidden)
-# or by name: either way not NORTH.
 
 # --- before: everyone with prodplan_reader sees both plants ---------------------------------
 [ "$(as pp_ps_north -c "SELECT count(DISTINCT plant_id) FROM prodplan.production_order")" = 2 ] &&

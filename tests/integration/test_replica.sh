@@ -49,6 +49,17 @@ material=$(p -c "SELECT material_id FROM prodplan.material ORDER BY 1 LIMIT 1")
 # A fixed range: results over a range ending at now() change from one call to the next.
 range="timestamptz '2020-01-01', timestamptz '2030-01-01'"
 
+# A read-only transaction on the primary (a BI tool's default_transaction_read_only): kpis serves
+# a cached result and computes a miss without storing it (an INSERT or nextval would fail).
+# (A range of its own: the calls compared with the standby below must not come from this cache.)
+ro_range="timestamptz '2019-01-01', timestamptz '2030-01-01'"
+p -c "SELECT count(*) FROM prodplan.kpis($ro_range, 'overall')" >/dev/null
+out=$(p -c "BEGIN READ ONLY" -c "SELECT count(*) > 0 FROM prodplan.kpis($ro_range, 'overall')" \
+        -c "SELECT count(*) > 0 FROM prodplan.kpis($ro_range, 'week')" -c "COMMIT" 2>&1 | paste -sd ' ' -)
+stored=$(p -c "SELECT count(*) FROM prodplan.result_cache WHERE function_name = 'kpis' AND arguments LIKE '%|week|%'")
+[ "$out" = "t t" ] && [ "$stored" = 0 ] && ok "kpis in a read-only transaction on the primary: a hit served, a miss computed and not stored" ||
+  bad "kpis in a read-only transaction: '$out', $stored stored"
+
 # ---- the standby: pg_basebackup -R of the primary, in a harness cluster directory of its own ----
 standby=$(mktemp -d /tmp/prodplan-XXXXXX)
 pp_server_mkdir "$standby"
