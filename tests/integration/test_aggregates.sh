@@ -55,6 +55,18 @@ ROLLBACK;
 SQL
 }
 
+# Orders whose prodplan.order_progress row differs from a recount of their
+# operations (kept by triggers in the same transaction, no refresh needed).
+progress_mismatch() {
+  q -c "WITH recount AS (
+          SELECT op.plant_id, op.order_id, count(*) AS operations, count(op.ended_at) AS operations_done,
+                 min(op.started_at) AS first_started_at, max(op.ended_at) AS last_ended_at,
+                 max(op.sequence) FILTER (WHERE op.ended_at IS NOT NULL) AS last_done_sequence
+          FROM prodplan.operation op GROUP BY op.plant_id, op.order_id)
+        SELECT (SELECT count(*) FROM (TABLE prodplan.order_progress EXCEPT ALL TABLE recount) x)
+             + (SELECT count(*) FROM (TABLE recount EXCEPT ALL TABLE prodplan.order_progress) x)"
+}
+
 first=$(compare)
 case $first in *"=0 "*"=0 "*"=0"*) echo "ok: after the first refresh: $first" ;; *) echo "FAIL: after the first refresh: $first"; fail=1 ;; esac
 
@@ -103,12 +115,14 @@ ON CONFLICT DO NOTHING;
 UPDATE prodplan.defect SET severity = 1 + (severity % 3) WHERE plant_id = 'DEMO' AND random() < 0.02;
 DELETE FROM prodplan.defect WHERE plant_id = 'DEMO' AND random() < 0.01;
 SQL
+  progress=$(progress_mismatch)
+  [ "$progress" = 0 ] || { echo "FAIL: round $round: order_progress differs from a recount for $progress rows"; fail=1; }
   if [ $((round % 3)) -ne 0 ]; then  # every third round: two rounds of changes before one refresh
     q -c "SELECT count(*) FROM prodplan.refresh_aggregates()" >/dev/null
     result=$(compare)
     logged=$(q -c "SELECT string_agg(aggregate || ':' || jsonb_array_length(last_refresh -> 'invalidated_ranges'), ' ' ORDER BY aggregate) FROM prodplan.aggregate_watermark")
     case $result in
-      *"=0 "*"=0 "*"=0") echo "ok: round $round: incremental = full ($result; ranges recomputed $logged)" ;;
+      *"=0 "*"=0 "*"=0") echo "ok: round $round: incremental = full ($result; ranges recomputed $logged; order_progress = recount)" ;;
       *) echo "FAIL: round $round: $result"; fail=1 ;;
     esac
   fi
@@ -171,6 +185,14 @@ SQL
   if [ "$round" = 3 ]; then
     # Rows inserted, then updated before the refresh: a change, recomputed.
     q -c "UPDATE prodplan.operation SET ended_at = ended_at + interval '5 minutes' WHERE plant_id = 'DEMO' AND operation_id LIKE 'A3-%' AND ended_at IS NOT NULL" >/dev/null
+  fi
+  # order_progress after round 1 only: round 2 writes a row into a partition
+  # directly, which the triggers on prodplan.operation do not see (the
+  # documented limit of order_progress), and its count stays off after it.
+  if [ "$round" = 1 ]; then
+    progress=$(progress_mismatch)
+    [ "$progress" = 0 ] && echo "ok: append round 1: order_progress = recount (savepoints and exception blocks included)" ||
+      { echo "FAIL: append round 1: order_progress differs from a recount for $progress rows"; fail=1; }
   fi
   q -c "SELECT count(*) FROM prodplan.refresh_aggregates()" >/dev/null
   result=$(compare)

@@ -34,6 +34,21 @@ for pair in $before; do
   [ "$diff" = 0 ] || changed="$changed $t"
 done
 [ -z "$changed" ] && echo "ok: data unchanged by the update" || { echo "FAIL: data changed by the update:$changed"; fail=1; }
+# The progress of every order, counted from the operations already loaded
+# when the update (0.13.0) created it.
+progress=$(q pp_upgrade_old -c "WITH recount AS (
+    SELECT op.plant_id, op.order_id, count(*) AS operations, count(op.ended_at) AS operations_done,
+           min(op.started_at) AS first_started_at, max(op.ended_at) AS last_ended_at,
+           max(op.sequence) FILTER (WHERE op.ended_at IS NOT NULL) AS last_done_sequence
+    FROM prodplan.operation op GROUP BY op.plant_id, op.order_id)
+  SELECT (SELECT count(*) FROM recount) || ' ' ||
+         ((SELECT count(*) FROM (TABLE prodplan.order_progress EXCEPT ALL TABLE recount) x)
+          + (SELECT count(*) FROM (TABLE recount EXCEPT ALL TABLE prodplan.order_progress) x))")
+case $progress in
+  "0 "*) echo "FAIL: no operations before the update"; fail=1 ;;
+  *" 0") echo "ok: order_progress filled from the ${progress% *} orders with operations" ;;
+  *) echo "FAIL: order_progress after the update differs from a recount: $progress"; fail=1 ;;
+esac
 q pp_upgrade_new -c "CREATE EXTENSION prodplan"
 objects="SELECT string_agg(x, ' ' ORDER BY x) FROM (
   SELECT c.relname || '/' || c.relkind::text AS x FROM pg_class c WHERE c.relnamespace = 'prodplan'::regnamespace AND NOT c.relispartition

@@ -93,4 +93,21 @@ for v in $versions; do
     fail=1
   fi
 done
+
+# 0.12.0 with row-level security by plant turned on: the update gives the
+# table it adds (order_progress) its policy like every other, and keeps the
+# security on.
+q pp_upgrade_every -c "DROP EXTENSION IF EXISTS prodplan CASCADE" -c "DROP SCHEMA IF EXISTS prodplan CASCADE" >/dev/null
+q pp_upgrade_every -c "CREATE EXTENSION prodplan VERSION '0.12.0'" -c "SELECT count(*) FROM prodplan.set_plant_security(true)" \
+  -c "ALTER EXTENSION prodplan UPDATE" >/dev/null
+missing=$(q pp_upgrade_every -c "SELECT string_agg(c.relname, ' ' ORDER BY c.relname) FROM pg_class c
+  WHERE c.relnamespace = 'prodplan'::regnamespace AND c.relkind IN ('r', 'p')
+    AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'plant_id' AND NOT a.attisdropped)
+    AND c.relname <> 'plant_access'
+    AND NOT (c.relrowsecurity AND EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid AND p.polname = 'plant_access'))")
+if [ -z "$missing" ] && [ "$(q pp_upgrade_every -c "SELECT prodplan.plant_security_enabled()")" = t ]; then
+  echo "ok: 0.12.0 with plant security on -> $current: every plant table has its policy (order_progress included)"
+else
+  echo "FAIL: 0.12.0 with plant security on -> $current: no policy on: ${missing:-(security off)}"; fail=1
+fi
 exit $fail
