@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+namespace test_bottleneck {
+
 using namespace pp::bottleneck;
 
 namespace {
@@ -95,3 +97,5 @@ TEST(ShiftingBottleneck, TiesAndTouchingPeriods) {
   EXPECT_DOUBLE_EQ(t.stations[1].sole_seconds, 10);
   EXPECT_DOUBLE_EQ(t.stations[1].shifting_seconds, 0);
 }
+
+}  // namespace test_bottleneck

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+namespace test_civil_time {
+
 namespace {
 
 TEST(CivilTime, KnownInstants) {
@@ -43,3 +45,5 @@ TEST(CivilTime, NegativeSecondsBelongToThePreviousDay) {
 }
 
 }  // namespace
+
+}  // namespace test_civil_time

@@ -5,6 +5,8 @@
 #include <set>
 #include <string>
 
+namespace test_copy_rows {
+
 namespace {
 
 using namespace pp::model;
@@ -107,3 +109,5 @@ TEST(CopyRows, PollsCancellation) {
 }
 
 }  // namespace
+
+}  // namespace test_copy_rows

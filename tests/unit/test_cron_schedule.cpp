@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+namespace test_cron_schedule {
+
 namespace {
 
 using pp::jobs::CronSchedule;
@@ -271,3 +273,5 @@ TEST(CronNextAfter, SparseSchedulesStayFast) {
 }
 
 }  // namespace
+
+}  // namespace test_cron_schedule

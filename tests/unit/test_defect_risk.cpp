@@ -21,6 +21,8 @@
 #include <string>
 #include <vector>
 
+namespace test_defect_risk {
+
 using namespace pp::quality;
 namespace learn = pp::learn;
 
@@ -250,3 +252,5 @@ TEST(DefectRiskModel, RefusesWhatCannotBeLearned) {
   for (OpCase& c : clean.cases) c.culprit = false;
   EXPECT_THROW(train_defect_risk(clean, DefectRiskOptions{}), pp::Error);
 }
+
+}  // namespace test_defect_risk

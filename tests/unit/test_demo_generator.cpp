@@ -19,6 +19,8 @@
 #include <unordered_set>
 #include <vector>
 
+namespace test_demo_generator {
+
 namespace {
 
 using pp::model::Factory;
@@ -878,3 +880,5 @@ TEST(DemoGenerator, ResourceEvents) {
 }
 
 }  // namespace
+
+}  // namespace test_demo_generator

@@ -7,6 +7,8 @@
 
 #include <random>
 
+namespace test_factory_calendar {
+
 using namespace pp::factory;
 
 namespace {
@@ -146,3 +148,5 @@ TEST(CalendarTimeline, MatchesBruteForceOnRandomCalendars) {
     }
   }
 }
+
+}  // namespace test_factory_calendar

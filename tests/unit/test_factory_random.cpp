@@ -10,6 +10,8 @@
 
 #include <map>
 
+namespace test_factory_random {
+
 using namespace pp::factory;
 
 TEST(FactoryRandom, EveryRuleGivesACheckedPlan) {
@@ -69,3 +71,5 @@ TEST(FactoryRandom, ProblemsAreReportedNotDropped) {
   EXPECT_GT(kinds[ProblemKind::AfterHorizon], 0);
   EXPECT_GT(kinds[ProblemKind::NoWorkCenter] + kinds[ProblemKind::ZeroCapacity], 0);
 }
+
+}  // namespace test_factory_random

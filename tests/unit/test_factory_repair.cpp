@@ -11,6 +11,8 @@
 
 #include <stdexcept>
 
+namespace test_factory_repair {
+
 using namespace pp::factory;
 
 namespace {
@@ -140,3 +142,5 @@ TEST(FactoryRepair, RandomMovesStayFeasible) {
   }
   EXPECT_EQ(moves, 40);
 }
+
+}  // namespace test_factory_repair

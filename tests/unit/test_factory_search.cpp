@@ -11,6 +11,8 @@
 #include <atomic>
 #include <chrono>
 
+namespace test_factory_search {
+
 using namespace pp::factory;
 
 namespace {
@@ -94,3 +96,5 @@ TEST(FactorySearch, CancelThrowsQuickly) {
     EXPECT_LT(s, 2.0) << after;
   }
 }
+
+}  // namespace test_factory_search

@@ -10,6 +10,8 @@
 #include <set>
 #include <stdexcept>
 
+namespace test_factory_sgs {
+
 using namespace pp::factory;
 
 namespace {
@@ -206,3 +208,5 @@ TEST(FactorySgs, InvalidInputThrows) {
   p.orders[0].weight = 0;
   EXPECT_THROW(plan_factory(p, opts()), pp::Error);
 }
+
+}  // namespace test_factory_sgs

@@ -23,6 +23,8 @@
 #include <string>
 #include <vector>
 
+namespace test_forecast {
+
 using namespace pp::forecast;
 using pp::test::SeriesKind;
 
@@ -473,3 +475,5 @@ TEST(ForecastSeries, CancelStopsSelection) {
   const std::vector<double> y = pp::test::demand_series(SeriesKind::Smooth, 0, 100, 3);
   EXPECT_THROW(forecast_series(y, 7, Method::Auto, o), pp::Cancelled);
 }
+
+}  // namespace test_forecast

@@ -21,6 +21,8 @@
 #include <limits>
 #include <vector>
 
+namespace test_gradient_boosting {
+
 namespace {
 
 using pp::learn::BoostedModel;
@@ -466,3 +468,5 @@ TEST(BoostingSpeed, TwentyThousandRowsTwentyFiveFeaturesThreeHundredTrees) {
               o.max_leaf_nodes, seconds);
   EXPECT_EQ(m.trees.size(), 300u);
 }
+
+}  // namespace test_gradient_boosting

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+namespace test_ingest_first_load {
+
 namespace {
 
 using pp::ingest::DirectRules;
@@ -227,3 +229,5 @@ TEST(IngestFirstLoad, ANonConstantDefaultStagesTheRowsThatNeedIt) {
 }
 
 }  // namespace
+
+}  // namespace test_ingest_first_load

@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+namespace test_ingest_pipeline {
+
 namespace {
 
 std::vector<std::string> split_lines(const std::string& text) {
@@ -195,3 +197,5 @@ TEST(IngestPipeline, DestructorJoinsARunningWorker) {
 }
 
 }  // namespace
+
+}  // namespace test_ingest_pipeline

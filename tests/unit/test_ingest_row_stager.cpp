@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+namespace test_ingest_row_stager {
+
 namespace {
 
 using pp::ingest::RowStager;
@@ -80,3 +82,5 @@ TEST(IngestRowStager, UnknownEntityAndMissingHeaderAreErrors) {
 }
 
 }  // namespace
+
+}  // namespace test_ingest_row_stager

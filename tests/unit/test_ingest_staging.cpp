@@ -36,6 +36,8 @@
 #include "core/xlsx/excel_dates.h"
 #include "core/xlsx/workbook_writer.h"
 
+namespace test_ingest_staging {
+
 namespace fs = std::filesystem;
 using namespace pp;
 using namespace pp::ingest;
@@ -1400,3 +1402,5 @@ TEST(IngestStaging, DISABLED_StagingScale1Timing) {
 }
 
 }  // namespace
+
+}  // namespace test_ingest_staging

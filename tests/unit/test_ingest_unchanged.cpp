@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+namespace test_ingest_unchanged {
+
 namespace {
 
 using pp::ingest::StoredCell;
@@ -158,3 +160,5 @@ TEST(IngestUnchanged, StoredKeysAndReferenceCounts) {
   EXPECT_FALSE(filter.count_references(1, orders).has_value());
   EXPECT_EQ(filter.keys().find("A"), nullptr);
 }
+
+}  // namespace test_ingest_unchanged

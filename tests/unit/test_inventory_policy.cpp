@@ -10,6 +10,8 @@
 
 #include <cmath>
 
+namespace test_inventory_policy {
+
 using namespace pp::inventory;
 
 TEST(InventoryFormulas, HandComputed) {
@@ -106,3 +108,5 @@ TEST(InventoryPolicy, BadInput) {
   o.service_level = 1;
   EXPECT_THROW(inventory_policy({steady("X", 1, 1, 1)}, o), pp::Error);
 }
+
+}  // namespace test_inventory_policy

@@ -11,6 +11,8 @@
 #include <cstdint>
 #include <limits>
 
+namespace test_job_policy {
+
 namespace {
 
 using pp::jobs::BackoffPolicy;
@@ -232,3 +234,5 @@ TEST(JobPolicy, LatestFireAtOrBefore) {
 }
 
 }  // namespace
+
+}  // namespace test_job_policy

@@ -25,6 +25,8 @@
 #include <tuple>
 #include <vector>
 
+namespace test_jobshop {
+
 using namespace pp::schedule;
 
 namespace {
@@ -319,3 +321,5 @@ TEST(JobshopShared, AllInstancesParseAndBoundsAreValid) {
   }
   EXPECT_EQ(checked, 82 + 217);
 }
+
+}  // namespace test_jobshop

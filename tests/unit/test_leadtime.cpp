@@ -24,6 +24,8 @@
 #include <string>
 #include <vector>
 
+namespace test_leadtime {
+
 using namespace pp::leadtime;
 
 namespace {
@@ -477,3 +479,5 @@ TEST(LeadTimeTraining, LoadFeaturesBeatTheHistoryFallback) {
   bad.min_train_rows = 801;  // 800 training rows
   EXPECT_THROW(train_leadtime(h, bad, nullptr), pp::Error);
 }
+
+}  // namespace test_leadtime

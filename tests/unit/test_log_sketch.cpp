@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+namespace test_log_sketch {
+
 namespace {
 
 using pp::stats::LogSketch;
@@ -365,3 +367,5 @@ TEST(LogSketch, MalformedDecodeInputsThrowSayingWhatIsWrong) {
 }
 
 }  // namespace
+
+}  // namespace test_log_sketch

@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+namespace test_logistic {
+
 namespace {
 
 struct Case {
@@ -146,3 +148,5 @@ TEST(LogisticRegression, SparseRowsFitTheSameModelAsTheDenseMatrix) {
   EXPECT_NEAR(sparse.coefficients[0], 0.8, 0.25);
   EXPECT_NEAR(sparse.coefficients[4], 1.2, 0.25);
 }
+
+}  // namespace test_logistic

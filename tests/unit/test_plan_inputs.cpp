@@ -2,11 +2,14 @@
 #include "core/common/errors.h"
 #include "core/planning/plan_inputs.h"
 #include "core/planning/plan_rebuild.h"
+#include "core/planning/plan_rows.h"
 
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
+
+namespace test_plan_inputs {
 
 namespace {
 
@@ -158,8 +161,6 @@ TEST(PlanRebuild, StoredPlanForAMove) {
 
 }  // namespace
 
-#include "core/planning/plan_rows.h"
-
 namespace {
 
 TEST(PlanRows, OnePlannedOperationLine) {
@@ -190,3 +191,5 @@ TEST(PlanRows, OnePlannedOperationLine) {
 }
 
 }  // namespace
+
+}  // namespace test_plan_inputs

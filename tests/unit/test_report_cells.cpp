@@ -7,6 +7,8 @@
 
 #include <algorithm>
 
+namespace test_report_cells {
+
 using namespace pp::report::detail;
 
 namespace {
@@ -61,3 +63,5 @@ TEST(ReportCells, Utf8) {
 }
 
 }  // namespace
+
+}  // namespace test_report_cells

@@ -9,6 +9,8 @@
 
 #include <gtest/gtest.h>
 
+namespace test_report_gantt {
+
 using namespace pp::test::report;
 using pp::report::Kind;
 using pp::report::PlanReportData;
@@ -247,3 +249,5 @@ TEST(ReportGantt, BadBarsNameRowAndColumn) {
 }
 
 }  // namespace
+
+}  // namespace test_report_gantt

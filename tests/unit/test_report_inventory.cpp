@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+namespace test_report_inventory {
+
 using namespace pp::test::report;
 using pp::report::InventoryReportData;
 using pp::report::Kind;
@@ -106,3 +108,5 @@ TEST(ReportInventory, EmptyPolicy) {
 }
 
 }  // namespace
+
+}  // namespace test_report_inventory

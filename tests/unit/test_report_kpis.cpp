@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+namespace test_report_kpis {
+
 using namespace pp::test::report;
 using pp::report::KpiReportData;
 using CK = pp::xlsx::CellValue::Kind;
@@ -215,3 +217,5 @@ TEST(ReportKpis, Deterministic) {
 }
 
 }  // namespace
+
+}  // namespace test_report_kpis

@@ -12,6 +12,8 @@
 #include <filesystem>
 #include <fstream>
 
+namespace test_report_plan {
+
 using namespace pp::test::report;
 using pp::report::Column;
 using pp::report::Kind;
@@ -320,3 +322,5 @@ TEST(ReportPlan, EmptyPlanHasHeadersOnly) {
 }
 
 }  // namespace
+
+}  // namespace test_report_plan

@@ -9,6 +9,8 @@
 
 #include <gtest/gtest.h>
 
+namespace test_report_quality {
+
 using namespace pp::test::report;
 using pp::report::Kind;
 using pp::report::QualityReportData;
@@ -185,3 +187,5 @@ TEST(ReportQuality, ChartPatchRefusesUnexpectedXml) {
 }
 
 }  // namespace
+
+}  // namespace test_report_quality

@@ -8,6 +8,8 @@
 
 #include <gtest/gtest.h>
 
+namespace test_report_template {
+
 using namespace pp::test::report;
 using pp::report::TemplateColumn;
 using pp::report::TemplateReportData;
@@ -116,3 +118,5 @@ TEST(ReportTemplate, Deterministic) {
 }
 
 }  // namespace
+
+}  // namespace test_report_template

@@ -12,6 +12,8 @@
 #include <limits>
 #include <vector>
 
+namespace test_ridge_regression {
+
 namespace {
 
 using RowMajor = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
@@ -172,3 +174,5 @@ TEST(RidgeFit, BadInputThrows) {
     EXPECT_NE(std::string(e.what()).find("row 3"), std::string::npos) << e.what();
   }
 }
+
+}  // namespace test_ridge_regression

@@ -20,6 +20,8 @@
 #include <string>
 #include <vector>
 
+namespace test_simulate {
+
 using namespace pp::simulate;
 using pp::factory::FactoryProblem;
 
@@ -256,3 +258,5 @@ TEST(Simulate, CancelStopsTheReplications) {
   EXPECT_THROW(run_monte_carlo(m, o), pp::Cancelled);
   EXPECT_EQ(polls, 4) << "polled once per replication";
 }
+
+}  // namespace test_simulate

@@ -14,6 +14,8 @@
 #include <cmath>
 #include <vector>
 
+namespace test_spc {
+
 using namespace pp::quality;
 
 namespace {
@@ -314,3 +316,5 @@ TEST(Capability, HandComputedIndices) {
   EXPECT_NEAR(ind.sigma_within, 1.5 / 1.1283792, 1e-6);
   EXPECT_THROW(capability(g, SpecLimits{}), pp::Error);
 }
+
+}  // namespace test_spc

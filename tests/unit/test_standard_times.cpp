@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+namespace test_standard_times {
+
 namespace {
 
 using pp::planning::StandardTime;
@@ -140,3 +142,5 @@ TEST(StandardTimes, SortedByProductThenWorkCenterWithSourceNames) {
 }
 
 }  // namespace
+
+}  // namespace test_standard_times

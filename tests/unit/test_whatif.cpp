@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+namespace test_whatif {
+
 namespace {
 
 using pp::factory::Time;
@@ -271,3 +273,5 @@ TEST(WarmStart, KeepsTheBaseSequenceAndPlacesNewWorkByReadyTime) {
 }
 
 }  // namespace
+
+}  // namespace test_whatif

@@ -27,6 +27,8 @@
 #include <string>
 #include <vector>
 
+namespace test_workbook_writer {
+
 namespace fs = std::filesystem;
 using namespace pp;
 using namespace pp::xlsx;
@@ -779,3 +781,5 @@ TEST(WorkbookWriter, EmptyFactoryHasOnlyHeaders) {
 }
 
 }  // namespace
+
+}  // namespace test_workbook_writer

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+namespace test_xlsx_fixtures {
+
 namespace {
 
 using pp::xlsx::CellValue;
@@ -95,3 +97,5 @@ TEST(XlsxFixtures, LibreOfficeCalcWorkbook) {
 }
 
 }  // namespace
+
+}  // namespace test_xlsx_fixtures

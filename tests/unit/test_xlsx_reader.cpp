@@ -52,6 +52,8 @@
 #include <string>
 #include <vector>
 
+namespace test_xlsx_reader {
+
 namespace fs = std::filesystem;
 using namespace pp;
 using namespace pp::xlsx;
@@ -1673,3 +1675,5 @@ TEST(XlsxReaderOpenpyxl, SameValuesAsOpenpyxl) {
 }
 
 }  // namespace
+
+}  // namespace test_xlsx_reader
