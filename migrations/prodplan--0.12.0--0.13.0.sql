@@ -6,14 +6,36 @@
 \echo Use "ALTER EXTENSION prodplan UPDATE TO '0.13.0'" to load this file. \quit
 
 -- ---------------------------------------------------------------------------
--- Per-order progress of the operations, kept by statement triggers. Found by
--- tests/bench/bench_load.sh: order_status asked "has an operation of this
--- order started?" of prodplan.operation, and risk_queue "which routing step
--- did it finish last?". Operations are partitioned by month (62 partitions
--- in load_demo(1)) and an order's operations span months, so each question
--- was one index probe per partition, and planning a query that holds it
--- cost 10-50 ms a call (an order list: 50 ms planning, 15 ms execution).
--- One row per order answers both by key.
+-- Per-order progress of the operations. Found by tests/bench/bench_load.sh:
+-- order_status asked "has an operation of this order started?" of
+-- prodplan.operation, and risk_queue "which routing step did it finish
+-- last?". Operations are partitioned by month (62 partitions in
+-- load_demo(1)) and an order's operations span months, so each question was
+-- one index probe per partition, and planning a query that holds it cost
+-- 10-50 ms a call (an order list: 50 ms planning, 15 ms execution). One row
+-- per order answers both by key.
+--
+-- The protocol (why writers never lock a progress row):
+--   * Statement triggers on prodplan.operation only append the keys of the
+--     orders a statement changed to prodplan.order_progress_pending: an
+--     insert-only table without a unique key, so writers never wait for one
+--     another there. (A first version kept order_progress itself in the
+--     writing transaction: writers adding operations to the same orders in
+--     multi-statement transactions locked its rows in different orders and
+--     deadlocked, test_aggregates_concurrent.)
+--   * prodplan.apply_order_progress() takes the pending keys out (one
+--     statement), then recounts those orders from the operations (a later
+--     statement, so a later snapshot) and writes order_progress. A change
+--     the recount does not see was not visible when the keys were taken
+--     either (its key and its operations commit together), so its key is
+--     still pending: nothing is lost. A key taken twice is recounted twice,
+--     which is idempotent. Appliers exclude one another with a transaction
+--     advisory lock; only they and TRUNCATE write order_progress.
+--   * Readers (order_status, risk_queue) take an order's row from
+--     order_progress unless its key is pending, and then count it live
+--     (prodplan.order_progress_live): exact whatever the applier's delay.
+--   * The built-in job "prodplan.order progress" applies every minute;
+--     load_demo and ingest apply at their end, in their own transaction.
 CREATE TABLE prodplan.order_progress (
   plant_id           text NOT NULL,
   order_id           text NOT NULL,
@@ -24,7 +46,7 @@ CREATE TABLE prodplan.order_progress (
   last_done_sequence integer,
   PRIMARY KEY (plant_id, order_id)
 );
-COMMENT ON TABLE prodplan.order_progress IS 'One row per order that has operations (prodplan.operation): how many, how many ended, when the first started and the last ended, and the last routing step finished. Kept in step with prodplan.operation by statement triggers in the same transaction (writes through prodplan.operation; a write straight into one of its partitions is not seen), so order_status and risk_queue read it by key instead of probing every monthly partition. Derived: not part of content_checksum.';
+COMMENT ON TABLE prodplan.order_progress IS 'One row per order that has operations (prodplan.operation): how many, how many ended, when the first started and the last ended, and the last routing step finished, as of the last prodplan.apply_order_progress() (the built-in job "prodplan.order progress" runs it every minute; load_demo and ingest at their end). Orders whose operations changed since are listed in prodplan.order_progress_pending; order_status and risk_queue count those live (prodplan.order_progress_live), so they are always exact. Writes straight into a partition of prodplan.operation are not seen. Derived: not part of content_checksum.';
 COMMENT ON COLUMN prodplan.order_progress.plant_id IS 'The plant (prodplan.plant).';
 COMMENT ON COLUMN prodplan.order_progress.order_id IS 'The order (prodplan.production_order; operations of an order not loaded are counted too).';
 COMMENT ON COLUMN prodplan.order_progress.operations IS 'Operations of the order, rework included.';
@@ -34,10 +56,63 @@ COMMENT ON COLUMN prodplan.order_progress.last_ended_at IS 'The latest end of it
 COMMENT ON COLUMN prodplan.order_progress.last_done_sequence IS 'The highest routing sequence among its ended operations (risk_queue estimates the steps after it); NULL when none has ended or they carry no sequence.';
 GRANT SELECT ON prodplan.order_progress TO prodplan_reader;
 
+CREATE TABLE prodplan.order_progress_pending (
+  plant_id text NOT NULL,
+  order_id text NOT NULL
+);
+-- Not unique: a writer appends without waiting for another writer's key.
+CREATE INDEX order_progress_pending_key_idx ON prodplan.order_progress_pending (plant_id, order_id);
+COMMENT ON TABLE prodplan.order_progress_pending IS 'Orders whose operations changed since prodplan.order_progress last counted them, appended by the statement triggers of prodplan.operation (a key may appear several times) and taken out by prodplan.apply_order_progress(). Readers count these orders live. Derived: not part of content_checksum.';
+COMMENT ON COLUMN prodplan.order_progress_pending.plant_id IS 'The plant.';
+COMMENT ON COLUMN prodplan.order_progress_pending.order_id IS 'The order whose operations changed.';
+GRANT SELECT ON prodplan.order_progress_pending TO prodplan_reader;
+
 -- SECURITY DEFINER like the aggregates' triggers: whoever may write
--- operations keeps the progress, which no role writes directly.
+-- operations records the change, which no role writes directly.
 CREATE FUNCTION prodplan.order_progress_changed()
 RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+  IF TG_OP = 'TRUNCATE' THEN
+    -- DELETE, not TRUNCATE: readers of the progress are not blocked.
+    DELETE FROM prodplan.order_progress;
+    DELETE FROM prodplan.order_progress_pending;
+  ELSIF TG_OP = 'INSERT' THEN
+    INSERT INTO prodplan.order_progress_pending SELECT DISTINCT x.plant_id, x.order_id FROM n x;
+  ELSIF TG_OP = 'DELETE' THEN
+    INSERT INTO prodplan.order_progress_pending SELECT DISTINCT x.plant_id, x.order_id FROM o x;
+  ELSE
+    -- An order's progress depends only on the (start, end, sequence) of its
+    -- operations: an update that changed none of them (a merge rewriting a
+    -- row for another column) leaves it as it was.
+    INSERT INTO prodplan.order_progress_pending
+    SELECT DISTINCT d.plant_id, d.order_id
+    FROM ((SELECT x.plant_id, x.order_id, x.started_at, x.ended_at, x.sequence FROM o x
+           EXCEPT ALL SELECT y.plant_id, y.order_id, y.started_at, y.ended_at, y.sequence FROM n y)
+          UNION ALL
+          (SELECT y.plant_id, y.order_id, y.started_at, y.ended_at, y.sequence FROM n y
+           EXCEPT ALL SELECT x.plant_id, x.order_id, x.started_at, x.ended_at, x.sequence FROM o x)) d;
+  END IF;
+  RETURN NULL;
+END
+$fn$;
+COMMENT ON FUNCTION prodplan.order_progress_changed() IS 'Statement trigger of prodplan.operation: appends the orders whose operations a statement inserted, deleted or changed (start, end or sequence) to prodplan.order_progress_pending; TRUNCATE empties prodplan.order_progress and the pending list.';
+REVOKE ALL ON FUNCTION prodplan.order_progress_changed() FROM PUBLIC;
+
+CREATE TRIGGER order_progress_ins AFTER INSERT ON prodplan.operation
+  REFERENCING NEW TABLE AS n FOR EACH STATEMENT EXECUTE FUNCTION prodplan.order_progress_changed();
+CREATE TRIGGER order_progress_upd AFTER UPDATE ON prodplan.operation
+  REFERENCING OLD TABLE AS o NEW TABLE AS n FOR EACH STATEMENT EXECUTE FUNCTION prodplan.order_progress_changed();
+CREATE TRIGGER order_progress_del AFTER DELETE ON prodplan.operation
+  REFERENCING OLD TABLE AS o FOR EACH STATEMENT EXECUTE FUNCTION prodplan.order_progress_changed();
+CREATE TRIGGER order_progress_truncate AFTER TRUNCATE ON prodplan.operation
+  FOR EACH STATEMENT EXECUTE FUNCTION prodplan.order_progress_changed();
+
+CREATE FUNCTION prodplan.apply_order_progress(wait boolean DEFAULT false)
+RETURNS bigint
 LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -46,49 +121,25 @@ DECLARE
   kp text[];
   ko text[];
 BEGIN
-  IF TG_OP = 'TRUNCATE' THEN
-    -- DELETE, not TRUNCATE: readers of the progress are not blocked.
-    DELETE FROM prodplan.order_progress;
-    RETURN NULL;
+  IF wait THEN
+    PERFORM pg_advisory_xact_lock(hashtext('prodplan.apply_order_progress'));
+  ELSIF NOT pg_try_advisory_xact_lock(hashtext('prodplan.apply_order_progress')) THEN
+    RETURN NULL;  -- another transaction is applying; it or a later run takes these keys
   END IF;
-  IF TG_OP = 'INSERT' THEN
-    -- New operations add to their orders' rows. Rows are locked in key
-    -- order, so concurrent writers cannot deadlock on them.
-    INSERT INTO prodplan.order_progress AS g
-      (plant_id, order_id, operations, operations_done, first_started_at, last_ended_at, last_done_sequence)
-    SELECT x.plant_id, x.order_id, count(*), count(x.ended_at), min(x.started_at), max(x.ended_at),
-           max(x.sequence) FILTER (WHERE x.ended_at IS NOT NULL)
-    FROM n x GROUP BY x.plant_id, x.order_id ORDER BY x.plant_id, x.order_id
-    ON CONFLICT (plant_id, order_id) DO UPDATE SET
-      operations = g.operations + excluded.operations,
-      operations_done = g.operations_done + excluded.operations_done,
-      first_started_at = least(g.first_started_at, excluded.first_started_at),
-      last_ended_at = greatest(g.last_ended_at, excluded.last_ended_at),
-      last_done_sequence = greatest(g.last_done_sequence, excluded.last_done_sequence);
-    RETURN NULL;
-  END IF;
-  -- Updates and deletes: the affected orders are recounted from the
-  -- operations (an earliest start or a latest end cannot be taken back
-  -- incrementally). Their rows are locked first, in key order: a concurrent
-  -- insert into one of these orders then commits before the recount's
-  -- statement takes its snapshot, and is counted.
-  IF TG_OP = 'UPDATE' THEN
-    SELECT array_agg(k.plant_id ORDER BY k.plant_id, k.order_id), array_agg(k.order_id ORDER BY k.plant_id, k.order_id)
-      INTO kp, ko
-    FROM (SELECT x.plant_id, x.order_id FROM o x UNION SELECT y.plant_id, y.order_id FROM n y) k;
-  ELSE
-    SELECT array_agg(k.plant_id ORDER BY k.plant_id, k.order_id), array_agg(k.order_id ORDER BY k.plant_id, k.order_id)
-      INTO kp, ko
-    FROM (SELECT DISTINCT x.plant_id, x.order_id FROM o x) k;
-  END IF;
+  -- This statement takes the keys; the recount below is a later statement
+  -- with a later snapshot (the protocol above says why that loses nothing).
+  WITH taken AS (
+    DELETE FROM prodplan.order_progress_pending RETURNING plant_id, order_id
+  )
+  SELECT array_agg(k.plant_id ORDER BY k.plant_id, k.order_id), array_agg(k.order_id ORDER BY k.plant_id, k.order_id)
+    INTO kp, ko
+  FROM (SELECT DISTINCT t.plant_id, t.order_id FROM taken t) k;
   IF kp IS NULL THEN
-    RETURN NULL;
+    RETURN 0;
   END IF;
-  PERFORM 1 FROM prodplan.order_progress g JOIN unnest(kp, ko) k(plant_id, order_id) USING (plant_id, order_id)
-  ORDER BY g.plant_id, g.order_id FOR UPDATE OF g;
   -- EXECUTE: planned with the key arrays as constants, so the planner knows
-  -- how many orders there are (a few: index probes; a whole plant: one
-  -- hash join over the operations).
+  -- how many orders there are (a few: index probes; a whole plant: one hash
+  -- join over the operations).
   EXECUTE $q$
     WITH k AS (
       SELECT * FROM unnest($1::text[], $2::text[]) k(plant_id, order_id)
@@ -111,20 +162,34 @@ BEGIN
       first_started_at = excluded.first_started_at, last_ended_at = excluded.last_ended_at,
       last_done_sequence = excluded.last_done_sequence
   $q$ USING kp, ko;
-  RETURN NULL;
+  RETURN cardinality(kp);
 END
 $fn$;
-COMMENT ON FUNCTION prodplan.order_progress_changed() IS 'Statement trigger of prodplan.operation: keeps prodplan.order_progress (inserted operations are added to their orders; updated and deleted ones have their orders recounted; TRUNCATE empties it).';
-REVOKE ALL ON FUNCTION prodplan.order_progress_changed() FROM PUBLIC;
+COMMENT ON FUNCTION prodplan.apply_order_progress(boolean) IS 'Brings prodplan.order_progress up to date: takes the orders listed in prodplan.order_progress_pending and recounts them from their operations. Returns how many orders it recounted, or NULL when another transaction is applying and wait is false (with wait true it waits for that transaction). Readers are exact without it (they count pending orders live); it keeps them fast. The built-in job "prodplan.order progress" runs it every minute; load_demo and ingest run it at their end. For prodplan_planner.';
+REVOKE ALL ON FUNCTION prodplan.apply_order_progress(boolean) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION prodplan.apply_order_progress(boolean) TO prodplan_planner;
 
-CREATE TRIGGER order_progress_ins AFTER INSERT ON prodplan.operation
-  REFERENCING NEW TABLE AS n FOR EACH STATEMENT EXECUTE FUNCTION prodplan.order_progress_changed();
-CREATE TRIGGER order_progress_upd AFTER UPDATE ON prodplan.operation
-  REFERENCING OLD TABLE AS o NEW TABLE AS n FOR EACH STATEMENT EXECUTE FUNCTION prodplan.order_progress_changed();
-CREATE TRIGGER order_progress_del AFTER DELETE ON prodplan.operation
-  REFERENCING OLD TABLE AS o FOR EACH STATEMENT EXECUTE FUNCTION prodplan.order_progress_changed();
-CREATE TRIGGER order_progress_truncate AFTER TRUNCATE ON prodplan.operation
-  FOR EACH STATEMENT EXECUTE FUNCTION prodplan.order_progress_changed();
+-- An order's progress counted from its operations now. PL/pgSQL, so a
+-- session plans the probe of every partition once, not on each call.
+CREATE FUNCTION prodplan.order_progress_live(plant text, order_id text)
+RETURNS prodplan.order_progress
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+  r prodplan.order_progress;
+BEGIN
+  SELECT plant, order_progress_live.order_id, count(*), count(op.ended_at), min(op.started_at), max(op.ended_at),
+         max(op.sequence) FILTER (WHERE op.ended_at IS NOT NULL)
+    INTO r
+  FROM prodplan.operation op
+  WHERE op.plant_id = plant AND op.order_id = order_progress_live.order_id;
+  RETURN r;
+END
+$fn$;
+COMMENT ON FUNCTION prodplan.order_progress_live(text, text) IS 'An order''s progress (the columns of prodplan.order_progress) counted from its operations now; operations is 0 when it has none. What order_status and risk_queue read for the orders listed in prodplan.order_progress_pending.';
+REVOKE ALL ON FUNCTION prodplan.order_progress_live(text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION prodplan.order_progress_live(text, text) TO prodplan_reader;
 
 -- The operations already loaded. Taken under a SHARE lock so no write to
 -- the operations slips between this count and the triggers.
@@ -133,6 +198,9 @@ INSERT INTO prodplan.order_progress
 SELECT op.plant_id, op.order_id, count(*), count(op.ended_at), min(op.started_at), max(op.ended_at),
        max(op.sequence) FILTER (WHERE op.ended_at IS NOT NULL)
 FROM prodplan.operation op GROUP BY op.plant_id, op.order_id;
+
+INSERT INTO prodplan.jobs (name, schedule, command, is_builtin)
+VALUES ('prodplan.order progress', '* * * * *', 'SELECT prodplan.apply_order_progress()', true);
 
 -- An order looked up by its number alone (an order detail screen that does
 -- not name the plant) was a full scan of the primary key's index.
@@ -164,7 +232,7 @@ BEGIN
       -- Aggregates, their invalidation log and KPI snapshots are derived from the data.
       AND c.relname NOT LIKE 'agg\_%' AND c.relname NOT IN ('aggregate_invalidation', 'kpi_snapshots')
       -- So is each order's progress, kept from its operations.
-      AND c.relname <> 'order_progress'
+      AND c.relname NOT IN ('order_progress', 'order_progress_pending')
       -- Measurements of the data's quality are about the data, not part of it.
       AND c.relname <> 'data_quality_results'
       -- Trained models are derived from the data; their deployments record what was done.
@@ -210,9 +278,14 @@ SELECT o.plant_id, o.order_id, o.product_id, o.created_at, o.due_at, o.finished_
          WHEN p.planned_end_at > o.due_at - interval '1 day' THEN 'at_risk'
          -- Asked only of the open orders that reach this branch, by key: a
          -- scalar subquery runs once per row that reaches it, where an
-         -- EXISTS may be turned into a hash of every order's progress.
-         WHEN (SELECT g.first_started_at FROM prodplan.order_progress g
-               WHERE g.plant_id = o.plant_id AND g.order_id = o.order_id) IS NOT NULL
+         -- EXISTS may be turned into a hash of every order's progress. An
+         -- order whose operations changed since the progress was applied is
+         -- counted live.
+         WHEN CASE WHEN (SELECT true FROM prodplan.order_progress_pending q
+                         WHERE q.plant_id = o.plant_id AND q.order_id = o.order_id LIMIT 1)
+                   THEN (prodplan.order_progress_live(o.plant_id, o.order_id)).first_started_at
+                   ELSE (SELECT g.first_started_at FROM prodplan.order_progress g
+                         WHERE g.plant_id = o.plant_id AND g.order_id = o.order_id) END IS NOT NULL
            THEN 'in_progress'
          ELSE 'created'
        END AS status,
@@ -267,7 +340,15 @@ BEGIN
            (array_agg(x.run_h ORDER BY greatest(x.wait_h, x.run_h) DESC, x.operation))[1] AS key_run
     FROM planned_ops x GROUP BY x.plan_id, x.order_id
   ), unplanned AS (
-    SELECT oo.* FROM open_orders oo LEFT JOIN sim_of s ON s.plant_id = oo.plant_id
+    -- The last routing step each finished: from order_progress by key, or
+    -- counted live when its operations changed since it was applied.
+    SELECT oo.*,
+           CASE WHEN (SELECT true FROM prodplan.order_progress_pending q
+                      WHERE q.plant_id = oo.plant_id AND q.order_id = oo.order_id LIMIT 1)
+                THEN (prodplan.order_progress_live(oo.plant_id, oo.order_id)).last_done_sequence
+                ELSE (SELECT g.last_done_sequence FROM prodplan.order_progress g
+                      WHERE g.plant_id = oo.plant_id AND g.order_id = oo.order_id) END AS last_done_sequence
+    FROM open_orders oo LEFT JOIN sim_of s ON s.plant_id = oo.plant_id
     WHERE NOT EXISTS (SELECT 1 FROM planned p WHERE p.plan_id = s.plan_id AND p.order_id = oo.order_id)
   ), std AS (
     SELECT pl.plant_id, st.product_id, st.work_center_id, st.minutes
@@ -283,8 +364,7 @@ BEGIN
     FROM unplanned u
     JOIN prodplan.routing_step rs ON rs.plant_id = u.plant_id AND rs.product_id = u.product_id
     LEFT JOIN std sd ON sd.plant_id = u.plant_id AND sd.product_id = u.product_id AND sd.work_center_id = rs.work_center_id
-    WHERE rs.sequence > coalesce((SELECT g.last_done_sequence FROM prodplan.order_progress g
-                                  WHERE g.plant_id = u.plant_id AND g.order_id = u.order_id), -1)
+    WHERE rs.sequence > coalesce(u.last_done_sequence, -1)
     GROUP BY u.plant_id, u.order_id
   ), model_eta AS (
     -- Orders the plan does not hold, in plants with a deployed lead-time

@@ -1,50 +1,81 @@
--- prodplan.order_progress: one row per order, kept from its operations by
--- statement triggers in the same transaction (what order_status and
--- risk_queue read instead of probing every monthly partition).
+-- prodplan.order_progress: one row per order, what order_status and
+-- risk_queue read instead of probing every monthly partition. Writers only
+-- append the orders they changed to order_progress_pending;
+-- apply_order_progress() recounts those; readers count pending orders live.
 SET client_min_messages = notice;
 SET TimeZone = 'UTC';
+
+-- What the load_demo of earlier suites left is applied.
+SELECT prodplan.apply_order_progress(true) IS NOT NULL AS applied,
+       (SELECT count(*) FROM prodplan.order_progress_pending) AS pending;
+
+CREATE TEMP VIEW pg9 AS
+SELECT order_id, operations, operations_done, first_started_at, last_ended_at, last_done_sequence
+FROM prodplan.order_progress WHERE plant_id = 'PG9';
+CREATE TEMP VIEW pg9_pending AS
+SELECT string_agg(order_id, ',' ORDER BY order_id) AS pending
+FROM prodplan.order_progress_pending WHERE plant_id = 'PG9';
 
 INSERT INTO prodplan.production_order (plant_id, order_id, product_id, created_at, due_at) VALUES
   ('PG9', 'A', 'X', '2036-01-05 08:00+00', '2036-12-31 00:00+00'),
   ('PG9', 'B', 'X', '2036-01-05 08:00+00', '2036-12-31 00:00+00');
--- Orders A and B; A's operations span two months (two partitions).
+-- Orders A and B; A's operations span two months (two partitions). The
+-- insert lists both orders as pending and writes no progress row; the order
+-- list counts them live all the same.
 INSERT INTO prodplan.operation (plant_id, operation_id, order_id, work_center_id, sequence, started_at, ended_at, event_time) VALUES
   ('PG9', 'A1', 'A', 'W1', 1, '2036-01-30 08:00+00', '2036-01-30 09:00+00', '2036-01-30 09:00+00'),
   ('PG9', 'A2', 'A', 'W2', 2, '2036-02-02 08:00+00', NULL, '2036-02-02 08:00+00'),
   ('PG9', 'A3', 'A', 'W3', 3, NULL, NULL, '2036-02-03 08:00+00'),
   ('PG9', 'B1', 'B', 'W1', 1, NULL, NULL, '2036-02-03 08:00+00');
-SELECT order_id, operations, operations_done, first_started_at, last_ended_at, last_done_sequence
-FROM prodplan.order_progress WHERE plant_id = 'PG9' ORDER BY order_id;
+SELECT * FROM pg9_pending;
+SELECT count(*) AS progress_rows FROM pg9;
+SELECT order_id, status FROM prodplan.order_status WHERE plant_id = 'PG9' ORDER BY order_id;
+SELECT (prodplan.order_progress_live('PG9', 'A')).*;
+SELECT (prodplan.order_progress_live('PG9', 'none')).operations AS no_operations;
+
+-- Applying recounts them and empties the list.
+SELECT prodplan.apply_order_progress(true) >= 2 AS applied;
+SELECT * FROM pg9_pending;
+SELECT * FROM pg9 ORDER BY order_id;
 SELECT order_id, status FROM prodplan.order_status WHERE plant_id = 'PG9' ORDER BY order_id;
 
--- Another insert adds to the order's row: an earlier start, a later end.
+-- Another insert: an earlier start, a later end.
 INSERT INTO prodplan.operation (plant_id, operation_id, order_id, work_center_id, sequence, started_at, ended_at, event_time) VALUES
   ('PG9', 'A0', 'A', 'W1', 0, '2036-01-29 08:00+00', '2036-02-04 08:00+00', '2036-02-04 08:00+00');
-SELECT order_id, operations, operations_done, first_started_at, last_ended_at, last_done_sequence
-FROM prodplan.order_progress WHERE plant_id = 'PG9' ORDER BY order_id;
+SELECT * FROM pg9_pending;
+SELECT prodplan.apply_order_progress(true) AS applied;
+SELECT * FROM pg9 ORDER BY order_id;
 
--- Updates recount the orders they touch: A2 ends; B's operation moves to
--- order A (B has none left, so its row goes); A0 is deleted (the earliest
--- start and latest end are taken back).
+-- An update of a column the progress does not depend on lists no order.
+UPDATE prodplan.operation SET work_center_id = 'W9' WHERE plant_id = 'PG9' AND operation_id = 'A3';
+SELECT * FROM pg9_pending;
+
+-- Updates and deletes: A2 ends; B's operation moves to order A (B has none
+-- left, so its row goes); A0 is deleted (the earliest start and latest end
+-- are taken back). Before the apply, the order list counts both live.
 UPDATE prodplan.operation SET ended_at = '2036-02-02 12:00+00' WHERE plant_id = 'PG9' AND operation_id = 'A2';
 UPDATE prodplan.operation SET order_id = 'A' WHERE plant_id = 'PG9' AND operation_id = 'B1';
 DELETE FROM prodplan.operation WHERE plant_id = 'PG9' AND operation_id = 'A0';
-SELECT order_id, operations, operations_done, first_started_at, last_ended_at, last_done_sequence
-FROM prodplan.order_progress WHERE plant_id = 'PG9' ORDER BY order_id;
+SELECT * FROM pg9_pending;
 SELECT order_id, status FROM prodplan.order_status WHERE plant_id = 'PG9' ORDER BY order_id;
+SELECT prodplan.apply_order_progress(true) AS applied;
+SELECT * FROM pg9 ORDER BY order_id;
 
--- What a rolled-back savepoint wrote is gone from the progress too.
+-- What a rolled-back savepoint wrote is not listed either.
 BEGIN;
 SAVEPOINT s;
 INSERT INTO prodplan.operation (plant_id, operation_id, order_id, work_center_id, sequence, started_at, event_time)
 VALUES ('PG9', 'B2', 'B', 'W1', 1, '2036-02-05 08:00+00', '2036-02-05 08:00+00');
-SELECT count(*) AS b_rows_inside FROM prodplan.order_progress WHERE plant_id = 'PG9' AND order_id = 'B';
+SELECT * FROM pg9_pending;
+SELECT status AS b_inside FROM prodplan.order_status WHERE plant_id = 'PG9' AND order_id = 'B';
 ROLLBACK TO SAVEPOINT s;
 COMMIT;
-SELECT count(*) AS b_rows_after FROM prodplan.order_progress WHERE plant_id = 'PG9' AND order_id = 'B';
+SELECT * FROM pg9_pending;
+SELECT status AS b_after FROM prodplan.order_status WHERE plant_id = 'PG9' AND order_id = 'B';
 
--- The whole table equals a recount of every plant's operations (the demo
--- plant and the suites before this one included).
+-- After applying, the whole table equals a recount of every plant's
+-- operations (the demo plant and the suites before this one included).
+SELECT prodplan.apply_order_progress(true) IS NOT NULL AS applied;
 CREATE TEMP VIEW recount AS
 SELECT op.plant_id, op.order_id, count(*) AS operations, count(op.ended_at) AS operations_done,
        min(op.started_at) AS first_started_at, max(op.ended_at) AS last_ended_at,
@@ -54,18 +85,27 @@ SELECT (SELECT count(*) FROM (TABLE prodplan.order_progress EXCEPT ALL TABLE rec
        (SELECT count(*) FROM (TABLE recount EXCEPT ALL TABLE prodplan.order_progress) x) AS missing,
        (SELECT count(*) > 4 FROM prodplan.order_progress) AS several_plants_kept;
 
--- TRUNCATE empties it (inside a transaction rolled back: later suites keep
--- their data).
+-- TRUNCATE empties the progress and the list (inside a transaction rolled
+-- back: later suites keep their data).
 BEGIN;
+INSERT INTO prodplan.operation (plant_id, operation_id, order_id, work_center_id, sequence, event_time)
+VALUES ('PG9', 'C1', 'C', 'W1', 1, '2036-02-05 08:00+00');
 TRUNCATE prodplan.operation;
-SELECT count(*) AS rows_after_truncate FROM prodplan.order_progress;
+SELECT (SELECT count(*) FROM prodplan.order_progress) AS rows_after_truncate,
+       (SELECT count(*) FROM prodplan.order_progress_pending) AS pending_after_truncate;
 ROLLBACK;
 
--- Readers may read it; nobody writes it but the triggers.
+-- Readers may read both; nobody writes them but the triggers and the
+-- applier, which planners may run.
 SELECT has_table_privilege('prodplan_reader', 'prodplan.order_progress', 'SELECT') AS reader_reads,
+       has_table_privilege('prodplan_reader', 'prodplan.order_progress_pending', 'SELECT') AS reader_reads_pending,
        has_table_privilege('prodplan_planner', 'prodplan.order_progress', 'INSERT') AS planner_inserts,
-       has_table_privilege('prodplan_admin', 'prodplan.order_progress', 'UPDATE') AS admin_updates;
+       has_table_privilege('prodplan_planner', 'prodplan.order_progress_pending', 'INSERT') AS planner_inserts_pending,
+       has_table_privilege('prodplan_admin', 'prodplan.order_progress', 'UPDATE') AS admin_updates,
+       has_function_privilege('prodplan_planner', 'prodplan.apply_order_progress(boolean)', 'EXECUTE') AS planner_applies,
+       has_function_privilege('prodplan_reader', 'prodplan.apply_order_progress(boolean)', 'EXECUTE') AS reader_applies;
 
 DELETE FROM prodplan.operation WHERE plant_id = 'PG9';
 DELETE FROM prodplan.production_order WHERE plant_id = 'PG9';
+SELECT prodplan.apply_order_progress(true) AS applied;
 SELECT count(*) AS pg9_left FROM prodplan.order_progress WHERE plant_id = 'PG9';

@@ -10,6 +10,7 @@
 #include "pg/copy_into.h"
 #include "pg/temp_file.h"
 #include "pg/ingest_run.h"
+#include "pg/order_progress.h"
 
 #include <cstdio>
 #include <cstdlib>
@@ -281,6 +282,7 @@ Datum prodplan_load_demo(PG_FUNCTION_ARGS) {
 
     apply_planning_demo_data(factory->plant_id.c_str(), &setups, &alternatives);
     gelcoat = apply_gelcoat_demo_data(factory->plant_id.c_str());
+    pp::pg::apply_order_progress_after_load("load_demo");
 
     // What the tables now hold for the plant.
     Oid types[1] = {TEXTOID};

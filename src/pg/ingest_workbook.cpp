@@ -32,6 +32,7 @@
 #include "pg/ingest_progress.h"
 #include "pg/ingest_run.h"
 #include "pg/ingest_unchanged.h"
+#include "pg/order_progress.h"
 #include "pg/run_recorder.h"
 
 #include <algorithm>
@@ -701,6 +702,8 @@ IngestOutcome ingest_run(const char* data, size_t len, const IngestArgs& args) {
       const char* qcols[7] = {"run_id", "sheet", "row_number", "column_name", "reason_code", "reason_detail", "raw_row"};
       pp::pg::copy_into_table("ingest_quarantine", qcols, 7, state->buf.data(), state->buf.size());
     }
+    // Operations merged: their orders' progress by key for the first reads.
+    pp::pg::apply_order_progress_after_load(label);
     INSTR_TIME_SET_CURRENT(t2);
 
     // The run's record: totals, phases and a per-sheet report.

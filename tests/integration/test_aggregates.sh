@@ -55,16 +55,33 @@ ROLLBACK;
 SQL
 }
 
-# Orders whose prodplan.order_progress row differs from a recount of their
-# operations (kept by triggers in the same transaction, no refresh needed).
+# Orders whose progress differs from a recount of their operations: first as
+# readers see it before any apply (order_progress, or counted live for the
+# orders listed in order_progress_pending), then order_progress itself after
+# prodplan.apply_order_progress().
 progress_mismatch() {
-  q -c "WITH recount AS (
-          SELECT op.plant_id, op.order_id, count(*) AS operations, count(op.ended_at) AS operations_done,
-                 min(op.started_at) AS first_started_at, max(op.ended_at) AS last_ended_at,
-                 max(op.sequence) FILTER (WHERE op.ended_at IS NOT NULL) AS last_done_sequence
-          FROM prodplan.operation op GROUP BY op.plant_id, op.order_id)
-        SELECT (SELECT count(*) FROM (TABLE prodplan.order_progress EXCEPT ALL TABLE recount) x)
-             + (SELECT count(*) FROM (TABLE recount EXCEPT ALL TABLE prodplan.order_progress) x)"
+  local seen applied
+  read -r seen applied < <(q <<'SQL' | paste -sd' '
+CREATE OR REPLACE TEMP VIEW recount AS
+  SELECT op.plant_id, op.order_id, count(*) AS operations, count(op.ended_at) AS operations_done,
+         min(op.started_at) AS first_started_at, max(op.ended_at) AS last_ended_at,
+         max(op.sequence) FILTER (WHERE op.ended_at IS NOT NULL) AS last_done_sequence
+  FROM prodplan.operation op GROUP BY op.plant_id, op.order_id;
+CREATE OR REPLACE TEMP VIEW seen AS
+  SELECT g.* FROM prodplan.order_progress g
+  WHERE NOT EXISTS (SELECT 1 FROM prodplan.order_progress_pending q WHERE q.plant_id = g.plant_id AND q.order_id = g.order_id)
+  UNION ALL
+  SELECT l.* FROM (SELECT DISTINCT plant_id, order_id FROM prodplan.order_progress_pending) q,
+                  LATERAL prodplan.order_progress_live(q.plant_id, q.order_id) l WHERE l.operations > 0;
+SELECT (SELECT count(*) FROM (TABLE seen EXCEPT ALL TABLE recount) x)
+     + (SELECT count(*) FROM (TABLE recount EXCEPT ALL TABLE seen) x);
+SELECT prodplan.apply_order_progress(true) \g /dev/null
+SELECT (SELECT count(*) FROM (TABLE prodplan.order_progress EXCEPT ALL TABLE recount) x)
+     + (SELECT count(*) FROM (TABLE recount EXCEPT ALL TABLE prodplan.order_progress) x)
+     + (SELECT count(*) FROM prodplan.order_progress_pending);
+SQL
+)
+  echo $((seen + applied))
 }
 
 first=$(compare)

@@ -2,10 +2,11 @@
 # The incremental aggregates under concurrency: writer sessions insert
 # operations (some inside savepoints, some rolled back), correct and delete
 # them and add orders, in transactions that touch several source tables in
-# either order, while another session refreshes the aggregates over and
-# over. Afterwards every writer has committed all its transactions (no
-# deadlock with a refresh in flight, no lost change) and one more refresh
-# gives exactly what a full recompute gives (appended rows counted once).
+# either order, while another session refreshes the aggregates and applies
+# the orders' progress over and over. Afterwards every writer has committed
+# all its transactions (no deadlock with a refresh or an apply in flight, no
+# lost change), one more refresh gives exactly what a full recompute gives
+# (appended rows counted once), and one more apply what a recount gives.
 set -euo pipefail
 : "${PGHOST:?}" "${PGPORT:?}"
 export PGUSER=${PGUSER:-postgres}
@@ -81,7 +82,10 @@ for w in $(seq 1 "$writers"); do
   writer_sql "$w" > "$work/w$w.sql"
 done
 touch "$work/running"
-(while [ -f "$work/running" ]; do q -c "SELECT count(*) FROM prodplan.refresh_aggregates()" >/dev/null || echo x >> "$work/refresh_errors"; done) &
+(while [ -f "$work/running" ]; do
+   q -c "SELECT count(*) FROM prodplan.refresh_aggregates()" >/dev/null || echo x >> "$work/refresh_errors"
+   q -c "SELECT prodplan.apply_order_progress()" >/dev/null || echo x >> "$work/refresh_errors"
+ done) &
 refresher=$!
 pids=()
 for w in $(seq 1 "$writers"); do
@@ -125,4 +129,22 @@ SQL
 )
 [ "$result" = "0 0" ] && echo "ok: after the concurrent writes, incremental = full (operation and order aggregates)" ||
   { echo "FAIL: groups differing from a full recompute (operation_day order_day): $result"; fail=1; }
+
+# Each order's progress: the applier ran between the writers' transactions
+# (taking keys while they were writing); one more apply leaves nothing
+# pending and equals a recount.
+progress=$(q <<'SQL'
+SELECT prodplan.apply_order_progress(true) \g /dev/null
+WITH recount AS (
+  SELECT op.plant_id, op.order_id, count(*) AS operations, count(op.ended_at) AS operations_done,
+         min(op.started_at) AS first_started_at, max(op.ended_at) AS last_ended_at,
+         max(op.sequence) FILTER (WHERE op.ended_at IS NOT NULL) AS last_done_sequence
+  FROM prodplan.operation op GROUP BY op.plant_id, op.order_id)
+SELECT (SELECT count(*) FROM (TABLE prodplan.order_progress EXCEPT ALL TABLE recount) x)
+     + (SELECT count(*) FROM (TABLE recount EXCEPT ALL TABLE prodplan.order_progress) x)
+     || ' ' || (SELECT count(*) FROM prodplan.order_progress_pending);
+SQL
+)
+[ "$progress" = "0 0" ] && echo "ok: after the concurrent writes and applies, order_progress = recount, nothing pending" ||
+  { echo "FAIL: order_progress after the concurrent writes (rows differing from a recount, keys pending): $progress"; fail=1; }
 exit $fail

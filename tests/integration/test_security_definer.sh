@@ -58,7 +58,8 @@ ensure_table_partitions(text,timestamp with time zone,timestamp with time zone) 
 ingest_run_bumps_version()           trigger of ingest_runs: bumps the data version
 visible_plants(name)                 policies read the role-to-plant mapping, which the roles cannot read
 kpis(timestamp with time zone,timestamp with time zone,text,text)  readers fill the shared result cache
-order_progress_changed()             statement trigger: keeps order_progress for writers of operation
+order_progress_changed()             statement trigger: lists the changed orders in order_progress_pending for writers of operation
+apply_order_progress(boolean)        planners, load_demo, ingest and the job rewrite order_progress from the pending list
 maintain_partitions()                the hourly job and admins create, move and detach partitions (DDL)
 metric_samples()                     readers see job and run counts across owners (aggregates only)
 refresh_aggregates()                 planners and the job rewrite the aggregate tables
