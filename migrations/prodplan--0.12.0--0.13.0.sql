@@ -2,7 +2,8 @@
 -- bench_load.sh made cheaper. The order list, order detail and risk queue
 -- no longer probe every monthly partition of the operations (a per-order
 -- progress table kept by triggers); the Gantt no longer hashes every order;
--- the risk queue and defect rates keep their plans between calls.
+-- the risk queue and defect rates keep their plans between calls. A direct
+-- ingestion call killed mid-run leaves its run row, marked failed.
 \echo Use "ALTER EXTENSION prodplan UPDATE TO '0.13.0'" to load this file. \quit
 
 -- ---------------------------------------------------------------------------
@@ -201,6 +202,16 @@ FROM prodplan.operation op GROUP BY op.plant_id, op.order_id;
 
 INSERT INTO prodplan.jobs (name, schedule, command, is_builtin)
 VALUES ('prodplan.order progress', '* * * * *', 'SELECT prodplan.apply_order_progress()', true);
+
+-- ---------------------------------------------------------------------------
+-- A direct ingestion call killed mid-run left no run row: the row was
+-- written in the killed transaction. The run row is now committed by a
+-- worker as the run starts, with the run's transaction id; a row left
+-- 'running' whose transaction is no longer in progress never committed, and
+-- the next ingestion (or the scheduler's start after a crash) marks it failed.
+ALTER TABLE prodplan.ingest_runs ADD COLUMN running_xid xid8;
+COMMENT ON TABLE prodplan.ingest_runs IS 'One row per ingestion run: source, workbook sha256, profile, status (running, succeeded, failed, skipped), counts, seconds per phase (parse, stage, merge, ...), a report (unknown headers, orphans with match rates, error cells) and who ran it. The row is committed by a background worker as the run starts and again when it fails, in their own transactions, so it survives the rollback of the failed load; a run whose transaction never commits (rolled back, its server process killed, the server stopped) is marked failed by the next ingestion and when the job scheduler starts (running_xid).';
+COMMENT ON COLUMN prodplan.ingest_runs.running_xid IS 'The transaction that runs it, for a run whose row was committed as it started (by a background worker, so that the row outlives a transaction that never commits). A row still running whose transaction is no longer in progress (pg_xact_status) is marked failed by the next ingestion and when the job scheduler starts. NULL for rows written in the run''s own transaction (skipped runs; REPEATABLE READ or SERIALIZABLE callers; no free background worker slot).';
 
 -- An order looked up by its number alone (an order detail screen that does
 -- not name the plant) was a full scan of the primary key's index.

@@ -126,3 +126,23 @@ SELECT * FROM prodplan.ingest_file('/nonexistent/workbook.xlsx');
 
 -- The progress view exists (runs in progress show there from other sessions).
 SELECT count(*) AS runs_in_progress FROM prodplan.ingest_progress;
+
+-- The run's row is committed as the run starts, with its transaction id: a
+-- run whose transaction rolls back leaves it running, and the next
+-- ingestion marks it failed. Under REPEATABLE READ the row is written in the
+-- run's own transaction (a worker's commit would not be visible to it).
+CREATE TEMP TABLE rb_orders (order_id text, product_id text, created_at text);
+INSERT INTO rb_orders VALUES ('R-1', 'P-1', '2026-01-05 08:00:00');
+BEGIN;
+SELECT inserted FROM prodplan.ingest_table('production_order', 'rb_orders', '{"plant": "RB"}');
+ROLLBACK;
+SELECT status, running_xid IS NOT NULL AS has_xid, finished_at IS NULL AS unfinished FROM prodplan.ingest_runs WHERE plant_id = 'RB';
+SELECT inserted FROM prodplan.ingest_table('production_order', 'rb_orders', '{"plant": "RB"}');
+SELECT status, error FROM prodplan.ingest_runs WHERE plant_id = 'RB' ORDER BY run_id;
+BEGIN ISOLATION LEVEL REPEATABLE READ;
+SELECT updated + unchanged AS seen FROM prodplan.ingest_table('production_order', 'rb_orders', '{"plant": "RB"}');
+COMMIT;
+SELECT status, running_xid IS NOT NULL AS has_xid FROM prodplan.ingest_runs WHERE plant_id = 'RB' ORDER BY run_id;
+DELETE FROM prodplan.production_order WHERE plant_id = 'RB';
+DELETE FROM prodplan.plant WHERE plant_id = 'RB';
+DROP TABLE rb_orders;

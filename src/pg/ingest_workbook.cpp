@@ -334,6 +334,8 @@ IngestOutcome ingest_run(const char* data, size_t len, const IngestArgs& args) {
   Datum v1[1] = {plant_d};
   spi_exec("SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('prodplan.ingest:' || $1))", 1, t1, v1,
            SPI_OK_SELECT);
+  // Runs an earlier transaction left running (rolled back, killed) are failed.
+  pp::pg::settle_ingest_runs();
 
   int64 run_id = spi_scalar_int8("SELECT pg_catalog.nextval('prodplan.ingest_run_id_seq')", 0, NULL, NULL);
 
@@ -357,6 +359,14 @@ IngestOutcome ingest_run(const char* data, size_t len, const IngestArgs& args) {
     }
   }
 
+  // The run's row, committed by a worker before the load starts: if this
+  // transaction never commits (rolled back, its backend killed, the server
+  // stopped), the row stays and the next ingestion or the scheduler's start
+  // marks it failed. Without that, the row is written in this transaction.
+  const pp::pg::RunRecord running = {run_id, plant, args.source, args.source_name, sha[0] ? sha : NULL,
+                                     args.profile, options_text, started_at, NULL};
+  const bool run_row_committed = pp::pg::record_running_run(running);
+
   IngestState* volatile state = nullptr;
   MemoryContext outer_cxt = CurrentMemoryContext;
   ResourceOwner outer_owner = CurrentResourceOwner;
@@ -379,7 +389,7 @@ IngestOutcome ingest_run(const char* data, size_t len, const IngestArgs& args) {
     snprintf(work_mem, sizeof work_mem, "%d", pp::pg::guc_ingest_work_mem_mb * 1024);
     (void)set_config_option("jit", "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
     (void)set_config_option("work_mem", work_mem, PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
-    insert_run_row(run_id, plant_d, args, sha, options, false);
+    if (!run_row_committed) insert_run_row(run_id, plant_d, args, sha, options, false);
     pp::pg::progress_begin(run_id);
     spi_exec("INSERT INTO prodplan.plant (plant_id, name) VALUES ($1, $1) ON CONFLICT DO NOTHING", 1, t1, v1,
              SPI_OK_INSERT);
@@ -751,11 +761,14 @@ IngestOutcome ingest_run(const char* data, size_t len, const IngestArgs& args) {
       Datum v[9] = {Int64GetDatum(run_id), Int64GetDatum(tot[0]), Int64GetDatum(tot[1]), Int64GetDatum(tot[2]),
                     Int64GetDatum(tot[3]), Int64GetDatum(tot[4]), Int64GetDatum(tot[5]),
                     CStringGetTextDatum(phases), CStringGetTextDatum(report.data)};
-      spi_exec("UPDATE prodplan.ingest_runs SET status = 'succeeded', finished_at = pg_catalog.clock_timestamp(), "
-               "rows_read = $2, inserted = $3, updated = $4, unchanged = $5, quarantined = $6, duplicates = $7, "
-               "phase_seconds = $8::jsonb, report = $9::jsonb "
-               "WHERE run_id = $1",
-               9, t, v, SPI_OK_UPDATE);
+      if (spi_exec("UPDATE prodplan.ingest_runs SET status = 'succeeded', finished_at = pg_catalog.clock_timestamp(), "
+                   "rows_read = $2, inserted = $3, updated = $4, unchanged = $5, quarantined = $6, duplicates = $7, "
+                   "phase_seconds = $8::jsonb, report = $9::jsonb "
+                   "WHERE run_id = $1",
+                   9, t, v, SPI_OK_UPDATE) != 1)
+        ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                        errmsg("prodplan ingestion: the row of run " INT64_FORMAT " is gone", run_id),
+                        errdetail("Another session deleted it from prodplan.ingest_runs while the run loaded.")));
     }
 
     AtEOXact_GUC(true, guc_level);
@@ -775,7 +788,7 @@ IngestOutcome ingest_run(const char* data, size_t len, const IngestArgs& args) {
     delete state;
     state = nullptr;
     if (!ProcDiePending) {
-      pp::pg::FailedRun fr = {run_id, plant, args.source, args.source_name, sha[0] ? sha : NULL, args.profile, options_text,
+      pp::pg::RunRecord fr = {run_id, plant, args.source, args.source_name, sha[0] ? sha : NULL, args.profile, options_text,
                               started_at, edata->message};
       pp::pg::record_failed_run(fr);
     }

@@ -15,6 +15,7 @@
 #include "core/jobs/cron_schedule.h"
 #include "core/jobs/job_policy.h"
 #include "pg/gucs.h"
+#include "pg/run_recorder.h"
 #include "pg/workers.h"
 
 #include <exception>
@@ -241,7 +242,8 @@ long schedule_due() {
 }
 
 // Start-up: runs still 'running' whose process is gone were lost with the
-// previous server or scheduler.
+// previous server or scheduler; so were ingestion runs whose transaction is
+// not in progress any more.
 void settle_stale() {
   begin_tx();
   if (!extension_ready()) {
@@ -256,6 +258,8 @@ void settle_stale() {
                   "WHERE j.job_id IN (SELECT job_id FROM r)",
                   false, 0) < 0)
     elog(ERROR, "prodplan scheduler: could not settle stale runs");
+  // Direct ingestion calls whose transaction died with the previous server.
+  pp::pg::settle_ingest_runs();
   commit_tx();
 }
 

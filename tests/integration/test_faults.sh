@@ -5,10 +5,11 @@
 # refresh, and an immediate server stop in the middle of partition upkeep.
 # After each recovery: nothing partial (every table of the plant's data and
 # every aggregate holds exactly what it held before the call: checksums),
-# the runs the job system had running are failed with the reason, the next
-# run succeeds and its counts reconcile. Each fault must land while the call
-# runs (the killed client must lose its connection): a call that finished
-# first fails the test instead of passing it unexercised.
+# the runs the job system had running and the killed direct ingest's run are
+# failed with the reason, the next run succeeds and its counts reconcile.
+# Each fault must land while the call runs (the killed client must lose its
+# connection): a call that finished first fails the test instead of passing
+# it unexercised.
 set -euo pipefail
 : "${PRODPLAN_HARNESS:?}"
 # shellcheck source=/dev/null
@@ -93,8 +94,12 @@ kill_during "ingest" "SELECT count(*) FROM prodplan.ingest_workbook((SELECT wb F
 after=$(snapshot)
 [ "$before" = "$after" ] && ok "after recovery nothing of the killed ingest is stored (every table's rows as before)" ||
   bad "the killed ingest left data behind"
-[ "$(q -c "SELECT count(*) FROM prodplan.ingest_runs WHERE plant_id = 'K' AND status IN ('running', 'succeeded')")" = 0 ] &&
-  ok "no run of the killed ingest claims to be running or done" || bad "the killed ingest left a running or succeeded run"
+# The run's row was committed as it started (by a worker), so the killed
+# call leaves it; no scheduler serves this database yet, so the next
+# ingestion is what marks it failed (the scheduler's start does in step 4).
+killed_run=$(q -c "SELECT string_agg(run_id || ' ' || status, ', ') FROM prodplan.ingest_runs WHERE plant_id = 'K'")
+[ "${killed_run#* }" = running ] && ok "the killed direct ingest left its run row (run $killed_run)" ||
+  bad "the killed direct ingest's run rows: [$killed_run]"
 q -c "CREATE TABLE faults_k AS SELECT * FROM prodplan.ingest_workbook((SELECT wb FROM faults_wb), 'prodplan', '{\"plant\": \"K\"}')"
 mismatch=$(q -c "SELECT coalesce(string_agg(r.entity || ' ' || r.inserted || ' inserted, ' || c.n || ' stored', '; '), '')
                  FROM faults_k r, LATERAL (SELECT (xpath('/row/n/text()', query_to_xml(format(
@@ -107,6 +112,10 @@ if [ -z "$mismatch" ] && [ "$unbalanced" = 0 ] && [ "$(q -c "SELECT sum(inserted
 else
   bad "the ingest after the kill: [$mismatch], $unbalanced runs do not reconcile"
 fi
+[ "$(q -c "SELECT status || ': ' || error FROM prodplan.ingest_runs WHERE run_id = ${killed_run%% *}")" = \
+  "failed: its transaction ended without committing: rolled back, or its server process was killed or the server stopped while it ran" ] &&
+  ok "the next ingest marked the killed one's run failed" ||
+  bad "the killed ingest's run after the next ingest: $(q -c "SELECT status || ' ' || coalesce(error, '') FROM prodplan.ingest_runs WHERE run_id = ${killed_run%% *}")"
 
 # --- 2. kill -9 during a plan ---------------------------------------------
 before=$(snapshot)
@@ -154,6 +163,13 @@ if wait_for 60 "SELECT EXISTS (SELECT 1 FROM prodplan.job_runs WHERE job_name = 
   fi
   [ "$(q -c "SELECT count(*) FROM prodplan.production_order WHERE plant_id = 'J'")" = 0 ] &&
     ok "nothing of the killed job's ingest is stored" || bad "the killed job's ingest left rows behind"
+  # Its ingestion run, committed as it started: failed by the scheduler as
+  # it starts again after the crash.
+  if wait_for 30 "SELECT count(*) > 0 AND bool_and(status = 'failed') FROM prodplan.ingest_runs WHERE plant_id = 'J'"; then
+    ok "the killed job's ingestion run is failed too ($(q -c "SELECT count(*) FROM prodplan.ingest_runs WHERE plant_id = 'J'") run)"
+  else
+    bad "the killed job's ingestion runs: $(q -c "SELECT coalesce(string_agg(run_id || ' ' || status, ', '), 'none') FROM prodplan.ingest_runs WHERE plant_id = 'J'")"
+  fi
 else
   bad "the ingest job did not start"
 fi

@@ -128,10 +128,11 @@ reads=(
   "visible_plants|SELECT prodplan.visible_plants() IS NULL"
   "plant_security_enabled|SELECT prodplan.plant_security_enabled()"
   "calling_role|SELECT prodplan.calling_role()"
+  "order_progress_live|SELECT prodplan.order_progress_live('DEMO', '$order')"
   "predict_leadtime_product|SELECT count(*) FROM prodplan.predict_leadtime('$product', 10)"
   "tables|SELECT (SELECT count(*) FROM prodplan.plans) + (SELECT count(*) FROM prodplan.ingest_runs) + (SELECT count(*) FROM prodplan.jobs) + (SELECT count(*) FROM prodplan.ingest_progress)"
 )
-deterministic=' version order_status gantt plan_kpis validate_plan compare_plans plan_diff defect_rates feature_gates kpis kpis_by_wc solve_jobshop next_run_time content_checksum current_plan plan_order_ends visible_plants plant_security_enabled calling_role '
+deterministic=' version order_status gantt plan_kpis validate_plan compare_plans plan_diff defect_rates feature_gates kpis kpis_by_wc solve_jobshop next_run_time content_checksum current_plan plan_order_ends visible_plants plant_security_enabled calling_role order_progress_live '
 # Coverage: every function prodplan_reader may call is called above, except the engine helpers
 # the public functions call (named by pattern) and the SQL-language sketch support functions.
 uncovered=$(p -c "SELECT string_agg(DISTINCT p.proname, ' ' ORDER BY p.proname) FROM pg_proc p
