@@ -4,16 +4,16 @@
 
 extern "C" {
 #include "access/transam.h"
-#include "catalog/namespace.h"
-#include "storage/lock.h"
-#include "utils/lsyscache.h"
 #include "access/xact.h"
+#include "catalog/namespace.h"
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
 #include "storage/dsm.h"
 #include "storage/ipc.h"
+#include "storage/lock.h"
 #include "storage/proc.h"
 #include "tcop/tcopprot.h"
+#include "utils/lsyscache.h"
 #include "utils/resowner.h"
 #include "utils/snapmgr.h"
 }
@@ -28,7 +28,6 @@ enum class RecordKind : int32 { Failed, Running };
 
 // The segment holds fixed fields then the strings, each NUL-terminated, in
 // the order of offsets[].
-
 struct RecordHeader {
   RecordKind kind;
   int64 run_id;
