@@ -192,13 +192,12 @@ COMMENT ON FUNCTION prodplan.order_progress_live(text, text) IS 'An order''s pro
 REVOKE ALL ON FUNCTION prodplan.order_progress_live(text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION prodplan.order_progress_live(text, text) TO prodplan_reader;
 
--- The operations already loaded. Taken under a SHARE lock so no write to
--- the operations slips between this count and the triggers.
-LOCK TABLE prodplan.operation IN SHARE MODE;
-INSERT INTO prodplan.order_progress
-SELECT op.plant_id, op.order_id, count(*), count(op.ended_at), min(op.started_at), max(op.ended_at),
-       max(op.sequence) FILTER (WHERE op.ended_at IS NOT NULL)
-FROM prodplan.operation op GROUP BY op.plant_id, op.order_id;
+-- The operations already loaded: every order with operations is pending,
+-- and the applier counts them (no write can slip in: CREATE TRIGGER above
+-- holds a lock on prodplan.operation that writers wait for until the update
+-- commits).
+INSERT INTO prodplan.order_progress_pending SELECT DISTINCT op.plant_id, op.order_id FROM prodplan.operation op;
+SELECT prodplan.apply_order_progress(true);
 
 INSERT INTO prodplan.jobs (name, schedule, command, is_builtin)
 VALUES ('prodplan.order progress', '* * * * *', 'SELECT prodplan.apply_order_progress()', true);

@@ -146,3 +146,6 @@ SELECT status, running_xid IS NOT NULL AS has_xid FROM prodplan.ingest_runs WHER
 DELETE FROM prodplan.production_order WHERE plant_id = 'RB';
 DELETE FROM prodplan.plant WHERE plant_id = 'RB';
 DROP TABLE rb_orders;
+
+-- Each ingestion applied the orders' progress of the operations it wrote.
+SELECT count(*) AS progress_pending FROM prodplan.order_progress_pending;
