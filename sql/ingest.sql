@@ -143,6 +143,14 @@ BEGIN ISOLATION LEVEL REPEATABLE READ;
 SELECT updated + unchanged AS seen FROM prodplan.ingest_table('production_order', 'rb_orders', '{"plant": "RB"}');
 COMMIT;
 SELECT status, running_xid IS NOT NULL AS has_xid FROM prodplan.ingest_runs WHERE plant_id = 'RB' ORDER BY run_id;
+-- A caller holding a lock on ingest_runs that the worker's insert would wait
+-- for: the row is written in the run's own transaction instead of both
+-- waiting for each other forever.
+BEGIN;
+LOCK TABLE prodplan.ingest_runs IN SHARE MODE;
+SELECT updated + unchanged AS seen FROM prodplan.ingest_table('production_order', 'rb_orders', '{"plant": "RB"}');
+SELECT status, running_xid IS NOT NULL AS has_xid FROM prodplan.ingest_runs WHERE plant_id = 'RB' ORDER BY run_id DESC LIMIT 1;
+COMMIT;
 DELETE FROM prodplan.production_order WHERE plant_id = 'RB';
 DELETE FROM prodplan.plant WHERE plant_id = 'RB';
 DROP TABLE rb_orders;
