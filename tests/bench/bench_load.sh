@@ -31,6 +31,8 @@ export PGOPTIONS="${PGOPTIONS:-} -c client_min_messages=warning"
 scale=${BENCH_SCALE:-1}
 read -r -a client_counts <<<"${BENCH_CLIENTS:-8 32}"
 seconds=${BENCH_SECONDS:-20}
+protocol=${BENCH_PROTOCOL:-simple}
+case $protocol in simple | extended | prepared) ;; *) echo "bench_load: BENCH_PROTOCOL must be simple, extended or prepared, not '$protocol'" >&2; exit 2 ;; esac
 pgbench=${PGBENCH:-/usr/lib/postgresql/15/bin/pgbench}
 [ -x "$pgbench" ] || pgbench=$(command -v pgbench || true)
 [ -n "$pgbench" ] || { echo "bench_load: skipped (no pgbench)"; exit 77; }
@@ -57,7 +59,7 @@ q -c "CREATE TABLE public.bench_orders AS
 orders=$(q -c "SELECT count(*) FROM public.bench_orders")
 bars=$(q -c "SELECT count(*) FROM prodplan.gantt WHERE plan_id = $plan")
 echo "load_demo($scale, 42), aggregates refreshed, plan $plan ($bars bars), set up in $((SECONDS - t0)) s;"
-echo "window $from to $to; $orders open or recent orders; ${client_counts[*]} clients, $seconds s per path; $(nproc) cores"
+echo "window $from to $to; $orders open or recent orders; ${client_counts[*]} clients, $seconds s per path; $protocol query protocol; $(nproc) cores"
 
 path_sql() {  # name -> the pgbench script
   case $1 in
@@ -94,7 +96,7 @@ for clients in "${client_counts[@]}"; do
     path_sql "$p" >"$work/$p.sql"
     rm -f "$work"/log_"$p"_*
     rc=0
-    (cd "$work" && "$pgbench" -n -c "$clients" -j 2 -T "$seconds" -f "$work/$p.sql" -l \
+    (cd "$work" && "$pgbench" -n -M "$protocol" -c "$clients" -j 2 -T "$seconds" -f "$work/$p.sql" -l \
        --log-prefix="$work/log_${p}_$clients" "$db" >"$work/out_$p" 2>&1) || rc=$?
     if [ "$rc" -ne 0 ] || grep -q 'number of failed transactions: [1-9]' "$work/out_$p"; then
       echo "FAILED: $p at $clients clients (pgbench exit $rc):"

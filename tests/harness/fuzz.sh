@@ -32,7 +32,7 @@ read -r -a targets <<<"${FUZZ_TARGETS:-${all[*]}}"
 pp_clean_make_env
 pp_say "fuzz: clang build in ${bdir#"$PP_ROOT"/} (log: $log)"
 if ! pp_run_logged "$log" 100 env CXX=clang++ cmake -S "$PP_ROOT" -B "$bdir" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-      -DPRODPLAN_FUZZ=ON ||
+      -DPRODPLAN_FUZZ=ON -DPRODPLAN_UNITY=ON ||
    ! pp_run_logged "$log" 100 cmake --build "$bdir" -j"$jobs" --target "${targets[@]}"; then
   pp_err "the fuzz build failed (full log: $log)"
   echo "fuzz: 0 passed, ${#targets[@]} failed"

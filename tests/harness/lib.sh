@@ -543,6 +543,10 @@ pp_build() {
   # with_llvm=no on the command line: PGXS decides at parse time whether to compile LLVM
   # bitcode with clang (which knows no -std=c++20 there), so only a command-line value wins.
   mkvars+=(with_llvm=no)
+  # UNITY=1: a one-shot build compiles the core one translation unit per folder (see the
+  # Makefile), under half the CPU; make install must be given it too, or it would build the
+  # per-file objects it names.
+  mkvars+=(UNITY=1)
   pp_say "build: make -j2 PG_CONFIG=$PP_PG_CONFIG ${mkvars[*]} (log: $log)"
   pp_run_logged "$log" 100 make -C "$PP_ROOT" -j2 PG_CONFIG="$PP_PG_CONFIG" "${mkvars[@]}" || {
     pp_err "the build failed (full log: $log)"
@@ -563,7 +567,7 @@ pp_build() {
     }
   else
     pp_err "built, but cannot install: $pkglib and $share/extension are not writable by $(id -un) and passwordless sudo is not available. Install with:"
-    printf 'sudo make -C %q install PG_CONFIG=%s with_llvm=no\n' "$PP_ROOT" "$PP_PG_CONFIG" >&2
+    printf 'sudo make -C %q install PG_CONFIG=%s with_llvm=no UNITY=1\n' "$PP_ROOT" "$PP_PG_CONFIG" >&2
     pp_say "(or make those directories writable for $(id -un)), then run this again." >&2
     return 1
   fi

@@ -358,7 +358,7 @@ void append_copy_escaped(std::string& out, std::string_view text) {
 
 void append_copy_field(std::string& out, const Field& f, ColumnType type) {
   if (f.state != Field::State::Value) {
-    out.append("\\N", 2);
+    out.append(kCopyNull);
     return;
   }
   char buf[40];

@@ -17,7 +17,6 @@ namespace pp::ingest {
 
 namespace {
 
-constexpr std::string_view kNull = "\\N";
 constexpr std::uint32_t kNone = detail::KeyIndex::kNone;
 using detail::KeyIndex;
 
@@ -262,7 +261,7 @@ struct FirstLoads::Impl {
   std::optional<std::string_view> look_up(const Entity& e) const {
     for (const Lookup& l : e.lookups) {
       const std::string_view key = fields[l.column];
-      if (key == kNull) continue;
+      if (key == detail::kCopyNull) continue;
       const KeyIndex::Entry* hit = l.target->index.find(key);
       if (hit == nullptr) continue;
       if (hit->value_offset == kNone) return std::nullopt;
@@ -295,7 +294,7 @@ struct FirstLoads::Impl {
       bool looked_up = false;
       if (rules.derived && !stage) {
         for (std::size_t c : rules.derived_from)
-          if (fields[c] != kNull) {
+          if (fields[c] != detail::kCopyNull) {
             derived = fields[c];
             break;
           }
@@ -305,7 +304,7 @@ struct FirstLoads::Impl {
         }
         stage = derived.empty();
       }
-      for (std::size_t c = 0; c < ncol && !stage; ++c) stage = rules.stage_on_null[c] && fields[c] == kNull;
+      for (std::size_t c = 0; c < ncol && !stage; ++c) stage = rules.stage_on_null[c] && fields[c] == detail::kCopyNull;
       std::optional<std::int64_t> seconds;
       if (looked_up && !stage) {
         seconds = staged_seconds(derived);
@@ -319,7 +318,7 @@ struct FirstLoads::Impl {
         direct.append(e.plant);
         for (std::size_t c = 0; c < ncol; ++c) {
           direct.push_back('\t');
-          if (fields[c] == kNull && rules.null_as[c]) direct.append(*rules.null_as[c]);
+          if (fields[c] == detail::kCopyNull && rules.null_as[c]) direct.append(*rules.null_as[c]);
           else direct.append(fields[c]);
         }
         if (rules.derived) {
@@ -337,7 +336,7 @@ struct FirstLoads::Impl {
       if (e.indexed) {
         std::optional<std::string_view> value;
         if (e.value_column >= 0) {
-          if (fields[static_cast<std::size_t>(e.value_column)] != kNull)
+          if (fields[static_cast<std::size_t>(e.value_column)] != detail::kCopyNull)
             value = fields[static_cast<std::size_t>(e.value_column)];
         } else if (!stage) {
           value = derived;  // the derived value is known only for a direct row
@@ -349,7 +348,7 @@ struct FirstLoads::Impl {
         if (r.flags.size() <= row) r.flags.resize(std::max<std::size_t>(row + 1, r.flags.size() * 2), 0);
         std::uint8_t f = kLive;
         const std::string_view v = fields[r.column];
-        if (v != kNull) {
+        if (v != detail::kCopyNull) {
           f |= kCounted;
           ++r.rows;
           if (const KeyIndex::Entry* hit = r.target->index.find(v)) {

@@ -76,6 +76,10 @@ inline constexpr std::size_t kScratchSize = 32;
 // The returned text may point into `cell.text` or `scratch`.
 Field convert_cell(const xlsx::CellValue& cell, ColumnType type, xlsx::DateSystem sys, char* scratch);
 
+// COPY text form's NULL, as append_copy_field writes it and the staged rows
+// are compared against it.
+inline constexpr std::string_view kCopyNull = "\\N";
+
 // Appends a Null or Value field in COPY text form: \N; escaped text; decimal
 // integer; shortest round-trip real; t/f; "YYYY-MM-DD HH:MM:SS+00".
 void append_copy_field(std::string& out, const Field& f, ColumnType type);

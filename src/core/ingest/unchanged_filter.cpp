@@ -43,7 +43,6 @@ void append_stored(std::string& out, const StoredCell& c, ColumnType type) {
 
 std::uint64_t hash_of(std::string_view key) { return std::hash<std::string_view>{}(key); }
 
-constexpr std::string_view kNull = "\\N";
 constexpr std::size_t kBlockBytes = 4 << 20;
 
 }  // namespace
@@ -161,20 +160,20 @@ bool UnchangedFilter::unchanged(std::size_t stored, const std::vector<std::strin
     const std::string_view stored_value = next_value();
     const std::string_view staged = fields[c + 1];
     const bool unrepresentable = (r.unrepresentable >> j++) & 1;
-    if (staged == kNull && rules_.null_keeps_stored[c]) continue;
+    if (staged == detail::kCopyNull && rules_.null_keeps_stored[c]) continue;
     if (unrepresentable || stored_value != staged) return false;
   }
   if (!rules_.derived_from.empty()) {
     const std::string_view stored_value = next_value();
-    std::string_view derived = kNull;
+    std::string_view derived = detail::kCopyNull;
     for (std::size_t c : rules_.derived_from) {
-      if (fields[c + 1] != kNull) {
+      if (fields[c + 1] != detail::kCopyNull) {
         derived = fields[c + 1];
         break;
       }
     }
     // All NULL: the value comes from the order (undecided here).
-    if (derived == kNull || ((r.unrepresentable >> j) & 1) || stored_value != derived) return false;
+    if (derived == detail::kCopyNull || ((r.unrepresentable >> j) & 1) || stored_value != derived) return false;
   }
   return true;
 }
@@ -216,7 +215,7 @@ std::optional<std::pair<std::uint64_t, std::uint64_t>> UnchangedFilter::count_re
     if (!in_key && ((r.unrepresentable >> at) & 1)) return std::nullopt;
     const std::string_view v = in_key ? nth_field(std::string_view(r.bytes, r.key_length), at)
                                       : nth_field(std::string_view(r.bytes + r.key_length, r.length - r.key_length), at);
-    if (v == kNull) continue;
+    if (v == detail::kCopyNull) continue;
     ++rows;
     if (targets.find(v) != nullptr) ++matched;
   }
