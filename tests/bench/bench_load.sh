@@ -2,6 +2,8 @@
 # The read paths under load (make load): pgbench, closed loop (no think time), at
 # BENCH_CLIENTS (default "8 32") clients for BENCH_SECONDS (default 20) per path, on
 # load_demo(BENCH_SCALE) (default 1) after its aggregates are refreshed and one plan made;
+# BENCH_PROTOCOL (simple, the default: what psql and most BI tools send; extended; prepared:
+# what an application with prepared statements sends, planned once per session) is pgbench's -M;
 # BENCH_PATHS (default: all of them, in this order) picks paths:
 #
 #   kpi_overview   prodplan.kpis over the last 90 days of data, overall
