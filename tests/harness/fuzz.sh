@@ -13,8 +13,6 @@
 #   FUZZ_TARGETS="fuzz_cron" make fuzz  some targets only
 #   FUZZ_BUILD_JOBS=1                   compile on one core (make test runs
 #                                       the fuzzers beside the integration tests)
-#   FUZZ_BUILD_ONLY=1                   build the targets, run none (make test
-#                                       builds them beside the sanitized unit tests)
 #   FUZZ_PARALLEL=1                     run every target at once, each still for
 #                                       FUZZ_SECONDS (make test: the wall time is
 #                                       that of one target; each gets a share of
@@ -40,7 +38,6 @@ if ! pp_run_logged "$log" 100 env CXX=clang++ cmake -S "$PP_ROOT" -B "$bdir" -DC
   echo "fuzz: 0 passed, ${#targets[@]} failed"
   exit 1
 fi
-[ "${FUZZ_BUILD_ONLY:-0}" != 1 ] || exit 0
 # run_target NAME: one target's campaign; its exit status in build/fuzz/artifacts/NAME.rc.
 run_target() {
   local t=$1 name=${1#fuzz_} rc=0

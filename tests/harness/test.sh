@@ -258,13 +258,8 @@ start_side_lane() {
     echo 19 >/proc/self/autogroup 2>/dev/null || true
     renice -n 19 -p $$ >/dev/null 2>&1 || true
     source "$1/tests/harness/lib.sh"
-    # The fuzz targets compile meanwhile, so that the lane has two jobs for the two cores
-    # when the database tests leave them (a failed build fails again, and is reported, below).
-    env FUZZ_BUILD_ONLY=1 "$1/tests/harness/fuzz.sh" >/dev/null 2>&1 </dev/null &
-    fuzz_build=$!
     pp_unit_sanitized >"$2" 2>&1 </dev/null || true
     printf "%s|%s|%s|%s\n" "$PP_UNIT_PASSED" "$PP_UNIT_FAILED" "${PP_UNIT_SKIPPED:-0}" "$PP_UNIT_FAILED_NAMES" >"$3"
-    wait "$fuzz_build" || true
     env FUZZ_SECONDS="$4" FUZZ_TIMEOUT="$5" FUZZ_PARALLEL=1 "$1/tests/harness/fuzz.sh" >"$6" 2>&1 </dev/null || true
   ' side-lane "$PP_ROOT" "$SIDE_LOG" "$UNIT_RESULT" "${FUZZ_SECONDS:-60}" "${FUZZ_TIMEOUT:-30}" "$FUZZ_LOG" </dev/null &
   SIDE_PID=$!
