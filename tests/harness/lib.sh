@@ -574,6 +574,41 @@ pp_build() {
   pp_say "build: ok, installed into $pkglib and $share/extension"
 }
 
+# pp_gtest_shards BINARY OUT: runs a GoogleTest binary as two shards at once (each about half
+# the tests), their output one after the other in OUT. Sets PP_UNIT_PASSED, PP_UNIT_FAILED,
+# PP_UNIT_SKIPPED and PP_UNIT_FAILED_NAMES over both, and PP_GTEST_DIED: empty when both shards
+# ran to their summary, else the tests left running (a crash or a sanitizer abort) or "?".
+# Returns the last non-zero exit status of a shard.
+pp_gtest_shards() {
+  local bin=$1 out=$2 shard shard_rc rc=0 pids=()
+  PP_UNIT_PASSED=0 PP_UNIT_FAILED=0 PP_UNIT_SKIPPED=0 PP_UNIT_FAILED_NAMES='' PP_GTEST_DIED=''
+  for shard in 0 1; do
+    GTEST_TOTAL_SHARDS=2 GTEST_SHARD_INDEX=$shard "$bin" --gtest_color=no >"$out.$shard" 2>&1 </dev/null &
+    pids+=($!)
+  done
+  for shard in 0 1; do
+    shard_rc=0
+    wait "${pids[$shard]}" || shard_rc=$?
+    [ "$shard_rc" -eq 0 ] || rc=$shard_rc
+  done
+  cat "$out.0" "$out.1" >"$out" && rm -f "$out.0" "$out.1"
+  if [ "$(grep -cE '^\[==========\] [0-9]+ tests? from .* ran\.' "$out" || true)" -ne 2 ]; then
+    PP_GTEST_DIED=$(grep -E '^\[ RUN      \]|^\[       OK \]|^\[  FAILED  \]|^\[  SKIPPED \]' "$out" |
+      awk '/^\[ RUN/ { sub(/^\[ RUN      \] /, ""); open[$0] = 1; next } { sub(/^\[[^]]*\] /, ""); sub(/ \(.*$/, ""); delete open[$0] }
+           END { for (t in open) print t }' | sort | paste -sd ' ' -)
+    PP_GTEST_DIED=${PP_GTEST_DIED:-?}
+    return "$((rc == 0 ? 1 : rc))"
+  fi
+  pp_gtest_sum() { sed -nE "$1" "$out" | awk '{ s += $1 } END { print s + 0 }'; }
+  PP_UNIT_PASSED=$(pp_gtest_sum 's/^\[  PASSED  \] ([0-9]+) tests?\..*/\1/p')
+  PP_UNIT_FAILED=$(pp_gtest_sum 's/^\[  FAILED  \] ([0-9]+) tests?, listed below:.*/\1/p')
+  # Tests that skip themselves (GTEST_SKIP: ../shared absent) are neither.
+  PP_UNIT_SKIPPED=$(pp_gtest_sum 's/^\[  SKIPPED \] ([0-9]+) tests?, listed below:.*/\1/p')
+  PP_UNIT_FAILED_NAMES=$(sed -nE 's/^\[  FAILED  \] ([A-Za-z0-9_]+\.[A-Za-z0-9_/]+).*/\1/p' "$out" | sort -u |
+    head -n 20 | paste -sd ' ' -)
+  return "$rc"
+}
+
 # pp_unit_sanitized: the unit tests built with AddressSanitizer and UndefinedBehaviorSanitizer
 # (build/cmake-sanitize; -O1, assertions on, the core as a unity build: a one-shot build about
 # as long as the plain one) and run as two processes, each a GoogleTest shard of about half the
@@ -583,7 +618,7 @@ pp_build() {
 # its own so that each failure is attributed. Sets PP_UNIT_PASSED, PP_UNIT_FAILED and
 # PP_UNIT_FAILED_NAMES like pp_unit.
 pp_unit_sanitized() {
-  local bdir=$PP_ROOT/build/cmake-sanitize log out shared werror=OFF rc=0 crashed
+  local bdir=$PP_ROOT/build/cmake-sanitize log out shared werror=OFF rc=0
   PP_UNIT_PASSED=0 PP_UNIT_FAILED=0 PP_UNIT_FAILED_NAMES='' PP_UNIT_SKIPPED=0
   pp_clean_make_env
   log=$(pp_logdir)/unit-sanitize-build.log
@@ -604,35 +639,13 @@ pp_unit_sanitized() {
     PP_UNIT_FAILED=1 PP_UNIT_FAILED_NAMES='(cmake build)'
     return 1
   fi
-  local shard shard_rc pids=() n
-  for shard in 0 1; do
-    GTEST_TOTAL_SHARDS=2 GTEST_SHARD_INDEX=$shard ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-      "$bdir/prodplan_unit" --gtest_color=no >"$out.$shard" 2>&1 </dev/null &
-    pids+=($!)
-  done
-  for shard in 0 1; do
-    shard_rc=0
-    wait "${pids[$shard]}" || shard_rc=$?
-    [ "$shard_rc" -eq 0 ] || rc=$shard_rc
-  done
-  cat "$out.0" "$out.1" >"$out" && rm -f "$out.0" "$out.1"
+  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 pp_gtest_shards "$bdir/prodplan_unit" "$out" || rc=$?
   pp_note_rc "$rc"
-  pp_sum_of() { sed -nE "$1" "$out" | awk '{ s += $1 } END { print s + 0 }'; }
-  n=$(grep -cE '^\[==========\] [0-9]+ tests? from .* ran\.' "$out" || true)
-  if [ "$n" -eq 2 ]; then
-    PP_UNIT_PASSED=$(pp_sum_of 's/^\[  PASSED  \] ([0-9]+) tests?\..*/\1/p')
-    PP_UNIT_FAILED=$(pp_sum_of 's/^\[  FAILED  \] ([0-9]+) tests?, listed below:.*/\1/p')
-    # Tests that skip themselves (GTEST_SKIP: ../shared absent) are neither.
-    PP_UNIT_SKIPPED=$(pp_sum_of 's/^\[  SKIPPED \] ([0-9]+) tests?, listed below:.*/\1/p')
-    PP_UNIT_FAILED_NAMES=$(sed -nE 's/^\[  FAILED  \] ([A-Za-z0-9_]+\.[A-Za-z0-9_/]+).*/\1/p' "$out" | sort -u |
-      head -n 20 | paste -sd ' ' -)
+  if [ -z "$PP_GTEST_DIED" ]; then
     # Passed and failed but a leak report after them (LeakSanitizer runs at exit).
     if [ "$rc" -ne 0 ] && [ "$PP_UNIT_FAILED" = 0 ]; then PP_UNIT_FAILED=1 PP_UNIT_FAILED_NAMES='(exit: leak?)'; fi
   else
-    crashed=$(grep -E '^\[ RUN      \]|^\[       OK \]|^\[  FAILED  \]|^\[  SKIPPED \]' "$out" |
-      awk '/^\[ RUN/ { sub(/^\[ RUN      \] /, ""); open[$0] = 1; next } { sub(/^\[[^]]*\] /, ""); sub(/ \(.*$/, ""); delete open[$0] }
-           END { for (t in open) print t }' | paste -sd ' ' -)
-    pp_err "the sanitized unit tests died in ${crashed:-?} (log: $out); running each test on its own"
+    pp_err "the sanitized unit tests died in $PP_GTEST_DIED (log: $out); running each test on its own"
     grep -E 'ERROR: |runtime error|SUMMARY' "$out" | head -n 5 >&2 || true
     pp_unit "$bdir" Release
     return $?

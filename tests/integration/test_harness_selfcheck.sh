@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The integration-test contract itself (tests/integration/README.md): the environment is there,
 # the server is reachable, preloads prodplan, runs as an unprivileged user when the harness is
-# root, shares PRODPLAN_SCRATCH with the harness user, and lib.sh can start and stop an extra
-# cluster without preload.
+# root, shares PRODPLAN_SCRATCH with the harness user, lib.sh can start and stop an extra
+# cluster without preload, and its GoogleTest shard runner counts right.
 set -euo pipefail
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
@@ -69,6 +69,41 @@ pp_temp_cluster_stop "$extra"
 [ ! -e "$extra" ] || fail "pp_temp_cluster_stop left $extra behind"
 [ "$(q -c 'SELECT 1')" = 1 ] || fail "the main cluster is gone after stopping the extra one"
 echo "extra cluster: ok (port $PP_PORT, no preload, stopped and deleted)"
+
+# pp_gtest_shards (make test's sanitized unit tests: two GoogleTest shards at once) counts over
+# both shards, names failed tests, and names the test a dead shard left running. A fake
+# GoogleTest binary plays each case by its shard index.
+fake=$PRODPLAN_SCRATCH/fake_gtest
+cat >"$fake" <<'EOF_FAKE'
+#!/usr/bin/env bash
+run() { echo "[ RUN      ] $1"; echo "[       OK ] $1 (1 ms)"; }
+if [ "$GTEST_SHARD_INDEX" = 0 ]; then
+  run A.one; run A.two
+  echo "[ RUN      ] A.three"; echo "[  SKIPPED ] A.three (0 ms)"
+  echo "[==========] 3 tests from 1 test suite ran. (2 ms total)"; echo "[  PASSED  ] 2 tests."
+  echo "[  SKIPPED ] 1 test, listed below:"; echo "[  SKIPPED ] A.three"
+  exit 0
+fi
+run B.one
+case $FAKE_CASE in
+  pass) echo "[==========] 1 test from 1 test suite ran. (1 ms total)"; echo "[  PASSED  ] 1 test."; exit 0 ;;
+  fail) echo "[ RUN      ] B.two"; echo "x.cpp:1: Failure"; echo "[  FAILED  ] B.two (1 ms)"
+        echo "[==========] 2 tests from 1 test suite ran. (2 ms total)"; echo "[  PASSED  ] 1 test."
+        echo "[  FAILED  ] 1 test, listed below:"; echo "[  FAILED  ] B.two"; exit 1 ;;
+  die) echo "[ RUN      ] B.crash"; echo "==1==ERROR: AddressSanitizer: heap-use-after-free"; exit 1 ;;
+esac
+EOF_FAKE
+chmod +x "$fake"
+rc=0; FAKE_CASE=pass pp_gtest_shards "$fake" "$PRODPLAN_SCRATCH/gtest.out" || rc=$?
+[ "$rc/$PP_UNIT_PASSED/$PP_UNIT_FAILED/$PP_UNIT_SKIPPED/$PP_GTEST_DIED" = "0/3/0/1/" ] ||
+  fail "pp_gtest_shards, both shards pass: rc/passed/failed/skipped/died $rc/$PP_UNIT_PASSED/$PP_UNIT_FAILED/$PP_UNIT_SKIPPED/$PP_GTEST_DIED"
+rc=0; FAKE_CASE=fail pp_gtest_shards "$fake" "$PRODPLAN_SCRATCH/gtest.out" || rc=$?
+[ "$rc/$PP_UNIT_PASSED/$PP_UNIT_FAILED/$PP_UNIT_FAILED_NAMES/$PP_GTEST_DIED" = "1/3/1/B.two/" ] ||
+  fail "pp_gtest_shards, a failed test: rc/passed/failed/names/died $rc/$PP_UNIT_PASSED/$PP_UNIT_FAILED/$PP_UNIT_FAILED_NAMES/$PP_GTEST_DIED"
+rc=0; FAKE_CASE=die pp_gtest_shards "$fake" "$PRODPLAN_SCRATCH/gtest.out" || rc=$?
+[ "$rc/$PP_GTEST_DIED" = "1/B.crash" ] || fail "pp_gtest_shards, a shard dies: rc/died $rc/$PP_GTEST_DIED"
+grep -q 'AddressSanitizer' "$PRODPLAN_SCRATCH/gtest.out" || fail "pp_gtest_shards lost a shard's output"
+echo "gtest shards: ok (counts over both shards, a failed test named, a dead shard's test named)"
 
 q -c "DROP DATABASE $db"
 echo "harness selfcheck: ok"
