@@ -594,7 +594,7 @@ pp_gtest_shards() {
   cat "$out.0" "$out.1" >"$out" && rm -f "$out.0" "$out.1"
   if [ "$(grep -cE '^\[==========\] [0-9]+ tests? from .* ran\.' "$out" || true)" -ne 2 ]; then
     PP_GTEST_DIED=$(grep -E '^\[ RUN      \]|^\[       OK \]|^\[  FAILED  \]|^\[  SKIPPED \]' "$out" |
-      awk '/^\[ RUN/ { sub(/^\[ RUN      \] /, ""); open[$0] = 1; next } { sub(/^\[[^]]*\] /, ""); sub(/ \(.*$/, ""); delete open[$0] }
+      awk '/^\[ RUN/ { sub(/^\[ RUN      \] /, ""); open[$0] = 1; next } { sub(/^\[[^]]*\] /, ""); sub(/, where .*$/, ""); sub(/ \(.*$/, ""); delete open[$0] }
            END { for (t in open) print t }' | sort | paste -sd ' ' -)
     PP_GTEST_DIED=${PP_GTEST_DIED:-?}
     return "$((rc == 0 ? 1 : rc))"
