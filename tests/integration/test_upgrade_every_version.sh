@@ -95,8 +95,10 @@ for v in $versions; do
 done
 
 # 0.12.0 with row-level security by plant turned on: the update gives the
-# table it adds (order_progress) its policy like every other, and keeps the
-# security on.
+# table it adds (order_progress) its policy like every other, keeps the
+# security on, and leaves every view reading as its caller (CREATE OR REPLACE
+# VIEW, as 0.13.0 and 0.14.0 do to gantt, resets security_invoker: without it
+# a view reads with its owner's rights and shows every plant).
 q pp_upgrade_every -c "DROP EXTENSION IF EXISTS prodplan CASCADE" -c "DROP SCHEMA IF EXISTS prodplan CASCADE" >/dev/null
 q pp_upgrade_every -c "CREATE EXTENSION prodplan VERSION '0.12.0'" -c "SELECT count(*) FROM prodplan.set_plant_security(true)" \
   -c "ALTER EXTENSION prodplan UPDATE" >/dev/null
@@ -109,5 +111,15 @@ if [ -z "$missing" ] && [ "$(q pp_upgrade_every -c "SELECT prodplan.plant_securi
   echo "ok: 0.12.0 with plant security on -> $current: every plant table has its policy (order_progress included)"
 else
   echo "FAIL: 0.12.0 with plant security on -> $current: no policy on: ${missing:-(security off)}"; fail=1
+fi
+owner_views=$(q pp_upgrade_every -c "SELECT string_agg(c.relname, ' ' ORDER BY c.relname) FROM pg_class c
+  WHERE c.relnamespace = 'prodplan'::regnamespace AND c.relkind = 'v'
+    AND NOT EXISTS (SELECT 1 FROM pg_options_to_table(c.reloptions) o
+                    WHERE o.option_name = 'security_invoker' AND o.option_value::boolean)")
+views=$(q pp_upgrade_every -c "SELECT count(*) FROM pg_class c WHERE c.relnamespace = 'prodplan'::regnamespace AND c.relkind = 'v'")
+if [ -z "$owner_views" ] && [ "$views" -gt 0 ]; then
+  echo "ok: 0.12.0 with plant security on -> $current: all $views views read as their caller"
+else
+  echo "FAIL: 0.12.0 with plant security on -> $current: views reading with their owner's rights: $owner_views"; fail=1
 fi
 exit $fail

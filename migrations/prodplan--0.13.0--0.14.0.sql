@@ -1,0 +1,69 @@
+-- prodplan 0.13.0 -> 0.14.0 (issue 11): the schedule screen without sorts.
+-- prodplan.gantt read in chart order (work center, unit, start) comes
+-- straight from an index in that order, and each order's planned end is one
+-- memoized lookup per order instead of a window over the plan.
+\echo Use "ALTER EXTENSION prodplan UPDATE TO '0.14.0'" to load this file. \quit
+
+-- ---------------------------------------------------------------------------
+-- Found by tests/bench/bench_load.sh: reading every bar of a plan in chart
+-- order (load_demo(1): 1,050 bars) sorted the bars twice, once by order for
+-- the window that gives each bar its order's planned end and once for the
+-- ORDER BY, and a sort of these 25-column rows costs about 1 ms (the
+-- comparator walks each row's text columns to reach unit and start_at).
+-- The index below serves ORDER BY work_center_id, unit, start_at for one
+-- plan; it replaces planned_operations_wc_idx (plan_id, work_center_id,
+-- start_at), whose every use it serves as well (the unit, 1 to a few, sits
+-- between the work center and the time).
+DROP INDEX prodplan.planned_operations_wc_idx;
+CREATE INDEX planned_operations_chart_idx ON prodplan.planned_operations (plan_id, work_center_id, unit, start_at);
+
+-- The order's planned end is asked per bar through a LATERAL subquery on
+-- the primary key (plan_id, order_id, ...): the planner memoizes it per
+-- order (83 lookups for 1,050 bars), and a plan's bars keep the index's
+-- order through the joins. Same rows as 0.13.0's view (EXCEPT ALL both ways
+-- on load_demo(1)); a chart read takes 2.8 ms instead of 4.4 (pgbench, one
+-- client, prepared).
+CREATE OR REPLACE VIEW prodplan.gantt AS
+SELECT po.plan_id, p.plant_id, p.status AS plan_status, po.order_id, x.product_id,
+       pr.name AS product_name,
+       pr.family, po.operation, po.operation_id, po.work_center_id, wc.name AS work_center_name, po.unit,
+       coalesce(wc.name, po.work_center_id) || ' #' || po.unit AS resource,
+       po.setup_start_at, po.start_at, po.end_at,
+       extract(epoch FROM po.end_at - po.setup_start_at) / 3600.0 AS span_hours,
+       po.setup_minutes, po.work_minutes, po.duration_source, po.is_fixed,
+       x.due_at,
+       e.order_end_at,
+       coalesce(e.order_end_at > x.due_at, false) AS order_late
+FROM prodplan.planned_operations po
+JOIN prodplan.plans p ON p.plan_id = po.plan_id
+LEFT JOIN prodplan.plan_orders pod ON pod.plan_id = po.plan_id AND pod.order_id = po.order_id
+-- The order's product and due date as the plan saw them; the order's
+-- current row only for plans made before 0.6.0 (no plan_orders), asked per
+-- bar and only then. Joining production_order hashed all of them (27,000
+-- orders in load_demo(1)) to draw 1,050 bars.
+CROSS JOIN LATERAL (
+  SELECT coalesce(pod.product_id, (SELECT o.product_id FROM prodplan.production_order o
+                                   WHERE o.plant_id = p.plant_id AND o.order_id = po.order_id)) AS product_id,
+         CASE WHEN pod.plan_id IS NOT NULL THEN pod.due_at
+              ELSE (SELECT o.due_at FROM prodplan.production_order o
+                    WHERE o.plant_id = p.plant_id AND o.order_id = po.order_id) END AS due_at
+  OFFSET 0) x
+-- Never empty: the bar itself is one of the order's operations.
+CROSS JOIN LATERAL (
+  SELECT max(q.end_at) AS order_end_at FROM prodplan.planned_operations q
+  WHERE q.plan_id = po.plan_id AND q.order_id = po.order_id) e
+LEFT JOIN prodplan.product pr ON pr.plant_id = p.plant_id AND pr.product_id = x.product_id
+LEFT JOIN prodplan.work_center wc ON wc.plant_id = p.plant_id AND wc.work_center_id = po.work_center_id;
+COMMENT ON VIEW prodplan.gantt IS 'One bar per planned operation, ready for a BI tool''s Gantt chart: plan, order, product and family, operation, work center and unit (resource = "name #unit", the row of the chart), setup_start_at (the bar''s start, setup included), start_at (the work''s start) and end_at, span in hours, where the duration came from, whether it is fixed, and the order''s due date (as the plan saw it: a scenario''s changed one), planned end and lateness. Filter on plan_id (or plan_status = ''released''); ORDER BY work_center_id, unit, start_at (chart order) is read from an index without a sort.';
+
+-- ---------------------------------------------------------------------------
+-- CREATE OR REPLACE VIEW resets the view's options: with row-level security
+-- by plant on, gantt must read as its caller again (security_invoker), like
+-- every other view (set_plant_security is idempotent).
+DO $$
+BEGIN
+  IF prodplan.plant_security_enabled() THEN
+    PERFORM prodplan.set_plant_security(true);
+  END IF;
+END
+$$;
