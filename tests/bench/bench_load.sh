@@ -92,7 +92,14 @@ target_ms() {  # the reference system's p95 target, where it names one
   esac
 }
 read -r -a paths <<<"${BENCH_PATHS:-kpi_overview kpi_by_wc order_list order_detail risk_queue gantt gantt_chart defect_rates}"
-rows() { q -c "SELECT count(*) FROM ($(path_sql "$1" | grep -v '^\\' | tail -n 1 | sed 's/;$//' | sed 's/:k/1/g')) x"; }
+# Rows of a path's last statement; for the order detail, the bars of a randomly drawn order, on
+# average (the orders the plan holds have 1 to 25; finished ones none).
+rows() {
+  case $1 in
+    order_detail) q -c "SELECT round((SELECT count(*) FROM prodplan.planned_operations po JOIN public.bench_orders b USING (order_id) WHERE po.plan_id = $plan)::numeric / $orders, 2) || ' on average'" ;;
+    *) q -c "SELECT count(*) FROM ($(path_sql "$1" | grep -v '^\\' | tail -n 1 | sed 's/;$//')) x" ;;
+  esac
+}
 
 failed=0
 # One pgbench run of path $1 at $2 clients for $3 s, more pgbench options after; sets n (calls),
