@@ -1,7 +1,8 @@
 -- prodplan 0.13.0 -> 0.14.0 (issue 11): the schedule screen without sorts.
 -- prodplan.gantt read in chart order (work center, unit, start) comes
 -- straight from an index in that order, and each order's planned end is one
--- memoized lookup per order instead of a window over the plan.
+-- memoized lookup per order instead of a window over the plan. The demo
+-- factory can be loaded as of any day (load_demo's as_of).
 \echo Use "ALTER EXTENSION prodplan UPDATE TO '0.14.0'" to load this file. \quit
 
 -- ---------------------------------------------------------------------------
@@ -55,6 +56,38 @@ CROSS JOIN LATERAL (
 LEFT JOIN prodplan.product pr ON pr.plant_id = p.plant_id AND pr.product_id = x.product_id
 LEFT JOIN prodplan.work_center wc ON wc.plant_id = p.plant_id AND wc.work_center_id = po.work_center_id;
 COMMENT ON VIEW prodplan.gantt IS 'One bar per planned operation, ready for a BI tool''s Gantt chart: plan, order, product and family, operation, work center and unit (resource = "name #unit", the row of the chart), setup_start_at (the bar''s start, setup included), start_at (the work''s start) and end_at, span in hours, where the duration came from, whether it is fixed, and the order''s due date (as the plan saw it: a scenario''s changed one), planned end and lateness. Filter on plan_id (or plan_status = ''released''); ORDER BY work_center_id, unit, start_at (chart order) is read from an index without a sort.';
+
+-- ---------------------------------------------------------------------------
+-- The demo factory as of a given moment. Its data was always exported on
+-- 2026-11-16 (a fixed default, so the same seed gives the same rows on any
+-- day); a plan made from now() on it drifts further from the data every day
+-- (open orders long past due, a schedule starting weeks after the last
+-- activity). as_of moves the export moment, and with it every date of the
+-- factory; make demo loads it as of today. The default keeps the fixed date:
+-- tests and benchmarks compare runs across days.
+DROP FUNCTION prodplan.load_demo(float8, int, text);
+CREATE FUNCTION prodplan.load_demo(scale float8 DEFAULT 0.01, seed int DEFAULT 42, via text DEFAULT 'workbook',
+                                   as_of timestamptz DEFAULT '2026-11-16 00:00:00+00')
+RETURNS jsonb
+LANGUAGE c VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'prodplan_load_demo';
+COMMENT ON FUNCTION prodplan.load_demo(float8, int, text, timestamptz) IS
+  'Generates the deterministic demo factory (plant DEMO) for scale, seed and as_of and loads it, replacing earlier demo data. as_of is the moment the factory''s data was exported: its last activity lies just before it, its open orders are due around and after it (default 2026-11-16 00:00 UTC, so the same arguments give the same rows on any day; as_of => date_trunc(''day'', now()) gives a factory as of today; fractions of a second are dropped; 2000-01-01 to 2200-01-01). via => ''workbook'' (default) writes the workbook entities as the reference workbook and ingests it (as a factory''s export would be), loading what the workbook lacks (calendars, materials, stock, SPC, resource events) directly; via => ''direct'' bulk-loads every table from the generator. Returns row counts per table, the as_of used and the planted workbook flaws.';
+REVOKE ALL ON FUNCTION prodplan.load_demo(float8, int, text, timestamptz) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION prodplan.load_demo(float8, int, text, timestamptz) TO prodplan_planner;
+
+DROP FUNCTION prodplan.demo_workbook(float8, int);
+CREATE FUNCTION prodplan.demo_workbook(scale float8 DEFAULT 0.01, seed int DEFAULT 42,
+                                       as_of timestamptz DEFAULT '2026-11-16 00:00:00+00')
+RETURNS bytea
+LANGUAGE c VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'prodplan_demo_workbook';
+COMMENT ON FUNCTION prodplan.demo_workbook(float8, int, timestamptz) IS
+  'The workbook part of the demo factory for scale, seed and as_of (the export moment, as in prodplan.load_demo; default 2026-11-16 00:00 UTC) as an .xlsx in the reference format (9 sheets, reference headers), including its planted flaws: numbers as text, literal NULL, text dates, duplicated and invalid rows. Byte-identical for the same arguments.';
+REVOKE ALL ON FUNCTION prodplan.demo_workbook(float8, int, timestamptz) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION prodplan.demo_workbook(float8, int, timestamptz) TO prodplan_planner;
 
 -- ---------------------------------------------------------------------------
 -- CREATE OR REPLACE VIEW resets the view's options: with row-level security

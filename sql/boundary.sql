@@ -8,6 +8,9 @@ SELECT prodplan.load_demo(scale => -1);
 SELECT prodplan.load_demo(scale => 'NaN');
 SELECT prodplan.demo_workbook(scale => 0);
 SELECT prodplan.load_demo(scale => 1e9);
+-- The export moment must be a finite time the generator's calendars cover.
+SELECT prodplan.load_demo(as_of => 'infinity');
+SELECT prodplan.demo_workbook(as_of => '1999-12-31 23:59:59+00');
 
 -- The SQLSTATE is the core's error kind, not a generic internal error.
 DO $$

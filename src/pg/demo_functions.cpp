@@ -1,6 +1,7 @@
 // SQL functions of the demo factory: prodplan.load_demo and prodplan.demo_workbook.
 // Shims in the style of boundary.h: C++ work runs inside pp_call, PostgreSQL work
 // in this frame, which holds only raw pointers (freed in PG_FINALLY).
+#include "core/common/civil_time.h"
 #include "core/common/json_text.h"
 #include "core/demo/generator.h"
 #include "core/model/copy_rows.h"
@@ -11,6 +12,7 @@
 #include "pg/temp_file.h"
 #include "pg/ingest_run.h"
 #include "pg/order_progress.h"
+#include "pg/workers.h"
 
 #include <cstdio>
 #include <cstdlib>
@@ -205,6 +207,25 @@ int64 apply_gelcoat_demo_data(const char* plant) {
   return (int64)SPI_processed;
 }
 
+// The generator's options from (scale, seed[, as_of]): as_of is the export
+// moment, argument 3 of load_demo and 2 of demo_workbook; SQL before 0.14.0
+// declares no as_of, and the generator's fixed default (2026-11-16) applies.
+// Fractions of a second are dropped (the generator counts whole seconds).
+pp::demo::DemoOptions demo_options(double scale, int32 seed, FunctionCallInfo fcinfo, int as_of_arg) {
+  pp::demo::DemoOptions opt;
+  opt.scale = scale;
+  opt.seed = seed;
+  if (PG_NARGS() > as_of_arg) {
+    const TimestampTz as_of = PG_GETARG_TIMESTAMPTZ(as_of_arg);
+    if (TIMESTAMP_NOT_FINITE(as_of))
+      ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                      errmsg("demo as_of (the export moment) must be a finite time, got %s",
+                             as_of > 0 ? "infinity" : "-infinity")));
+    opt.export_at = pp::pg::unix_from_timestamptz(as_of);
+  }
+  return opt;
+}
+
 }  // namespace
 
 Datum prodplan_load_demo(PG_FUNCTION_ARGS) {
@@ -216,6 +237,14 @@ Datum prodplan_load_demo(PG_FUNCTION_ARGS) {
   if (!via_workbook && strcmp(via, "direct") != 0)
     ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
                     errmsg("load_demo: via must be 'workbook' or 'direct', got '%s'", via)));
+  const pp::demo::DemoOptions opt = demo_options(scale, seed, fcinfo, 3);
+  // A plain buffer: this frame may be left by a longjmp, which runs no destructor.
+  char as_of[32];
+  pp_call("load_demo", [&] {
+    std::string t;
+    pp::append_timestamptz(t, opt.export_at);
+    snprintf(as_of, sizeof as_of, "%s", t.c_str());
+  });
   const pp::CancelToken cancel = pp::pg::backend_cancel_token();
 
   // volatile: assigned inside PG_TRY and read in PG_FINALLY after a longjmp.
@@ -233,9 +262,6 @@ Datum prodplan_load_demo(PG_FUNCTION_ARGS) {
   PG_TRY();
   {
     pp_call("load_demo", [&] {
-      pp::demo::DemoOptions opt;
-      opt.scale = scale;
-      opt.seed = seed;
       factory = new pp::model::Factory(pp::demo::generate_demo(opt, cancel));
       buf = new std::string();
       ntables = pp::model::canonical_copy_tables().size();
@@ -271,8 +297,8 @@ Datum prodplan_load_demo(PG_FUNCTION_ARGS) {
       char opts[160];
       snprintf(opts, sizeof opts, "{\"plant\": \"%s\", \"force\": true}", factory->plant_id.c_str());
       Jsonb* options = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(opts)));
-      char source[96];
-      snprintf(source, sizeof source, "demo_workbook(%g, %d)", scale, seed);
+      char source[128];
+      snprintf(source, sizeof source, "demo_workbook(%g, %d, '%s')", scale, seed, as_of);
       pp::pg::IngestArgs args = {"workbook", source, "prodplan", options, NULL, 0};
       pp::pg::IngestOutcome outcome = pp::pg::ingest_run(wb + VARHDRSZ, len, args);
       ingest_run_id = outcome.run_id;
@@ -313,6 +339,8 @@ Datum prodplan_load_demo(PG_FUNCTION_ARGS) {
       j += ", \"scale\": ";
       j += num;
       j += ", \"seed\": " + std::to_string(seed);
+      j += ", \"as_of\": ";
+      pp::append_json_string(j, as_of);
       j += ", \"via\": ";
       pp::append_json_string(j, via);
       if (ingest_run_id >= 0) j += ", \"ingest_run_id\": " + std::to_string(ingest_run_id);
@@ -366,6 +394,7 @@ Datum prodplan_load_demo(PG_FUNCTION_ARGS) {
 Datum prodplan_demo_workbook(PG_FUNCTION_ARGS) {
   const double scale = PG_GETARG_FLOAT8(0);
   const int32 seed = PG_GETARG_INT32(1);
+  const pp::demo::DemoOptions opt = demo_options(scale, seed, fcinfo, 2);
   const pp::CancelToken cancel = pp::pg::backend_cancel_token();
   pp::model::Factory* volatile factory = nullptr;
   char* volatile path = nullptr;
@@ -374,9 +403,6 @@ Datum prodplan_demo_workbook(PG_FUNCTION_ARGS) {
   PG_TRY();
   {
     pp_call("demo_workbook", [&] {
-      pp::demo::DemoOptions opt;
-      opt.scale = scale;
-      opt.seed = seed;
       factory = new pp::model::Factory(pp::demo::generate_demo(opt, cancel));
     });
     path = write_workbook_file(factory, seed, cancel);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make demo: deps, build + install, start (or reuse) this checkout's persistent demo cluster
 # (preloaded, fsync on), create the database prodplan_demo if missing, CREATE EXTENSION IF NOT
-# EXISTS prodplan, SELECT prodplan.load_demo() (idempotent), print tests/harness/demo_summary.sql
+# EXISTS prodplan, SELECT prodplan.load_demo() as of today (idempotent on a day), print tests/harness/demo_summary.sql
 # and how to connect. The cluster lives in .prodplan/ of the checkout, or in
 # /var/tmp/prodplan-demo-<hash of the checkout path> when the server user cannot reach the
 # checkout; it keeps its port across runs. `make stop` stops it.
@@ -38,9 +38,11 @@ if ! dpsql -d "$DB" -q -c "SET client_min_messages = warning" -c "ALTER EXTENSIO
     "to start over: psql -h $DIR -p $PORT -U postgres -c 'DROP DATABASE $DB' postgres && make demo"
 fi
 
-pp_step "loading the demo factory: SELECT prodplan.load_demo()"
+# As of today (UTC midnight), so the plan from now() below starts where the factory's data ends;
+# load_demo's default is a fixed day, the same rows on every day (tests compare them).
+pp_step "loading the demo factory as of today: SELECT prodplan.load_demo(as_of => date_trunc('day', now(), 'UTC'))"
 t=$SECONDS
-dpsql -d "$DB" -At -c "SELECT jsonb_pretty(to_jsonb(prodplan.load_demo()))"
+dpsql -d "$DB" -At -c "SELECT jsonb_pretty(to_jsonb(prodplan.load_demo(as_of => date_trunc('day', now(), 'UTC'))))"
 pp_say "(load_demo took $((SECONDS - t)) s)"
 
 rc=0

@@ -301,7 +301,15 @@ TEST(DemoGenerator, InvalidScaleThrowsInvalidParameter) {
   }
   pp::demo::DemoOptions o;
   o.export_at = -5;
-  EXPECT_THROW(pp::demo::generate_demo(o), pp::Error);
+  try {
+    pp::demo::generate_demo(o);
+    ADD_FAILURE() << "export_at -5 accepted";
+  } catch (const pp::Error& e) {
+    // Named as load_demo's callers know it, with the time they passed.
+    EXPECT_EQ(e.kind(), pp::ErrorKind::InvalidParameter);
+    EXPECT_NE(std::string(e.what()).find("as_of"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("1969-12-31 23:59:55"), std::string::npos) << e.what();
+  }
 }
 
 bool always_cancel() { return true; }

@@ -245,9 +245,11 @@ void validate(const DemoOptions& o) {
                   "scale 1 is about the real 1.1 million-row export; 0.01 is the default");
   }
   if (o.export_at < kMinExportAt || o.export_at >= kMaxExportAt) {
-    throw_invalid("demo export_at must be between 2000-01-01 and 2200-01-01 (Unix seconds " +
-                  std::to_string(kMinExportAt) + " to " + std::to_string(kMaxExportAt) + "), got " +
-                  std::to_string(o.export_at));
+    // Named as SQL callers know it (load_demo's as_of), in UTC civil time.
+    std::string got;
+    append_datetime(got, o.export_at);
+    throw_invalid("demo as_of (the export moment) must be from 2000-01-01 to before 2200-01-01 UTC, got " + got +
+                  " UTC");
   }
 }
 
