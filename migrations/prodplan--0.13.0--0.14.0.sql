@@ -2,7 +2,9 @@
 -- prodplan.gantt read in chart order (work center, unit, start) comes
 -- straight from an index in that order, and each order's planned end is one
 -- memoized lookup per order instead of a window over the plan. The demo
--- factory can be loaded as of any day (load_demo's as_of).
+-- factory can be loaded as of any day (load_demo's as_of). Vacuum leaves
+-- the extension's tables their pages, so readers on a standby are not
+-- cancelled.
 \echo Use "ALTER EXTENSION prodplan UPDATE TO '0.14.0'" to load this file. \quit
 
 -- ---------------------------------------------------------------------------
@@ -88,6 +90,35 @@ COMMENT ON FUNCTION prodplan.demo_workbook(float8, int, timestamptz) IS
   'The workbook part of the demo factory for scale, seed and as_of (the export moment, as in prodplan.load_demo; default 2026-11-16 00:00 UTC) as an .xlsx in the reference format (9 sheets, reference headers), including its planted flaws: numbers as text, literal NULL, text dates, duplicated and invalid rows. Byte-identical for the same arguments.';
 REVOKE ALL ON FUNCTION prodplan.demo_workbook(float8, int, timestamptz) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION prodplan.demo_workbook(float8, int, timestamptz) TO prodplan_planner;
+
+-- ---------------------------------------------------------------------------
+-- Reads on a hot standby are not cancelled by the primary's vacuum giving
+-- empty pages back. Found by tests/integration/test_replica.sh in a
+-- clean-clone run: quality_score on the standby was cancelled ("conflict with
+-- recovery: User was holding a relation lock for too long"). The built-in
+-- jobs rewrite the aggregates, the progress list and the caches every
+-- minute; autovacuum then truncates their emptied tail pages, which takes an
+-- ACCESS EXCLUSIVE lock. That lock is replayed on a standby, waits there for
+-- the readers of the table, and cancels them after
+-- max_standby_streaming_delay (30 s, counted from when the WAL arrived, so a
+-- lagging standby cancels at once). Without truncation these tables keep
+-- their pages for the next rewrite, which refills them anyway; VACUUM
+-- (TRUNCATE) still gives the space back on demand. Every plain table of the
+-- extension, and its TOAST table; the monthly partitions of the fact tables
+-- are appended to, not rewritten, and keep the default.
+DO $$
+DECLARE
+  t record;
+BEGIN
+  FOR t IN
+    SELECT c.oid::regclass AS name FROM pg_catalog.pg_class c
+    WHERE c.relnamespace = 'prodplan'::regnamespace AND c.relkind = 'r' AND NOT c.relispartition
+    ORDER BY 1
+  LOOP
+    EXECUTE format('ALTER TABLE %s SET (vacuum_truncate = false, toast.vacuum_truncate = false)', t.name);
+  END LOOP;
+END
+$$;
 
 -- ---------------------------------------------------------------------------
 -- CREATE OR REPLACE VIEW resets the view's options: with row-level security

@@ -14,6 +14,18 @@ WHERE p.pronamespace = 'prodplan'::regnamespace
   AND obj_description(p.oid, 'pg_proc') IS NULL
 ORDER BY 1;
 
+-- Vacuum never truncates a plain table of the extension (0.14.0): the
+-- ACCESS EXCLUSIVE lock it takes is replayed on a hot standby and cancels
+-- the readers there (see migrations/prodplan--0.13.0--0.14.0.sql). A table
+-- a later update adds must say so too.
+SELECT c.relname AS truncated_by_vacuum
+FROM pg_class c
+WHERE c.relnamespace = 'prodplan'::regnamespace
+  AND c.relkind = 'r' AND NOT c.relispartition
+  AND NOT EXISTS (SELECT 1 FROM pg_options_to_table(c.reloptions) o
+                  WHERE o.option_name = 'vacuum_truncate' AND NOT o.option_value::boolean)
+ORDER BY 1;
+
 -- Every function pins its search_path (CONVENTIONS 21), except aggregates,
 -- their C support functions taking internal, and sketch_add (called per
 -- group a refresh updates): they resolve no names, and a SET clause would
