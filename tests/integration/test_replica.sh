@@ -70,7 +70,9 @@ pp_as_server "$PP_PGBIN/pg_basebackup" -h "$primary" -p "$(pp_cluster_port "$pri
 # The copied harness settings name the primary's port and socket: pp_cluster_start rewrites
 # them for the standby. hot_standby_feedback, as a reporting replica should run: without it the
 # primary's vacuum cancels long reads on the standby ("conflict with recovery").
-printf "hot_standby_feedback = on\n" | pp_as_server sh -c 'cat >> "$1"' sh "$standby/data/postgresql.auto.conf"
+# log_recovery_conflict_waits: a conflict that cancels a read names the relation and the lock
+# in the standby's log, which a failed read below prints.
+printf "hot_standby_feedback = on\nlog_recovery_conflict_waits = on\n" | pp_as_server sh -c 'cat >> "$1"' sh "$standby/data/postgresql.auto.conf"
 pp_cluster_start "$standby"
 [ "$(s -c "SELECT pg_is_in_recovery()")" = t ] && ok "the standby is in recovery (hot standby)" || bad "the standby is not in recovery"
 # Caught up: the standby has replayed the primary's current WAL position.
@@ -148,6 +150,11 @@ for entry in "${reads[@]}"; do
   name=${entry%%|*} sql=${entry#*|}
   if ! out=$(s -c "$sql" 2>&1); then
     bad "$name on the standby: $(head -n 2 <<<"$out" | tr '\n' ' ')"
+    if [[ $out == *"conflict with recovery"* ]]; then
+      echo "  the standby's log on recovery conflicts:"
+      grep -E 'recovery (still waiting|finished waiting)|conflict with recovery' "$standby/server.log" 2>/dev/null |
+        tail -n 6 | sed 's/^/    /' || true
+    fi
     continue
   fi
   served=$((served + 1))
