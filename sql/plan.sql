@@ -95,7 +95,7 @@ SELECT currval('prodplan.plans_plan_id_seq'), order_id, operation, wc, unit, s, 
   ('O2', 1, 'A', 2, '2036-03-24 12:00+00', '2036-03-24 16:00+00', 240.0, 'phase_median')) v(order_id, operation, wc, unit, s, e, w, src);
 SELECT * FROM prodplan.validate_plan(currval('prodplan.plans_plan_id_seq'));
 SELECT kpi, round(value::numeric, 2) AS value, unit FROM prodplan.plan_kpis(currval('prodplan.plans_plan_id_seq'));
-SELECT order_id, operation, resource, start_at, end_at, order_late FROM prodplan.gantt
+SELECT order_id, operation, resource, start_at, end_at, order_end_at, order_late FROM prodplan.gantt
 WHERE plan_id = currval('prodplan.plans_plan_id_seq') ORDER BY resource, start_at;
 -- A broken copy of it: every kind of violation the checker knows.
 INSERT INTO prodplan.plans (plant_id, plan_start, objective) VALUES ('P1', '2036-03-24 06:00+00', 'weighted_tardiness');
