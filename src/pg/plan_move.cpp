@@ -11,12 +11,15 @@
 #include "core/planning/plan_rebuild.h"
 #include "core/schedule/factory_repair.h"
 #include "pg/boundary.h"
-#include "pg/copy_into.h"
 #include "pg/plan_resources.h"
+#include "pg/plan_store.h"
 #include "pg/spi_text.h"
 
+#include <cstdlib>
 #include <memory>
 #include <string>
+#include <unordered_map>
+#include <vector>
 
 #include "pg/pg_includes.h"
 
@@ -32,12 +35,30 @@ namespace {
 
 struct MoveRun {
   pp::planning::StoredPlanRows rows;
+  pp::planning::TextTable order_facts;  // order_id, product_id, due (Unix s): as the plan saw them
   pp::planning::StoredPlan stored;
   pp::factory::FactoryPlan moved;
   std::string copy, summary;
 };
 
-
+// Per order of the rebuilt problem, its product and due date as the plan saw
+// them (the plan's own rows say; the move changes neither).
+std::vector<pp::planning::PlannedOrder> planned_orders(const pp::planning::TextTable& facts,
+                                                       const pp::factory::FactoryProblem& pb) {
+  std::unordered_map<std::string, pp::planning::PlannedOrder> by_id;
+  for (std::int64_t r = 0; r < facts.rows; ++r) {
+    pp::planning::PlannedOrder o;
+    if (facts.cell(r, 1) != nullptr) o.product_id = facts.cell(r, 1);
+    if (facts.cell(r, 2) != nullptr) o.due = std::strtoll(facts.cell(r, 2), nullptr, 10);
+    by_id.emplace(facts.cell(r, 0), std::move(o));
+  }
+  std::vector<pp::planning::PlannedOrder> out(pb.orders.size());
+  for (std::size_t o = 0; o < pb.orders.size(); ++o) {
+    auto it = by_id.find(pb.orders[o].id);
+    if (it != by_id.end()) out[o] = it->second;
+  }
+  return out;
+}
 
 }  // namespace
 
@@ -53,6 +74,7 @@ Datum prodplan_move_operation(PG_FUNCTION_ARGS) {
   const int64 new_start = (int64)(new_start_ts / USECS_PER_SEC) + 946684800;  // Unix seconds
   const pp::CancelToken cancel = pp::pg::backend_cancel_token();
   if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "prodplan.move_operation: SPI_connect failed");
+  pp::pg::require_planned_operation_columns("prodplan.move_operation");
 
   // The plan, locked against concurrent moves and releases.
   Oid t1[1] = {INT8OID};
@@ -108,6 +130,10 @@ Datum prodplan_move_operation(PG_FUNCTION_ARGS) {
         "duration_source, is_fixed, extract(epoch FROM start_at)::bigint FROM prodplan.planned_operations "
         "WHERE plan_id = $2 ORDER BY order_id, operation",
         2, t2, v2);
+    run->order_facts = fetch_text_table("prodplan.move_operation",
+        "SELECT DISTINCT ON (order_id) order_id, product_id, extract(epoch FROM due_at)::bigint "
+        "FROM prodplan.planned_operations WHERE plan_id = $2 ORDER BY order_id",
+        2, t2, v2);
 
     const std::string pid = std::to_string(plan_id);
     pp_call("move_operation", [&] {
@@ -124,6 +150,8 @@ Datum prodplan_move_operation(PG_FUNCTION_ARGS) {
                                             m.stored.moved_operation, new_start, wc, fo);
       // Rows of the repaired plan, and what moved.
       const auto& pb = m.stored.problem;
+      const std::vector<pp::planning::PlannedOrder> facts = planned_orders(m.order_facts, pb);
+      const std::vector<std::int64_t> ends = pp::planning::order_ends(pb, m.moved.operations);
       int pushed = 0;
       const pp::factory::PlannedOperation* before = nullptr;
       const pp::factory::PlannedOperation* after = nullptr;
@@ -138,7 +166,8 @@ Datum prodplan_move_operation(PG_FUNCTION_ARGS) {
           ++pushed;
         }
         pp::planning::append_planned_operation(m.copy, pid, pb, n, m.stored.numbers[n.order][n.operation],
-                                               m.stored.operation_ids[n.order][n.operation]);
+                                               m.stored.operation_ids[n.order][n.operation], facts[n.order],
+                                               ends[n.order]);
       }
       auto when = [](std::int64_t t) {
         std::string s = "\"";
@@ -163,8 +192,7 @@ Datum prodplan_move_operation(PG_FUNCTION_ARGS) {
     if (SPI_execute_with_args("DELETE FROM prodplan.planned_operations WHERE plan_id = $2", 2, t2, v2, NULL, false, 0) !=
         SPI_OK_DELETE)
       elog(ERROR, "prodplan.move_operation: could not rewrite the plan");
-    pp::pg::copy_into_table("planned_operations", pp::planning::kPlannedOperationColumns,
-                            pp::planning::kPlannedOperationColumnCount, run->copy.data(), run->copy.size());
+    pp::pg::copy_planned_operations("prodplan.move_operation", run->copy);
     if (strcmp(status, "released") == 0) {
       // Two statements: within one, the insert would still see the rows the
       // delete removes.

@@ -1,5 +1,6 @@
 #include "pg/plan_store.h"
 
+#include "core/common/version.h"
 #include "core/planning/plan_rows.h"
 #include "pg/copy_into.h"
 
@@ -7,10 +8,26 @@
 
 namespace pp::pg {
 
-void store_plan_rows(const pp::planning::PlanOutput& out) {
-  if (!out.operations_copy.empty())
-    copy_into_table("planned_operations", pp::planning::kPlannedOperationColumns,
-                    pp::planning::kPlannedOperationColumnCount, out.operations_copy.data(), out.operations_copy.size());
+void require_planned_operation_columns(const char* who) {
+  Oid relid = get_relname_relid("planned_operations", get_namespace_oid("prodplan", false));
+  for (int c = 0; c < pp::planning::kPlannedOperationColumnCount; c++)
+    if (!OidIsValid(relid) || get_attnum(relid, pp::planning::kPlannedOperationColumns[c]) == InvalidAttrNumber)
+      ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                      errmsg("%s: prodplan.planned_operations has no column %s: the extension's SQL objects are older "
+                             "than its library (" PRODPLAN_VERSION ")",
+                             who, pp::planning::kPlannedOperationColumns[c]),
+                      errhint("Run ALTER EXTENSION prodplan UPDATE.")));
+}
+
+void copy_planned_operations(const char* who, const std::string& lines) {
+  if (lines.empty()) return;
+  require_planned_operation_columns(who);
+  copy_into_table("planned_operations", pp::planning::kPlannedOperationColumns,
+                  pp::planning::kPlannedOperationColumnCount, lines.data(), lines.size());
+}
+
+void store_plan_rows(const char* who, const pp::planning::PlanOutput& out) {
+  copy_planned_operations(who, out.operations_copy);
   if (!out.problems_copy.empty())
     copy_into_table("plan_problems", pp::planning::kPlanProblemColumns, pp::planning::kPlanProblemColumnCount,
                     out.problems_copy.data(), out.problems_copy.size());

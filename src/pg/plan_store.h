@@ -7,11 +7,22 @@
 #include "core/schedule/factory_plan.h"
 
 #include <cstdint>
+#include <string>
 
 namespace pp::pg {
 
-// Copies the planned operations, problems and orders of plan_id.
-void store_plan_rows(const pp::planning::PlanOutput& out);
+// Copies the planned operations, problems and orders of plan_id. who names
+// the SQL function in errors.
+void store_plan_rows(const char* who, const pp::planning::PlanOutput& out);
+
+// Raises a clear error when prodplan.planned_operations lacks a column the
+// library writes: the package was upgraded and ALTER EXTENSION prodplan
+// UPDATE not yet run (COPY would only name an unknown column).
+void require_planned_operation_columns(const char* who);
+
+// Copies planned-operation lines (core/planning/plan_rows.h) into
+// prodplan.planned_operations, after require_planned_operation_columns.
+void copy_planned_operations(const char* who, const std::string& lines);
 
 // Copies the standard times a plan was made with (PlanRows::standard_times:
 // product_id, work_center_id, seconds, source) into prodplan.plan_standard_times.

@@ -184,10 +184,33 @@ TEST(PlanRows, OnePlannedOperationLine) {
   p.setup_seconds = 600;
   p.duration_source = "history";
   std::string line;
-  pp::planning::append_planned_operation(line, "7", pb, p, 20, "");
+  pp::planning::append_planned_operation(line, "7", pb, p, 20, "", {"P\\1", kStart + 86400}, p.end + 3600);
   EXPECT_EQ(line,
             "7\tO1\t20\t\\N\tW\\t1\t2\t2023-11-14 22:13:20+00\t2023-11-14 22:23:20+00\t2023-11-14 23:53:20+00\t"
-            "10.000000\t90.000000\thistory\tf\n");
+            "10.000000\t90.000000\thistory\tf\tP\\\\1\t2023-11-15 22:13:20+00\t2023-11-15 00:53:20+00\n");
+  // An order without product or due date: both NULL.
+  line.clear();
+  pp::planning::append_planned_operation(line, "7", pb, p, 20, "op", {}, p.end);
+  EXPECT_EQ(line.substr(line.find("history")), "history\tf\t\\N\t\\N\t2023-11-14 23:53:20+00\n");
+}
+
+TEST(PlanRows, OrderEndsIsTheLastPlacedEndPerOrder) {
+  pp::factory::FactoryProblem pb;
+  pb.orders.resize(3);
+  auto placed = [](int order, std::int64_t end, int unit) {
+    pp::factory::PlannedOperation p;
+    p.order = order;
+    p.work_center = 0;
+    p.unit = unit;
+    p.end = end;
+    return p;
+  };
+  // Order 0: the later end wins whatever the order of the operations; order
+  // 1: its unplaced operation (unit -1) does not count, even if later; order
+  // 2: nothing placed. Times before 1970 are times like any other.
+  const std::vector<pp::factory::PlannedOperation> ops = {placed(0, 500, 0), placed(1, -7200, 0), placed(0, 900, 1),
+                                                          placed(0, 700, 0), placed(1, 99999, -1)};
+  EXPECT_EQ(pp::planning::order_ends(pb, ops), (std::vector<std::int64_t>{900, -7200, 0}));
 }
 
 }  // namespace

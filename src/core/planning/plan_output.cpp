@@ -29,10 +29,14 @@ PlanOutput format_plan(const std::string& pid, const PlanInput& input, const fac
                        std::int64_t plan_start, const std::unordered_set<std::string>* hypothetical) {
   PlanOutput out;
   const factory::FactoryProblem& pb = input.problem;
+  const std::vector<std::int64_t> ends = order_ends(pb, plan.operations);
+  // Indexed like pb.orders; the same product and due date plan_orders gets.
+  std::vector<PlannedOrder> orders(pb.orders.size());
+  for (std::size_t o = 0; o < pb.orders.size(); ++o) orders[o] = {input.products[o], pb.orders[o].due};
   for (const factory::PlannedOperation& op : plan.operations) {
     if (op.work_center < 0 || op.unit < 0) continue;  // not placed: listed as a problem
     append_planned_operation(out.operations_copy, pid, pb, op, input.numbers[op.order][op.operation],
-                             input.operation_ids[op.order][op.operation]);
+                             input.operation_ids[op.order][op.operation], orders[op.order], ends[op.order]);
   }
   for (const factory::PlanProblem& p : plan.problems) {
     std::string& b = out.problems_copy;
