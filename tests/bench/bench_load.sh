@@ -12,7 +12,7 @@
 #                  90 days, by due date (what a planner's order list shows)
 #   order_detail   one random order: its order_status row and its planned operations (gantt)
 #   risk_queue     prodplan.risk_queue()
-#   gantt          every bar of the current plan, every column of prodplan.gantt (25: what a
+#   gantt          every bar of the current plan, every column of prodplan.gantt (24: what a
 #                  BI tool's SELECT * reads)
 #   gantt_chart    every bar of the current plan, the 8 columns a Gantt chart draws (row,
 #                  order, product, setup start, start, end, fixed, late)

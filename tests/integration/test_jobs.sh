@@ -144,9 +144,14 @@ else
   bad "the partition upkeep job did not succeed: $(q -c "SELECT string_agg(status || ' ' || coalesce(message, ''), '; ') FROM prodplan.job_runs WHERE job_name = 'prodplan.partition upkeep'")"
 fi
 q -c "SELECT prodplan.alter_job('prodplan.partition upkeep', schedule => '@hourly')" >/dev/null
-phases=$(q -c "SELECT count(*) FROM prodplan.job_runs WHERE status <> 'running' AND (phase_seconds ? 'queued') AND (phase_seconds ? 'ran')")
-[ "$phases" -gt 0 ] && [ "$phases" = "$(q -c "SELECT count(*) FROM prodplan.job_runs WHERE status <> 'running'")" ] &&
-  ok "every finished run records its phases (queued, ran)" || bad "finished runs without phase timings"
+# One snapshot for both counts: the scheduler may finish another run between
+# two queries (cc25 failed here so, at 7c7a4c6, while every run had its phases).
+read -r finished without_phases < <(q -F ' ' -c "SELECT count(*), count(*) FILTER (WHERE NOT ((phase_seconds ? 'queued') AND (phase_seconds ? 'ran')))
+  FROM prodplan.job_runs WHERE status <> 'running'")
+[ "$finished" -gt 0 ] && [ "$without_phases" = 0 ] &&
+  ok "every finished run records its phases (queued, ran): $finished runs" ||
+  bad "finished runs without phase timings: $without_phases of $finished: $(q -c "SELECT string_agg(job_name || ' ' || status || ' ' || coalesce(phase_seconds::text, 'null'), '; ')
+    FROM prodplan.job_runs WHERE status <> 'running' AND NOT ((phase_seconds ? 'queued') AND (phase_seconds ? 'ran'))")"
 
 # Leave the database free to drop: no scheduler connected to it.
 pp_cluster_psql "$dir" -qAt -c "ALTER SYSTEM SET prodplan.databases = 'postgres'" -c "SELECT pg_reload_conf()" >/dev/null
