@@ -97,12 +97,14 @@ SELECT * FROM prodplan.validate_plan(currval('prodplan.plans_plan_id_seq'));
 SELECT kpi, round(value::numeric, 2) AS value, unit FROM prodplan.plan_kpis(currval('prodplan.plans_plan_id_seq'));
 SELECT order_id, operation, resource, start_at, end_at, order_end_at, order_late FROM prodplan.gantt
 WHERE plan_id = currval('prodplan.plans_plan_id_seq') ORDER BY resource, start_at;
--- Its rows were written without product, due date or planned end: the
--- statement trigger gave them the order's (its row: the plan has no
--- plan_orders) and the order's last end. An UPDATE or a DELETE of bars moves
--- the order's planned end on all its bars (rolled back: the plan is used below).
+-- Its rows were written without product, due date, planned end or names:
+-- the statement trigger gave them the order's (its row: the plan has no
+-- plan_orders), the order's last end and the current names. An UPDATE or a
+-- DELETE of bars moves the order's planned end on all its bars (rolled back:
+-- the plan is used below).
 BEGIN;
-SELECT order_id, operation, product_id, due_at, order_end_at FROM prodplan.planned_operations
+SELECT order_id, operation, product_id, due_at, order_end_at, product_name, family, work_center_name
+FROM prodplan.planned_operations
 WHERE plan_id = currval('prodplan.plans_plan_id_seq') ORDER BY 1, 2;
 UPDATE prodplan.planned_operations SET end_at = end_at + interval '3 hours'
 WHERE plan_id = currval('prodplan.plans_plan_id_seq') AND order_id = 'O1' AND operation = 2;
@@ -111,6 +113,15 @@ WHERE plan_id = currval('prodplan.plans_plan_id_seq') ORDER BY 1, 2;
 DELETE FROM prodplan.planned_operations WHERE plan_id = currval('prodplan.plans_plan_id_seq') AND order_id = 'O1' AND operation = 2;
 SELECT order_id, operation, order_end_at, order_late FROM prodplan.gantt
 WHERE plan_id = currval('prodplan.plans_plan_id_seq') ORDER BY 1, 2;
+ROLLBACK;
+-- Names are the plan's: renaming a work center leaves the plan's bars as
+-- they were; a bar written afterwards without a name gets the new one.
+BEGIN;
+UPDATE prodplan.work_center SET name = 'Cutting (new die)' WHERE plant_id = 'P1' AND work_center_id = 'A';
+INSERT INTO prodplan.planned_operations (plan_id, order_id, operation, work_center_id, unit, setup_start_at, start_at, end_at, work_minutes, duration_source)
+VALUES (currval('prodplan.plans_plan_id_seq'), 'O2', 2, 'A', 2, '2036-03-24 16:00+00', '2036-03-24 16:00+00', '2036-03-24 17:00+00', 60, 'history');
+SELECT order_id, operation, resource, work_center_name FROM prodplan.gantt
+WHERE plan_id = currval('prodplan.plans_plan_id_seq') ORDER BY work_center_id, unit, start_at;
 ROLLBACK;
 -- A broken copy of it: every kind of violation the checker knows.
 INSERT INTO prodplan.plans (plant_id, plan_start, objective) VALUES ('P1', '2036-03-24 06:00+00', 'weighted_tardiness');
@@ -185,14 +196,21 @@ FROM prodplan.move_operation(:demo_plan, :'m_order', :m_op, :'m_start'::timestam
 SELECT n_tup_upd AS bars_the_trigger_fixed FROM pg_stat_xact_user_tables
 WHERE relid = 'prodplan.planned_operations'::regclass;
 COMMIT;
--- Every bar of the moved plan carries its order's planned end, and its
--- product and due date as the plan saw them.
+-- Every bar of the moved plan carries its order's planned end, its product
+-- and due date as the plan saw them, and the names of its product and work
+-- center (none was renamed since the plan).
 SELECT count(*) > 0 AS has_bars,
        count(*) FILTER (WHERE po.order_end_at IS DISTINCT FROM (SELECT max(q.end_at) FROM prodplan.planned_operations q
                                                                 WHERE q.plan_id = po.plan_id AND q.order_id = po.order_id)) AS wrong_end,
        count(*) FILTER (WHERE pod.plan_id IS NULL OR po.product_id IS DISTINCT FROM pod.product_id
-                              OR po.due_at IS DISTINCT FROM pod.due_at) AS not_as_planned
+                              OR po.due_at IS DISTINCT FROM pod.due_at) AS not_as_planned,
+       count(*) FILTER (WHERE po.product_name IS DISTINCT FROM pr.name OR po.family IS DISTINCT FROM pr.family
+                              OR po.work_center_name IS DISTINCT FROM wc.name) AS names_not_the_plants,
+       count(*) FILTER (WHERE po.work_center_name IS NULL) AS without_work_center_name
 FROM prodplan.planned_operations po LEFT JOIN prodplan.plan_orders pod USING (plan_id, order_id)
+JOIN prodplan.plans p ON p.plan_id = po.plan_id
+LEFT JOIN prodplan.product pr ON pr.plant_id = p.plant_id AND pr.product_id = po.product_id
+LEFT JOIN prodplan.work_center wc ON wc.plant_id = p.plant_id AND wc.work_center_id = po.work_center_id
 WHERE po.plan_id = :demo_plan;
 SELECT count(*) AS violations_after_move FROM prodplan.validate_plan(:demo_plan);
 SELECT count(*) AS moved_earlier FROM before_move b

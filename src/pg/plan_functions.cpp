@@ -36,6 +36,7 @@ struct PlanRun {
   pp::planning::PlanRows rows;
   pp::planning::PlanInput input;
   pp::factory::FactoryPlan plan;
+  pp::planning::TextTable product_names, work_center_names;
   pp::planning::PlanOutput out;
 };
 
@@ -50,6 +51,9 @@ Datum prodplan_plan(PG_FUNCTION_ARGS) {
   instr_time t0;
   INSTR_TIME_SET_CURRENT(t0);
   if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "prodplan.plan: SPI_connect failed");
+  // Before any planning: a library newer than the extension's SQL objects
+  // could not write the plan it spent its time limit on.
+  pp::pg::require_planned_operation_columns("prodplan.plan");
 
   // Options: a JSON object; unknown keys are refused (a typo must not
   // silently plan otherwise).
@@ -143,6 +147,7 @@ Datum prodplan_plan(PG_FUNCTION_ARGS) {
       elog(ERROR, "prodplan.plan: could not read the data version");
     const int64 data_version = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
     pp::pg::read_plan_rows("prodplan.plan", tv[0], plan_start, horizon_end, frozen_hours, 0, 0, &st->rows);
+    pp::pg::read_plan_names("prodplan.plan", tv[0], &st->product_names, &st->work_center_names);
 
     // The plan's row first: its id goes into every planned operation.
     {
@@ -182,7 +187,8 @@ Datum prodplan_plan(PG_FUNCTION_ARGS) {
       fo.cancel = &cancel;
       s.plan = pp::factory::plan_factory(s.input.problem, fo);
 
-      s.out = pp::planning::format_plan(std::to_string(plan_id), s.input, s.plan, plan_start, nullptr);
+      s.out = pp::planning::format_plan(std::to_string(plan_id), s.input, s.plan, plan_start, nullptr,
+                                        pp::planning::plan_names(s.product_names, s.work_center_names));
     });
 
     instr_time tp;

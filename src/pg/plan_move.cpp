@@ -35,14 +35,18 @@ namespace {
 
 struct MoveRun {
   pp::planning::StoredPlanRows rows;
-  pp::planning::TextTable order_facts;  // order_id, product_id, due (Unix s): as the plan saw them
+  // order_id, product_id, due (Unix s), product_name, family: as the plan saw them
+  pp::planning::TextTable order_facts;
+  // work_center_id, name: as the plan's rows carry it, else the current one
+  pp::planning::TextTable work_center_names;
   pp::planning::StoredPlan stored;
   pp::factory::FactoryPlan moved;
   std::string copy, summary;
 };
 
-// Per order of the rebuilt problem, its product and due date as the plan saw
-// them (the plan's own rows say; the move changes neither).
+// Per order of the rebuilt problem, its product, due date and the product's
+// name and family as the plan saw them (the plan's own rows say; the move
+// changes none of them).
 std::vector<pp::planning::PlannedOrder> planned_orders(const pp::planning::TextTable& facts,
                                                        const pp::factory::FactoryProblem& pb) {
   std::unordered_map<std::string, pp::planning::PlannedOrder> by_id;
@@ -50,6 +54,8 @@ std::vector<pp::planning::PlannedOrder> planned_orders(const pp::planning::TextT
     pp::planning::PlannedOrder o;
     if (facts.cell(r, 1) != nullptr) o.product_id = facts.cell(r, 1);
     if (facts.cell(r, 2) != nullptr) o.due = std::strtoll(facts.cell(r, 2), nullptr, 10);
+    if (facts.cell(r, 3) != nullptr) o.product_name = facts.cell(r, 3);
+    if (facts.cell(r, 4) != nullptr) o.family = facts.cell(r, 4);
     by_id.emplace(facts.cell(r, 0), std::move(o));
   }
   std::vector<pp::planning::PlannedOrder> out(pb.orders.size());
@@ -131,8 +137,14 @@ Datum prodplan_move_operation(PG_FUNCTION_ARGS) {
         "WHERE plan_id = $2 ORDER BY order_id, operation",
         2, t2, v2);
     run->order_facts = fetch_text_table("prodplan.move_operation",
-        "SELECT DISTINCT ON (order_id) order_id, product_id, extract(epoch FROM due_at)::bigint "
+        "SELECT DISTINCT ON (order_id) order_id, product_id, extract(epoch FROM due_at)::bigint, product_name, family "
         "FROM prodplan.planned_operations WHERE plan_id = $2 ORDER BY order_id",
+        2, t2, v2);
+    // A bar moved to a work center the plan had no bar on gets its current name.
+    run->work_center_names = fetch_text_table("prodplan.move_operation",
+        "SELECT w.work_center_id, coalesce((SELECT po.work_center_name FROM prodplan.planned_operations po "
+        "WHERE po.plan_id = $2 AND po.work_center_id = w.work_center_id AND po.work_center_name IS NOT NULL LIMIT 1), "
+        "w.name) FROM prodplan.work_center w WHERE w.plant_id = $1",
         2, t2, v2);
 
     const std::string pid = std::to_string(plan_id);
@@ -152,6 +164,7 @@ Datum prodplan_move_operation(PG_FUNCTION_ARGS) {
       const auto& pb = m.stored.problem;
       const std::vector<pp::planning::PlannedOrder> facts = planned_orders(m.order_facts, pb);
       const std::vector<std::int64_t> ends = pp::planning::order_ends(pb, m.moved.operations);
+      const pp::planning::PlanNames names = pp::planning::plan_names(pp::planning::TextTable{}, m.work_center_names);
       int pushed = 0;
       const pp::factory::PlannedOperation* before = nullptr;
       const pp::factory::PlannedOperation* after = nullptr;
@@ -165,9 +178,12 @@ Datum prodplan_move_operation(PG_FUNCTION_ARGS) {
         } else if (n.setup_start != o.setup_start || n.end != o.end || n.unit != o.unit) {
           ++pushed;
         }
+      }
+      for (std::size_t i : pp::planning::chart_order(pb, m.moved.operations)) {
+        const auto& n = m.moved.operations[i];
         pp::planning::append_planned_operation(m.copy, pid, pb, n, m.stored.numbers[n.order][n.operation],
                                                m.stored.operation_ids[n.order][n.operation], facts[n.order],
-                                               ends[n.order]);
+                                               ends[n.order], names.work_center(pb.work_centers[n.work_center].id));
       }
       auto when = [](std::int64_t t) {
         std::string s = "\"";

@@ -3,6 +3,7 @@
 #include "core/common/version.h"
 #include "core/planning/plan_rows.h"
 #include "pg/copy_into.h"
+#include "pg/spi_text.h"
 
 #include "pg/pg_includes.h"
 
@@ -17,6 +18,16 @@ void require_planned_operation_columns(const char* who) {
                              "than its library (" PRODPLAN_VERSION ")",
                              who, pp::planning::kPlannedOperationColumns[c]),
                       errhint("Run ALTER EXTENSION prodplan UPDATE.")));
+}
+
+void read_plan_names(const char* who, std::uintptr_t plant, pp::planning::TextTable* products,
+                     pp::planning::TextTable* work_centers) {
+  unsigned int types[1] = {TEXTOID};
+  std::uintptr_t values[1] = {plant};
+  *products = fetch_text_table(who, "SELECT product_id, name, family FROM prodplan.product WHERE plant_id = $1", 1,
+                               types, values);
+  *work_centers = fetch_text_table(who, "SELECT work_center_id, name FROM prodplan.work_center WHERE plant_id = $1",
+                                   1, types, values);
 }
 
 void copy_planned_operations(const char* who, const std::string& lines) {

@@ -20,6 +20,13 @@ void store_plan_rows(const char* who, const pp::planning::PlanOutput& out);
 // UPDATE not yet run (COPY would only name an unknown column).
 void require_planned_operation_columns(const char* who);
 
+// The plant's product names and families (product_id, name, family) and
+// work-center names (work_center_id, name), which a plan's lines carry
+// (core/planning/plan_rows.h plan_names). plant is a text Datum. The tables
+// live in the SPI context.
+void read_plan_names(const char* who, std::uintptr_t plant, pp::planning::TextTable* products,
+                     pp::planning::TextTable* work_centers);
+
 // Copies planned-operation lines (core/planning/plan_rows.h) into
 // prodplan.planned_operations, after require_planned_operation_columns.
 void copy_planned_operations(const char* who, const std::string& lines);

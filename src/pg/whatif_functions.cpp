@@ -43,6 +43,7 @@ struct WhatifRun {
   pp::planning::PlanInput input;
   pp::whatif::ScenarioMap map;
   pp::factory::FactoryPlan plan;
+  pp::planning::TextTable product_names, work_center_names;
   pp::planning::PlanOutput out;
 };
 
@@ -62,6 +63,9 @@ Datum prodplan_whatif_plan(PG_FUNCTION_ARGS) {
   instr_time t0;
   INSTR_TIME_SET_CURRENT(t0);
   if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "prodplan.whatif: SPI_connect failed");
+  // Before any planning: a library newer than the extension's SQL objects
+  // could not write the plan it spent its time limit on.
+  pp::pg::require_planned_operation_columns("prodplan.whatif");
 
   // The base plan and the settings it was made with.
   Oid tb[2] = {INT8OID, JSONBOID};
@@ -146,6 +150,7 @@ Datum prodplan_whatif_plan(PG_FUNCTION_ARGS) {
       if (!n && DatumGetBool(d)) reuse = base_plan;
     }
     pp::pg::read_plan_rows("prodplan.whatif", vc[0], plan_start, horizon_end, frozen_hours, rush, reuse, &st->rows);
+    pp::pg::read_plan_names("prodplan.whatif", vc[0], &st->product_names, &st->work_center_names);
     st->base_ops = fetch_text_table("prodplan.whatif",
         "SELECT order_id, operation, extract(epoch FROM start_at)::float8 FROM prodplan.planned_operations "
         "WHERE plan_id = $1", 1, tb, vb);
@@ -212,7 +217,8 @@ Datum prodplan_whatif_plan(PG_FUNCTION_ARGS) {
       }
       s.plan = pp::factory::plan_factory(s.input.problem, fo);
       pp::whatif::map_to_base(s.map, s.plan);
-      s.out = pp::planning::format_plan(std::to_string(plan_id), s.input, s.plan, plan_start, &hypothetical);
+      s.out = pp::planning::format_plan(std::to_string(plan_id), s.input, s.plan, plan_start, &hypothetical,
+                                        pp::planning::plan_names(s.product_names, s.work_center_names));
     });
 
     instr_time tp;

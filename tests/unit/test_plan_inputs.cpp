@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -184,14 +186,63 @@ TEST(PlanRows, OnePlannedOperationLine) {
   p.setup_seconds = 600;
   p.duration_source = "history";
   std::string line;
-  pp::planning::append_planned_operation(line, "7", pb, p, 20, "", {"P\\1", kStart + 86400}, p.end + 3600);
+  pp::planning::append_planned_operation(line, "7", pb, p, 20, "", {"P\\1", kStart + 86400, "Bolt\n8", ""},
+                                         p.end + 3600, std::string("Press"));
   EXPECT_EQ(line,
             "7\tO1\t20\t\\N\tW\\t1\t2\t2023-11-14 22:13:20+00\t2023-11-14 22:23:20+00\t2023-11-14 23:53:20+00\t"
-            "10.000000\t90.000000\thistory\tf\tP\\\\1\t2023-11-15 22:13:20+00\t2023-11-15 00:53:20+00\n");
-  // An order without product or due date: both NULL.
+            "10.000000\t90.000000\thistory\tf\tP\\\\1\t2023-11-15 22:13:20+00\t2023-11-15 00:53:20+00\t"
+            "Bolt\\n8\t\tPress\n");
+  // One field per column, the names last (an empty family is '', not NULL).
+  EXPECT_EQ(std::count(line.begin(), line.end(), '\t'), pp::planning::kPlannedOperationColumnCount - 1);
+  // An order without product or due date, names unknown: all NULL.
   line.clear();
-  pp::planning::append_planned_operation(line, "7", pb, p, 20, "op", {}, p.end);
-  EXPECT_EQ(line.substr(line.find("history")), "history\tf\t\\N\t\\N\t2023-11-14 23:53:20+00\n");
+  pp::planning::append_planned_operation(line, "7", pb, p, 20, "op", {}, p.end, std::nullopt);
+  EXPECT_EQ(line.substr(line.find("history")),
+            "history\tf\t\\N\t\\N\t2023-11-14 23:53:20+00\t\\N\t\\N\t\\N\n");
+}
+
+TEST(PlanRows, NamesFromThePlantsRowsNullStaysNone) {
+  const char* products[] = {"P1", "Bolt", "F1", "P2", nullptr, nullptr};
+  const char* work_centers[] = {"W1", "Press", "W2", nullptr};
+  const pp::planning::TextTable pt{2, 3, products};
+  const pp::planning::TextTable wt{2, 2, work_centers};
+  const pp::planning::PlanNames n = pp::planning::plan_names(pt, wt);
+  EXPECT_EQ(n.product("P1").name, std::optional<std::string>("Bolt"));
+  EXPECT_EQ(n.product("P1").family, std::optional<std::string>("F1"));
+  EXPECT_FALSE(n.product("P2").name.has_value());
+  EXPECT_FALSE(n.product("P2").family.has_value());
+  EXPECT_FALSE(n.product("no such").name.has_value());
+  EXPECT_EQ(n.work_center("W1"), std::optional<std::string>("Press"));
+  EXPECT_FALSE(n.work_center("W2").has_value());
+  EXPECT_FALSE(n.work_center("no such").has_value());
+}
+
+TEST(PlanRows, ChartOrderIsWorkCenterUnitStartAndSkipsUnplaced) {
+  pp::factory::FactoryProblem pb;
+  pb.work_centers.resize(2);
+  pb.work_centers[0].id = "W2";
+  pb.work_centers[1].id = "W10";  // bytewise "W10" < "W2", whatever the index order
+  pb.orders.resize(2);
+  pb.orders[0].id = "B";
+  pb.orders[1].id = "A";
+  auto op = [](int order, int operation, int wc, int unit, std::int64_t start) {
+    pp::factory::PlannedOperation p;
+    p.order = order;
+    p.operation = operation;
+    p.work_center = wc;
+    p.unit = unit;
+    p.start = start;
+    return p;
+  };
+  const std::vector<pp::factory::PlannedOperation> ops = {
+      op(0, 0, 0, 0, 50),  // 0: W2 #1 @50
+      op(0, 1, 1, 1, 10),  // 1: W10 #2 @10
+      op(1, 0, 0, 0, 20),  // 2: W2 #1 @20
+      op(1, 1, -1, -1, 0), // 3: not placed
+      op(1, 2, 1, 0, 90),  // 4: W10 #1 @90
+      op(0, 2, 0, 0, 20),  // 5: W2 #1 @20, order B after order A at the same start
+  };
+  EXPECT_EQ(pp::planning::chart_order(pb, ops), (std::vector<std::size_t>{4, 1, 2, 5, 0}));
 }
 
 TEST(PlanRows, OrderEndsIsTheLastPlacedEndPerOrder) {

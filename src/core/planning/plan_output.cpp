@@ -26,17 +26,25 @@ std::string objective_json(const factory::ObjectiveValues& v, const char* prefix
 }  // namespace
 
 PlanOutput format_plan(const std::string& pid, const PlanInput& input, const factory::FactoryPlan& plan,
-                       std::int64_t plan_start, const std::unordered_set<std::string>* hypothetical) {
+                       std::int64_t plan_start, const std::unordered_set<std::string>* hypothetical,
+                       const PlanNames& names) {
   PlanOutput out;
   const factory::FactoryProblem& pb = input.problem;
   const std::vector<std::int64_t> ends = order_ends(pb, plan.operations);
   // Indexed like pb.orders; the same product and due date plan_orders gets.
   std::vector<PlannedOrder> orders(pb.orders.size());
-  for (std::size_t o = 0; o < pb.orders.size(); ++o) orders[o] = {input.products[o], pb.orders[o].due};
-  for (const factory::PlannedOperation& op : plan.operations) {
-    if (op.work_center < 0 || op.unit < 0) continue;  // not placed: listed as a problem
+  for (std::size_t o = 0; o < pb.orders.size(); ++o) {
+    const PlanNames::Product p = names.product(input.products[o]);
+    orders[o] = {input.products[o], pb.orders[o].due, p.name, p.family};
+  }
+  std::vector<std::optional<std::string>> wc_names(pb.work_centers.size());
+  for (std::size_t w = 0; w < pb.work_centers.size(); ++w) wc_names[w] = names.work_center(pb.work_centers[w].id);
+  // Operations not placed on a unit write no line: they are listed as problems.
+  for (std::size_t i : chart_order(pb, plan.operations)) {
+    const factory::PlannedOperation& op = plan.operations[i];
     append_planned_operation(out.operations_copy, pid, pb, op, input.numbers[op.order][op.operation],
-                             input.operation_ids[op.order][op.operation], orders[op.order], ends[op.order]);
+                             input.operation_ids[op.order][op.operation], orders[op.order], ends[op.order],
+                             wc_names[op.work_center]);
   }
   for (const factory::PlanProblem& p : plan.problems) {
     std::string& b = out.problems_copy;

@@ -8,6 +8,7 @@
 #include "core/common/core_only.h"
 
 #include "core/planning/plan_inputs.h"
+#include "core/planning/plan_rows.h"
 #include "core/schedule/factory_plan.h"
 
 #include <cstdint>
@@ -33,8 +34,10 @@ struct PlanOutput {
 };
 
 // plan_start is Unix seconds. hypothetical: ids of orders that exist only in
-// this plan (a what-if's rush orders); may be null.
+// this plan (a what-if's rush orders); may be null. names: the product and
+// work-center names the planned operations carry (plan_rows.h).
 PlanOutput format_plan(const std::string& plan_id, const PlanInput& input, const factory::FactoryPlan& plan,
-                       std::int64_t plan_start, const std::unordered_set<std::string>* hypothetical);
+                       std::int64_t plan_start, const std::unordered_set<std::string>* hypothetical,
+                       const PlanNames& names);
 
 }  // namespace pp::planning

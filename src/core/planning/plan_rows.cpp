@@ -5,8 +5,63 @@
 #include "core/model/copy_rows.h"
 
 #include <algorithm>
+#include <tuple>
 
 namespace pp::planning {
+
+namespace {
+
+std::optional<std::string> cell_text(const TextTable& t, std::int64_t r, int c) {
+  const char* v = t.cell(r, c);
+  if (v == nullptr) return std::nullopt;
+  return std::string(v);
+}
+
+void append_optional_text(std::string& out, const std::optional<std::string>& v) {
+  if (v) model::append_copy_text(out, *v);
+  else out += "\\N";
+}
+
+}  // namespace
+
+PlanNames::Product PlanNames::product(const std::string& product_id) const {
+  auto it = products.find(product_id);
+  return it == products.end() ? Product{} : it->second;
+}
+
+std::optional<std::string> PlanNames::work_center(const std::string& work_center_id) const {
+  auto it = work_centers.find(work_center_id);
+  return it == work_centers.end() ? std::nullopt : it->second;
+}
+
+PlanNames plan_names(const TextTable& products, const TextTable& work_centers) {
+  PlanNames n;
+  for (std::int64_t r = 0; r < products.rows; ++r)
+    if (products.cell(r, 0) != nullptr)
+      n.products[products.cell(r, 0)] = {cell_text(products, r, 1), cell_text(products, r, 2)};
+  for (std::int64_t r = 0; r < work_centers.rows; ++r)
+    if (work_centers.cell(r, 0) != nullptr) n.work_centers[work_centers.cell(r, 0)] = cell_text(work_centers, r, 1);
+  return n;
+}
+
+std::vector<std::size_t> chart_order(const factory::FactoryProblem& problem,
+                                     const std::vector<factory::PlannedOperation>& ops) {
+  std::vector<std::size_t> idx;
+  idx.reserve(ops.size());
+  for (std::size_t i = 0; i < ops.size(); ++i)
+    if (ops[i].work_center >= 0 && ops[i].unit >= 0) idx.push_back(i);
+  std::sort(idx.begin(), idx.end(), [&](std::size_t a, std::size_t b) {
+    const factory::PlannedOperation& x = ops[a];
+    const factory::PlannedOperation& y = ops[b];
+    if (x.work_center != y.work_center) {
+      const int c = problem.work_centers[x.work_center].id.compare(problem.work_centers[y.work_center].id);
+      if (c != 0) return c < 0;
+    }
+    return std::tie(x.unit, x.start, problem.orders[x.order].id, x.operation) <
+           std::tie(y.unit, y.start, problem.orders[y.order].id, y.operation);
+  });
+  return idx;
+}
 
 std::vector<std::int64_t> order_ends(const factory::FactoryProblem& problem,
                                      const std::vector<factory::PlannedOperation>& ops) {
@@ -22,7 +77,8 @@ std::vector<std::int64_t> order_ends(const factory::FactoryProblem& problem,
 
 void append_planned_operation(std::string& out, const std::string& plan_id, const factory::FactoryProblem& problem,
                               const factory::PlannedOperation& op, int number, const std::string& operation_id,
-                              const PlannedOrder& order, std::int64_t order_end) {
+                              const PlannedOrder& order, std::int64_t order_end,
+                              const std::optional<std::string>& work_center_name) {
   std::int64_t work = op.end - op.start;
   if (!op.fixed)
     for (const auto& a : problem.orders[op.order].operations[op.operation].alternatives)
@@ -53,6 +109,12 @@ void append_planned_operation(std::string& out, const std::string& plan_id, cons
   else out += "\\N";
   out += '\t';
   append_timestamptz(out, order_end);
+  out += '\t';
+  append_optional_text(out, order.product_name);
+  out += '\t';
+  append_optional_text(out, order.family);
+  out += '\t';
+  append_optional_text(out, work_center_name);
   out += '\n';
 }
 
