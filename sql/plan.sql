@@ -188,7 +188,11 @@ SELECT order_id AS m_order, operation AS m_op, start_at AS m_start FROM prodplan
 WHERE plan_id = :demo_plan AND NOT is_fixed ORDER BY start_at, order_id LIMIT 1 \gset
 CREATE TEMP TABLE before_move AS SELECT * FROM prodplan.planned_operations WHERE plan_id = :demo_plan;
 -- The move writes each bar's order facts right itself: the statement
--- trigger that keeps them finds no row to fix.
+-- trigger that keeps them finds no row to fix. PostgreSQL 15's
+-- pg_stat_xact_* views add the counts of earlier transactions not yet
+-- flushed (a flush happens at most once a second): flushed first, they hold
+-- only this transaction's.
+SELECT pg_stat_force_next_flush();
 BEGIN;
 SELECT (r -> 'to' ->> 'start_at')::timestamptz >= :'m_start'::timestamptz + interval '1 day' AS starts_a_day_later_or_after,
        (r ->> 'pushed_operations')::int >= 0 AS pushed_reported

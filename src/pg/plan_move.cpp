@@ -208,7 +208,7 @@ Datum prodplan_move_operation(PG_FUNCTION_ARGS) {
     if (SPI_execute_with_args("DELETE FROM prodplan.planned_operations WHERE plan_id = $2", 2, t2, v2, NULL, false, 0) !=
         SPI_OK_DELETE)
       elog(ERROR, "prodplan.move_operation: could not rewrite the plan");
-    pp::pg::copy_planned_operations("prodplan.move_operation", run->copy);
+    pp::pg::copy_planned_operations(run->copy);
     if (strcmp(status, "released") == 0) {
       // Two statements: within one, the insert would still see the rows the
       // delete removes.

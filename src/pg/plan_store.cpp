@@ -30,15 +30,14 @@ void read_plan_names(const char* who, std::uintptr_t plant, pp::planning::TextTa
                                    1, types, values);
 }
 
-void copy_planned_operations(const char* who, const std::string& lines) {
+void copy_planned_operations(const std::string& lines) {
   if (lines.empty()) return;
-  require_planned_operation_columns(who);
   copy_into_table("planned_operations", pp::planning::kPlannedOperationColumns,
                   pp::planning::kPlannedOperationColumnCount, lines.data(), lines.size());
 }
 
-void store_plan_rows(const char* who, const pp::planning::PlanOutput& out) {
-  copy_planned_operations(who, out.operations_copy);
+void store_plan_rows(const pp::planning::PlanOutput& out) {
+  copy_planned_operations(out.operations_copy);
   if (!out.problems_copy.empty())
     copy_into_table("plan_problems", pp::planning::kPlanProblemColumns, pp::planning::kPlanProblemColumnCount,
                     out.problems_copy.data(), out.problems_copy.size());

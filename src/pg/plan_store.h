@@ -11,13 +11,14 @@
 
 namespace pp::pg {
 
-// Copies the planned operations, problems and orders of plan_id. who names
-// the SQL function in errors.
-void store_plan_rows(const char* who, const pp::planning::PlanOutput& out);
+// Copies the planned operations, problems and orders of plan_id. The
+// caller has called require_planned_operation_columns, before planning.
+void store_plan_rows(const pp::planning::PlanOutput& out);
 
 // Raises a clear error when prodplan.planned_operations lacks a column the
 // library writes: the package was upgraded and ALTER EXTENSION prodplan
-// UPDATE not yet run (COPY would only name an unknown column).
+// UPDATE not yet run (COPY would only name an unknown column). Every writer
+// of a plan's rows calls it first, before spending time on planning.
 void require_planned_operation_columns(const char* who);
 
 // The plant's product names and families (product_id, name, family) and
@@ -28,8 +29,8 @@ void read_plan_names(const char* who, std::uintptr_t plant, pp::planning::TextTa
                      pp::planning::TextTable* work_centers);
 
 // Copies planned-operation lines (core/planning/plan_rows.h) into
-// prodplan.planned_operations, after require_planned_operation_columns.
-void copy_planned_operations(const char* who, const std::string& lines);
+// prodplan.planned_operations (after require_planned_operation_columns).
+void copy_planned_operations(const std::string& lines);
 
 // Copies the standard times a plan was made with (PlanRows::standard_times:
 // product_id, work_center_id, seconds, source) into prodplan.plan_standard_times.

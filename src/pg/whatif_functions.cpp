@@ -225,7 +225,7 @@ Datum prodplan_whatif_plan(PG_FUNCTION_ARGS) {
     INSTR_TIME_SET_CURRENT(tp);
     INSTR_TIME_SUBTRACT(tp, t0);
     const double planned_at = INSTR_TIME_GET_DOUBLE(tp);
-    pp::pg::store_plan_rows("prodplan.whatif", st->out);
+    pp::pg::store_plan_rows(st->out);
     instr_time t2;
     INSTR_TIME_SET_CURRENT(t2);
     INSTR_TIME_SUBTRACT(t2, t0);

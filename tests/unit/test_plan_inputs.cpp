@@ -1,6 +1,7 @@
 // build_plan_input: the rows a plan reads become the scheduler's problem.
 #include "core/common/errors.h"
 #include "core/planning/plan_inputs.h"
+#include "core/planning/plan_output.h"
 #include "core/planning/plan_rebuild.h"
 #include "core/planning/plan_rows.h"
 
@@ -243,6 +244,47 @@ TEST(PlanRows, ChartOrderIsWorkCenterUnitStartAndSkipsUnplaced) {
       op(0, 2, 0, 0, 20),  // 5: W2 #1 @20, order B after order A at the same start
   };
   EXPECT_EQ(pp::planning::chart_order(pb, ops), (std::vector<std::size_t>{4, 1, 2, 5, 0}));
+}
+
+TEST(PlanRows, FormatPlanWritesChartOrderWithThePlansNames) {
+  pp::planning::PlanInput in;
+  auto& pb = in.problem;
+  pb.work_centers.resize(2);
+  pb.work_centers[0].id = "W2";
+  pb.work_centers[1].id = "W1";
+  pb.orders.resize(2);
+  pb.orders[0].id = "O1";
+  pb.orders[1].id = "O2";
+  for (auto& o : pb.orders) o.operations.resize(1);
+  in.numbers = {{10}, {10}};
+  in.operation_ids = {{""}, {""}};
+  in.products = {"P1", "P9"};
+  auto placed = [](int order, int wc, std::int64_t start) {
+    pp::factory::PlannedOperation p;
+    p.order = order;
+    p.operation = 0;
+    p.work_center = wc;
+    p.unit = 0;
+    p.setup_start = p.start = start;
+    p.end = start + 60;
+    return p;
+  };
+  pp::factory::FactoryPlan plan;
+  plan.operations = {placed(0, 0, kStart), placed(1, 1, kStart + 600)};  // scheduler order: W2, then W1
+  const char* products[] = {"P1", "Bolt", "F1"};
+  const char* work_centers[] = {"W1", "Press", "W2", nullptr};
+  const pp::planning::PlanOutput out = pp::planning::format_plan(
+      "7", in, plan, kStart, nullptr,
+      pp::planning::plan_names(pp::planning::TextTable{1, 3, products}, pp::planning::TextTable{2, 2, work_centers}));
+  const std::string& c = out.operations_copy;
+  const std::size_t nl = c.find('\n');
+  ASSERT_NE(nl, std::string::npos);
+  // W1's bar first; P9 is no product of the plant and W2 has no name: NULL.
+  const std::string first = c.substr(0, nl + 1), second = c.substr(nl + 1);
+  EXPECT_TRUE(first.starts_with("7\tO2\t10\t")) << first;
+  EXPECT_TRUE(first.ends_with("\tP9\t\\N\t2023-11-14 22:24:20+00\t\\N\t\\N\tPress\n")) << first;
+  EXPECT_TRUE(second.starts_with("7\tO1\t10\t")) << second;
+  EXPECT_TRUE(second.ends_with("\tP1\t\\N\t2023-11-14 22:14:20+00\tBolt\tF1\t\\N\n")) << second;
 }
 
 TEST(PlanRows, OrderEndsIsTheLastPlacedEndPerOrder) {
