@@ -102,5 +102,12 @@ UPDATE prodplan.work_center SET capacity_units = capacity_units WHERE plant_id =
 SELECT count(*) > 0 AS rows FROM prodplan.kpis('2026-01-01 00:00+00', '2026-02-01 00:00+00', 'product');
 SELECT coalesce(pg_sequence_last_value('prodplan.result_cache_misses'), 0) - coalesce(:'misses0'::bigint, 0) AS misses_after_edit;
 SELECT (SELECT result FROM prodplan.result_cache WHERE function_name = 'kpis' ORDER BY computed_at DESC LIMIT 1)
-       = (SELECT jsonb_agg(to_jsonb(k) ORDER BY k.plant_id, k.group_key, k.kpi)
+       = (SELECT array_agg(ROW(k.plant_id, k.group_key, k.kpi, k.value, k.unit, k.reason)::prodplan.kpi_value
+                           ORDER BY k.plant_id, k.group_key, k.kpi)
           FROM prodplan.kpis_compute('2026-01-01 00:00+00', '2026-02-01 00:00+00', 'product', NULL) k) AS cached_equals_computed;
+-- A hit returns the stored rows as they were computed, in the same order.
+SELECT (SELECT array_agg(ROW(k.plant_id, k.group_key, k.kpi, k.value, k.unit, k.reason) ORDER BY k.n) FROM prodplan.kpis('2026-01-01 00:00+00', '2026-02-01 00:00+00', 'product')
+                                            WITH ORDINALITY AS k(plant_id, group_key, kpi, value, unit, reason, n))
+       IS NOT DISTINCT FROM
+       (SELECT array_agg(ROW(k.plant_id, k.group_key, k.kpi, k.value, k.unit, k.reason) ORDER BY k.plant_id, k.group_key, k.kpi)
+          FROM prodplan.kpis_compute('2026-01-01 00:00+00', '2026-02-01 00:00+00', 'product', NULL) k) AS hit_equals_computed;
