@@ -103,9 +103,17 @@ WHERE plan_id = currval('prodplan.plans_plan_id_seq') ORDER BY resource, start_a
 -- DELETE of bars moves the order's planned end on all its bars (rolled back:
 -- the plan is used below).
 BEGIN;
-SELECT order_id, operation, product_id, due_at, order_end_at, product_name, family, work_center_name
+SELECT order_id, operation, product_id, due_at, order_end_at, product_name, family, work_center_name, is_order_head
 FROM prodplan.planned_operations
 WHERE plan_id = currval('prodplan.plans_plan_id_seq') ORDER BY 1, 2;
+-- An order's head is its first operation not fixed: fixing O1's first moves
+-- it to the second, and order_status's next operation with it.
+UPDATE prodplan.planned_operations SET is_fixed = true
+WHERE plan_id = currval('prodplan.plans_plan_id_seq') AND order_id = 'O1' AND operation = 1;
+SELECT order_id, operation, is_fixed, is_order_head FROM prodplan.planned_operations
+WHERE plan_id = currval('prodplan.plans_plan_id_seq') ORDER BY 1, 2;
+SELECT order_id, next_operation, next_work_center_id, next_start_at FROM prodplan.order_status
+WHERE plant_id = 'P1' ORDER BY 1;
 UPDATE prodplan.planned_operations SET end_at = end_at + interval '3 hours'
 WHERE plan_id = currval('prodplan.plans_plan_id_seq') AND order_id = 'O1' AND operation = 2;
 SELECT order_id, operation, end_at, order_end_at FROM prodplan.planned_operations
@@ -218,12 +226,30 @@ SELECT count(*) > 0 AS has_bars,
                               OR po.work_center_name IS DISTINCT FROM wc.name) AS names_not_the_plants,
        count(*) FILTER (WHERE po.work_center_name IS NULL) AS without_work_center_name,
        count(*) FILTER (WHERE po.resource IS DISTINCT FROM coalesce(po.work_center_name, po.work_center_id) || ' #' || po.unit
-                              OR po.order_late IS DISTINCT FROM coalesce(po.order_end_at > po.due_at, false)) AS wrong_label_or_lateness
+                              OR po.order_late IS DISTINCT FROM coalesce(po.order_end_at > po.due_at, false)) AS wrong_label_or_lateness,
+       count(*) FILTER (WHERE po.is_order_head IS DISTINCT FROM
+                              (po.operation = (SELECT q.operation FROM prodplan.planned_operations q
+                                               WHERE q.plan_id = po.plan_id AND q.order_id = po.order_id
+                                               ORDER BY q.is_fixed, q.start_at, q.operation LIMIT 1))) AS wrong_head
 FROM prodplan.planned_operations po LEFT JOIN prodplan.plan_orders pod USING (plan_id, order_id)
 JOIN prodplan.plans p ON p.plan_id = po.plan_id
 LEFT JOIN prodplan.product pr ON pr.plant_id = p.plant_id AND pr.product_id = po.product_id
 LEFT JOIN prodplan.work_center wc ON wc.plant_id = p.plant_id AND wc.work_center_id = po.work_center_id
 WHERE po.plan_id = :demo_plan;
+-- order_status gives every order of the plan the planned end and next
+-- operation an aggregate over all its bars gives (0.16.0's view; on equal
+-- starts the lower operation number).
+SELECT count(*) AS orders_of_the_plan,
+       count(*) FILTER (WHERE s.planned_end_at IS DISTINCT FROM a.planned_end_at
+                              OR s.next_operation IS DISTINCT FROM a.next_operation
+                              OR s.next_work_center_id IS DISTINCT FROM a.next_work_center_id
+                              OR s.next_start_at IS DISTINCT FROM a.next_start_at) AS differing
+FROM (SELECT po.order_id, max(po.end_at) AS planned_end_at,
+             (array_agg(po.operation ORDER BY po.start_at, po.operation) FILTER (WHERE NOT po.is_fixed))[1] AS next_operation,
+             (array_agg(po.work_center_id ORDER BY po.start_at, po.operation) FILTER (WHERE NOT po.is_fixed))[1] AS next_work_center_id,
+             min(po.start_at) FILTER (WHERE NOT po.is_fixed) AS next_start_at
+      FROM prodplan.planned_operations po WHERE po.plan_id = :demo_plan GROUP BY po.order_id) a
+JOIN prodplan.order_status s ON s.plan_id = :demo_plan AND s.order_id = a.order_id;
 -- A chart's columns are all the bar's own: reading them does not join the
 -- plan (0.17.0: a left join to its key that nothing reads is dropped).
 CREATE FUNCTION pg_temp.plan_lines(q text) RETURNS SETOF text LANGUAGE plpgsql AS $$

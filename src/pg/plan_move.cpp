@@ -164,6 +164,7 @@ Datum prodplan_move_operation(PG_FUNCTION_ARGS) {
       const auto& pb = m.stored.problem;
       const std::vector<pp::planning::PlannedOrder> facts = planned_orders(m.order_facts, pb);
       const std::vector<std::int64_t> ends = pp::planning::order_ends(pb, m.moved.operations);
+      const std::vector<int> heads = pp::planning::order_heads(pb, m.moved.operations, m.stored.numbers);
       const pp::planning::PlanNames names = pp::planning::plan_names(pp::planning::TextTable{}, m.work_center_names);
       int pushed = 0;
       const pp::factory::PlannedOperation* before = nullptr;
@@ -183,7 +184,8 @@ Datum prodplan_move_operation(PG_FUNCTION_ARGS) {
         const auto& n = m.moved.operations[i];
         pp::planning::append_planned_operation(m.copy, pid, pb, n, m.stored.numbers[n.order][n.operation],
                                                m.stored.operation_ids[n.order][n.operation], facts[n.order],
-                                               ends[n.order], names.work_center(pb.work_centers[n.work_center].id));
+                                               ends[n.order], names.work_center(pb.work_centers[n.work_center].id),
+                                               heads[n.order] == static_cast<int>(i));
       }
       auto when = [](std::int64_t t) {
         std::string s = "\"";

@@ -97,7 +97,7 @@ done
 # 0.12.0 with row-level security by plant turned on: the update gives the
 # table it adds (order_progress) its policy like every other, keeps the
 # security on, and leaves every view reading as its caller (CREATE OR REPLACE
-# VIEW, as 0.13.0 to 0.16.0 do to gantt, resets security_invoker: without it
+# VIEW, as 0.13.0 to 0.17.0 do to gantt, resets security_invoker: without it
 # a view reads with its owner's rights and shows every plant).
 q pp_upgrade_every -c "DROP EXTENSION IF EXISTS prodplan CASCADE" -c "DROP SCHEMA IF EXISTS prodplan CASCADE" >/dev/null
 q pp_upgrade_every -c "CREATE EXTENSION prodplan VERSION '0.12.0'" -c "SELECT count(*) FROM prodplan.set_plant_security(true)" \
@@ -124,16 +124,17 @@ else
 fi
 
 # The library upgraded, the SQL not yet (the package installed, ALTER
-# EXTENSION UPDATE not run): planning on 0.15.0's planned_operations, which
-# lacks the names 0.16.0 writes, says what to do before planning instead of
-# COPY's unknown column after it, and leaves no plan behind.
+# EXTENSION UPDATE not run): planning on 0.16.0's planned_operations, which
+# lacks the head flag 0.17.0 writes (0.15.0's lacked the names 0.16.0
+# writes), says what to do before planning instead of COPY's unknown column
+# after it, and leaves no plan behind.
 q pp_upgrade_every -c "DROP EXTENSION IF EXISTS prodplan CASCADE" -c "DROP SCHEMA IF EXISTS prodplan CASCADE" >/dev/null
-q pp_upgrade_every -c "CREATE EXTENSION prodplan VERSION '0.15.0'" -c "SELECT prodplan.load_demo(0.02, 42) IS NOT NULL" >/dev/null
+q pp_upgrade_every -c "CREATE EXTENSION prodplan VERSION '0.16.0'" -c "SELECT prodplan.load_demo(0.02, 42) IS NOT NULL" >/dev/null
 err=$(q pp_upgrade_every -c "SELECT prodplan.plan('{\"plant\": \"DEMO\", \"time_limit_ms\": 200}')" 2>&1 || true)
 plans=$(q pp_upgrade_every -c "SELECT count(*) FROM prodplan.plans")
 if grep -q "older than its library" <<<"$err" && grep -q "ALTER EXTENSION prodplan UPDATE" <<<"$err" && [ "$plans" = 0 ]; then
-  echo "ok: plan() on 0.15.0's SQL with the $current library: a clear error, no plan left"
+  echo "ok: plan() on 0.16.0's SQL with the $current library: a clear error, no plan left"
 else
-  echo "FAIL: plan() on 0.15.0's SQL with the $current library: '$err', $plans plans left"; fail=1
+  echo "FAIL: plan() on 0.16.0's SQL with the $current library: '$err', $plans plans left"; fail=1
 fi
 exit $fail

@@ -188,18 +188,18 @@ TEST(PlanRows, OnePlannedOperationLine) {
   p.duration_source = "history";
   std::string line;
   pp::planning::append_planned_operation(line, "7", pb, p, 20, "", {"P\\1", kStart + 86400, "Bolt\n8", ""},
-                                         p.end + 3600, std::string("Press"));
+                                         p.end + 3600, std::string("Press"), true);
   EXPECT_EQ(line,
             "7\tO1\t20\t\\N\tW\\t1\t2\t2023-11-14 22:13:20+00\t2023-11-14 22:23:20+00\t2023-11-14 23:53:20+00\t"
             "10.000000\t90.000000\thistory\tf\tP\\\\1\t2023-11-15 22:13:20+00\t2023-11-15 00:53:20+00\t"
-            "Bolt\\n8\t\tPress\n");
+            "Bolt\\n8\t\tPress\tt\n");
   // One field per column, the names last (an empty family is '', not NULL).
   EXPECT_EQ(std::count(line.begin(), line.end(), '\t'), pp::planning::kPlannedOperationColumnCount - 1);
   // An order without product or due date, names unknown: all NULL.
   line.clear();
-  pp::planning::append_planned_operation(line, "7", pb, p, 20, "op", {}, p.end, std::nullopt);
+  pp::planning::append_planned_operation(line, "7", pb, p, 20, "op", {}, p.end, std::nullopt, false);
   EXPECT_EQ(line.substr(line.find("history")),
-            "history\tf\t\\N\t\\N\t2023-11-14 23:53:20+00\t\\N\t\\N\t\\N\n");
+            "history\tf\t\\N\t\\N\t2023-11-14 23:53:20+00\t\\N\t\\N\t\\N\tf\n");
 }
 
 TEST(PlanRows, NamesFromThePlantsRowsNullStaysNone) {
@@ -282,9 +282,39 @@ TEST(PlanRows, FormatPlanWritesChartOrderWithThePlansNames) {
   // W1's bar first; P9 is no product of the plant and W2 has no name: NULL.
   const std::string first = c.substr(0, nl + 1), second = c.substr(nl + 1);
   EXPECT_TRUE(first.starts_with("7\tO2\t10\t")) << first;
-  EXPECT_TRUE(first.ends_with("\tP9\t\\N\t2023-11-14 22:24:20+00\t\\N\t\\N\tPress\n")) << first;
+  EXPECT_TRUE(first.ends_with("\tP9\t\\N\t2023-11-14 22:24:20+00\t\\N\t\\N\tPress\tt\n")) << first;
   EXPECT_TRUE(second.starts_with("7\tO1\t10\t")) << second;
-  EXPECT_TRUE(second.ends_with("\tP1\t\\N\t2023-11-14 22:14:20+00\tBolt\tF1\t\\N\n")) << second;
+  EXPECT_TRUE(second.ends_with("\tP1\t\\N\t2023-11-14 22:14:20+00\tBolt\tF1\t\\N\tt\n")) << second;
+}
+
+TEST(PlanRows, OrderHeadIsTheFirstUnfixedByStartThenNumberElseTheFirstFixed) {
+  pp::factory::FactoryProblem pb;
+  pb.work_centers.resize(1);
+  pb.orders.resize(4);
+  for (auto& o : pb.orders) o.operations.resize(3);
+  // Operation numbers as the routing numbers them: not the operations' indices' order.
+  const std::vector<std::vector<int>> numbers = {{10, 20, 30}, {30, 20, 10}, {10, 20, 30}, {10, 20, 30}};
+  auto op = [](int order, int operation, bool fixed, std::int64_t start, int unit = 0) {
+    pp::factory::PlannedOperation p;
+    p.order = order;
+    p.operation = operation;
+    p.work_center = unit < 0 ? -1 : 0;
+    p.unit = unit;
+    p.fixed = fixed;
+    p.start = start;
+    return p;
+  };
+  const std::vector<pp::factory::PlannedOperation> ops = {
+      op(0, 0, true, 10),       // 0: order 0's fixed work comes first in time ...
+      op(0, 1, false, 50),      // 1: ... its first unfixed one is the head
+      op(0, 2, false, 90),      // 2
+      op(1, 0, false, 40),      // 3: order 1: two unfixed at the same start, number 30 ...
+      op(1, 2, false, 40),      // 4: ... and number 10: the head
+      op(2, 0, true, 30),       // 5: order 2, all fixed: the first by start
+      op(2, 1, true, 20),       // 6
+      op(3, 0, false, 5, -1),   // 7: order 3's only operation is not placed: no head
+  };
+  EXPECT_EQ(pp::planning::order_heads(pb, ops, numbers), (std::vector<int>{1, 4, 6, -1}));
 }
 
 TEST(PlanRows, OrderEndsIsTheLastPlacedEndPerOrder) {

@@ -31,6 +31,7 @@ PlanOutput format_plan(const std::string& pid, const PlanInput& input, const fac
   PlanOutput out;
   const factory::FactoryProblem& pb = input.problem;
   const std::vector<std::int64_t> ends = order_ends(pb, plan.operations);
+  const std::vector<int> heads = order_heads(pb, plan.operations, input.numbers);
   // Indexed like pb.orders; the same product and due date plan_orders gets.
   std::vector<PlannedOrder> orders(pb.orders.size());
   for (std::size_t o = 0; o < pb.orders.size(); ++o) {
@@ -44,7 +45,7 @@ PlanOutput format_plan(const std::string& pid, const PlanInput& input, const fac
     const factory::PlannedOperation& op = plan.operations[i];
     append_planned_operation(out.operations_copy, pid, pb, op, input.numbers[op.order][op.operation],
                              input.operation_ids[op.order][op.operation], orders[op.order], ends[op.order],
-                             wc_names[op.work_center]);
+                             wc_names[op.work_center], heads[op.order] == static_cast<int>(i));
   }
   for (const factory::PlanProblem& p : plan.problems) {
     std::string& b = out.problems_copy;

@@ -75,10 +75,27 @@ std::vector<std::int64_t> order_ends(const factory::FactoryProblem& problem,
   return ends;
 }
 
+std::vector<int> order_heads(const factory::FactoryProblem& problem, const std::vector<factory::PlannedOperation>& ops,
+                             const std::vector<std::vector<int>>& numbers) {
+  std::vector<int> heads(problem.orders.size(), -1);
+  // The SQL's ORDER BY is_fixed, start_at, operation: false sorts first.
+  auto key = [&](const factory::PlannedOperation& op) {
+    return std::make_tuple(op.fixed, op.start, numbers[op.order][op.operation]);
+  };
+  for (std::size_t i = 0; i < ops.size(); ++i) {
+    const factory::PlannedOperation& op = ops[i];
+    if (op.work_center < 0 || op.unit < 0 || op.order < 0 || static_cast<std::size_t>(op.order) >= heads.size())
+      continue;
+    int& h = heads[op.order];
+    if (h < 0 || key(op) < key(ops[h])) h = static_cast<int>(i);
+  }
+  return heads;
+}
+
 void append_planned_operation(std::string& out, const std::string& plan_id, const factory::FactoryProblem& problem,
                               const factory::PlannedOperation& op, int number, const std::string& operation_id,
                               const PlannedOrder& order, std::int64_t order_end,
-                              const std::optional<std::string>& work_center_name) {
+                              const std::optional<std::string>& work_center_name, bool order_head) {
   std::int64_t work = op.end - op.start;
   if (!op.fixed)
     for (const auto& a : problem.orders[op.order].operations[op.operation].alternatives)
@@ -115,7 +132,7 @@ void append_planned_operation(std::string& out, const std::string& plan_id, cons
   append_optional_text(out, order.family);
   out += '\t';
   append_optional_text(out, work_center_name);
-  out += '\n';
+  out += order_head ? "\tt\n" : "\tf\n";
 }
 
 }  // namespace pp::planning

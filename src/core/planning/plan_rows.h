@@ -26,8 +26,8 @@ namespace pp::planning {
 inline constexpr const char* kPlannedOperationColumns[] = {
     "plan_id",  "order_id", "operation",     "operation_id",  "work_center_id",  "unit",    "setup_start_at",
     "start_at", "end_at",   "setup_minutes", "work_minutes", "duration_source", "is_fixed",
-    "product_id", "due_at", "order_end_at", "product_name", "family", "work_center_name"};
-inline constexpr int kPlannedOperationColumnCount = 19;
+    "product_id", "due_at", "order_end_at", "product_name", "family", "work_center_name", "is_order_head"};
+inline constexpr int kPlannedOperationColumnCount = 20;
 
 // The order as the plan saw it, repeated on each of its lines: its product
 // ("" none), due date (Unix seconds; none when the order has none), and the
@@ -71,14 +71,26 @@ std::vector<std::size_t> chart_order(const factory::FactoryProblem& problem,
 std::vector<std::int64_t> order_ends(const factory::FactoryProblem& problem,
                                      const std::vector<factory::PlannedOperation>& ops);
 
+// Per order of problem, the index in ops of its head: the line
+// prodplan.order_status reads for the order's planned end and next step (0.17.0:
+// aggregating every bar of the plan per order was most of an order list's
+// execution). The head is the order's first operation not fixed, by start
+// then operation number (numbers[order][op], as written), or its first fixed
+// one when all are fixed; -1 for an order with none placed on a unit. The
+// statement trigger on planned_operations computes the same for rows written
+// by hand.
+std::vector<int> order_heads(const factory::FactoryProblem& problem, const std::vector<factory::PlannedOperation>& ops,
+                             const std::vector<std::vector<int>>& numbers);
+
 // Appends op's line (op must be on a unit). number is its operation number in
 // the order, operation_id the shop-floor operation it continues ("" none).
 // work_minutes is the chosen alternative's duration (fixed work: its span).
 // order_end is order_ends()[op.order]; work_center_name is the name of op's
-// work center (none: NULL).
+// work center (none: NULL); order_head whether op is its order's head
+// (order_heads()).
 void append_planned_operation(std::string& out, const std::string& plan_id, const factory::FactoryProblem& problem,
                               const factory::PlannedOperation& op, int number, const std::string& operation_id,
                               const PlannedOrder& order, std::int64_t order_end,
-                              const std::optional<std::string>& work_center_name);
+                              const std::optional<std::string>& work_center_name, bool order_head);
 
 }  // namespace pp::planning
