@@ -22,6 +22,11 @@ void append_optional_text(std::string& out, const std::optional<std::string>& v)
   else out += "\\N";
 }
 
+// Whether op writes a line: placed on a unit, of one of the problem's orders.
+bool placed(const factory::PlannedOperation& op, std::size_t orders) {
+  return op.work_center >= 0 && op.unit >= 0 && op.order >= 0 && static_cast<std::size_t>(op.order) < orders;
+}
+
 }  // namespace
 
 PlanNames::Product PlanNames::product(const std::string& product_id) const {
@@ -49,7 +54,7 @@ std::vector<std::size_t> chart_order(const factory::FactoryProblem& problem,
   std::vector<std::size_t> idx;
   idx.reserve(ops.size());
   for (std::size_t i = 0; i < ops.size(); ++i)
-    if (ops[i].work_center >= 0 && ops[i].unit >= 0) idx.push_back(i);
+    if (placed(ops[i], problem.orders.size())) idx.push_back(i);
   std::sort(idx.begin(), idx.end(), [&](std::size_t a, std::size_t b) {
     const factory::PlannedOperation& x = ops[a];
     const factory::PlannedOperation& y = ops[b];
@@ -68,7 +73,7 @@ std::vector<std::int64_t> order_ends(const factory::FactoryProblem& problem,
   std::vector<std::int64_t> ends(problem.orders.size(), 0);
   std::vector<bool> seen(problem.orders.size(), false);
   for (const factory::PlannedOperation& op : ops) {
-    if (op.work_center < 0 || op.unit < 0 || op.order < 0 || static_cast<std::size_t>(op.order) >= ends.size()) continue;
+    if (!placed(op, ends.size())) continue;
     ends[op.order] = seen[op.order] ? std::max(ends[op.order], op.end) : op.end;
     seen[op.order] = true;
   }
@@ -84,8 +89,7 @@ std::vector<int> order_heads(const factory::FactoryProblem& problem, const std::
   };
   for (std::size_t i = 0; i < ops.size(); ++i) {
     const factory::PlannedOperation& op = ops[i];
-    if (op.work_center < 0 || op.unit < 0 || op.order < 0 || static_cast<std::size_t>(op.order) >= heads.size())
-      continue;
+    if (!placed(op, heads.size())) continue;
     int& h = heads[op.order];
     if (h < 0 || key(op) < key(ops[h])) h = static_cast<int>(i);
   }
