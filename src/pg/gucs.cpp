@@ -1,5 +1,6 @@
 #include "pg/gucs.h"
 
+#include "pg/backend_heap.h"
 #include "pg/pg_includes.h"
 
 namespace pp::pg {
@@ -17,6 +18,7 @@ char* guc_databases = nullptr;
 int guc_max_job_workers = 4;
 int guc_max_concurrent_heavy = 2;
 int guc_heavy_wait_ms = 30000;
+int guc_backend_heap_retain_kb = -1;
 
 void define_gucs() {
   DefineCustomIntVariable(
@@ -92,6 +94,17 @@ void define_gucs() {
       "How long a heavy call waits for a free slot before it fails, in milliseconds.",
       "See prodplan.max_concurrent_heavy.",
       &guc_heavy_wait_ms, 30000, 0, 3600 * 1000, PGC_USERSET, GUC_UNIT_MS, NULL, NULL, NULL);
+  DefineCustomIntVariable(
+      "prodplan.backend_heap_retain",
+      "Freed memory each backend keeps mapped for its next query instead of returning it to the kernel "
+      "(glibc's malloc; -1: glibc's own thresholds).",
+      "Sets glibc's mmap and trim thresholds. A read that builds the same few MB each call (an order list's "
+      "join and sort) then reuses its pages instead of faulting them in again: 25% off an "
+      "order list of load_demo(1). Each backend may hold up to this much more memory while idle. "
+      "Superuser-only; ALTER DATABASE or ALTER ROLE can scope it. Applies in the backends that have loaded "
+      "the library: every one when it is in shared_preload_libraries.",
+      &guc_backend_heap_retain_kb, -1, -1, kBackendHeapRetainMaxKb, PGC_SUSET, GUC_UNIT_KB, NULL,
+      assign_backend_heap_retain, NULL);
 }
 
 }  // namespace pp::pg

@@ -35,4 +35,8 @@ extern int guc_max_job_workers;
 extern int guc_max_concurrent_heavy;
 extern int guc_heavy_wait_ms;
 
+// Freed memory a backend keeps in its heap, in kB; -1 = glibc's default
+// (backend_heap.h).
+extern int guc_backend_heap_retain_kb;
+
 }  // namespace pp::pg

@@ -53,6 +53,11 @@
 # sorts the 24-column rows rather than walking the chart index already in order: 1.2 ms more
 # a full Gantt read (3.1-3.2 ms against 1.9-2.0, one client). The bench prints which way the
 # Gantt was read.
+# The server's heap: BENCH_HEAP_RETAIN (default 4MB; empty: the server's own setting, -1 unless
+# configured) is prodplan.backend_heap_retain on the benchmark's database, as the README's
+# install section advises. With glibc's default thresholds an order list's backend gave its
+# freed memory back to the kernel after each call and faulted it in again at the next (17,000
+# minor faults a second, one client): 2.5-2.6 ms a call against 1.9 with 4MB.
 # Exit status 1 if a path fails a call (pgbench reports failed transactions).
 set -euo pipefail
 : "${PGHOST:?}" "${PGPORT:?}"
@@ -63,6 +68,7 @@ read -r -a client_counts <<<"${BENCH_CLIENTS:-8 32}"
 seconds=${BENCH_SECONDS:-20}
 protocol=${BENCH_PROTOCOL:-simple}
 random_page_cost=${BENCH_RANDOM_PAGE_COST-1.1}
+heap_retain=${BENCH_HEAP_RETAIN-4MB}
 client_tunables=${BENCH_CLIENT_TUNABLES-glibc.malloc.top_pad=67108864:glibc.malloc.trim_threshold=134217728:glibc.malloc.mmap_threshold=33554432}
 case $protocol in simple | extended | prepared) ;; *) echo "bench_load: BENCH_PROTOCOL must be simple, extended or prepared, not '$protocol'" >&2; exit 2 ;; esac
 pgbench=${PGBENCH:-/usr/lib/postgresql/15/bin/pgbench}
@@ -80,6 +86,9 @@ q() { psql -qX -d "$db" -v ON_ERROR_STOP=1 -At "$@"; }
 t0=$SECONDS
 if [ -n "$random_page_cost" ]; then
   q -c "ALTER DATABASE $db SET random_page_cost = $random_page_cost" >/dev/null
+fi
+if [ -n "$heap_retain" ]; then
+  q -c "ALTER DATABASE $db SET prodplan.backend_heap_retain = '$heap_retain'" >/dev/null
 fi
 q -c "SELECT prodplan.load_demo($scale, 42) IS NOT NULL" >/dev/null
 q -c "SELECT count(*) FROM prodplan.refresh_aggregates()" >/dev/null
@@ -108,6 +117,7 @@ gantt_way=$(q -c "EXPLAIN (COSTS OFF) SELECT * FROM prodplan.gantt WHERE plan_id
   awk '/^Sort|^ *-> *Sort/ {sort = 1} /chart_idx/ && /Index Scan/ {idx = 1}
        END {print (sort ? "scanned and sorted" : (idx ? "the chart index, in order, no sort" : "no sort"))}')
 echo "server: random_page_cost = $(q -c 'SHOW random_page_cost') (BENCH_RANDOM_PAGE_COST); the full Gantt is read by $gantt_way"
+echo "server: prodplan.backend_heap_retain = $(q -c 'SHOW prodplan.backend_heap_retain') (BENCH_HEAP_RETAIN)"
 
 path_sql() {  # name -> the pgbench script
   case $1 in
