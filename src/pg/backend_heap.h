@@ -3,10 +3,10 @@
 // back to the kernel once more than its trim threshold is free there, and
 // serves blocks over its mmap threshold from mmap, unmapped at free. A read
 // path that builds the same few MB each call (an order list's hash join and
-// sort) then faults every page in again at the next
-// call. Setting both thresholds to the same size keeps up to that much freed
-// memory mapped in each backend, bounded: a backend holds at most that much
-// more than glibc would have left it.
+// sort) then faults every page in again at the next call. Setting both
+// thresholds to the same size keeps up to that much freed memory mapped in
+// each backend, bounded: a backend holds at most that much more than glibc
+// would have left it.
 #pragma once
 
 namespace pp::pg {
