@@ -89,7 +89,7 @@ errors=$(grep -E 'ERROR' <<<"$seen" || true)
 other=$(grep -vE 'ERROR| NORTH [0-9]+$' <<<"$seen" | grep -E '^prodplan\.' || true)
 [ -z "$other" ] && ok "every row the NORTH reader sees, in $(grep -c '^prodplan\.' <<<"$seen") (table, plant) groups, is NORTH's" ||
   bad "the NORTH reader sees rows of another plant: $(tr '\n' ';' <<<"$other")"
-for t in production_order operation defect planned_operations plan_orders simulation_orders agg_operation_day order_status gantt bi_fact_operation; do
+for t in production_order operation defect planned_operations gantt_documents plan_orders simulation_orders agg_operation_day order_status gantt bi_fact_operation; do
   grep -qE "^prodplan\.$t NORTH [1-9]" <<<"$seen" || bad "the NORTH reader sees no NORTH row in $t"
 done
 
@@ -111,6 +111,12 @@ kpis_of() { as pp_ps_north -c "SELECT string_agg(kpi || '=' || coalesce(value::t
 [ "$(kpis_of "$demo_plan")" = "$(kpis_of -1)" ] && ok "DEMO's plan reads as no plan to the NORTH reader (plan_kpis)" ||
   bad "plan_kpis of DEMO's plan as the NORTH reader: $(kpis_of "$demo_plan")"
 [ "$(kpis_of "$north_plan")" != "$(kpis_of -1)" ] || bad "plan_kpis of NORTH's own plan is empty for the NORTH reader"
+# The Gantt document likewise: DEMO's plan has none for the NORTH reader, NORTH's has its bars.
+out=$(as pp_ps_north -c "SELECT prodplan.gantt_document($demo_plan) IS NULL, prodplan.gantt_document($north_plan) ->> 'plant_id',
+                                (prodplan.gantt_document($north_plan) ->> 'bar_count')::int = (SELECT count(*) FROM prodplan.gantt WHERE plan_id = $north_plan)
+                                AND (SELECT count(*) FROM prodplan.gantt WHERE plan_id = $north_plan) > 0" 2>&1)
+[ "$out" = "t|NORTH|t" ] && ok "gantt_document as the NORTH reader: DEMO's plan reads as none, NORTH's has all its bars" ||
+  bad "gantt_document as the NORTH reader: $out"
 
 # --- group membership, unmapped roles, admins -----------------------------------------------
 [ "$(as pp_ps_member -c "SELECT string_agg(DISTINCT plant_id, ',') FROM prodplan.production_order")" = NORTH ] &&

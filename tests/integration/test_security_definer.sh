@@ -59,6 +59,7 @@ ingest_run_bumps_version()           trigger of ingest_runs: bumps the data vers
 visible_plants(name)                 policies read the role-to-plant mapping, which the roles cannot read
 kpis(timestamp with time zone,timestamp with time zone,text,text)  readers fill the shared result cache
 order_progress_changed()             statement trigger: lists the changed orders in order_progress_pending for writers of operation
+planned_operations_document_changed()  statement trigger: rebuilds the plans' Gantt documents (gantt_documents, which no role writes) for writers of planned_operations
 apply_order_progress(boolean)        planners, load_demo, ingest and the job rewrite order_progress from the pending list
 maintain_partitions()                the hourly job and admins create, move and detach partitions (DDL)
 metric_samples()                     readers see job and run counts across owners (aggregates only)
@@ -123,6 +124,8 @@ CREATE FUNCTION evil.format(f text, VARIADIC a text[]) RETURNS text LANGUAGE plp
   $$ BEGIN INSERT INTO evil.spy (what) VALUES ('format'); RETURN pg_catalog.format(f, VARIADIC a); END $$;
 CREATE FUNCTION evil.set_config(a text, b text, c boolean) RETURNS text LANGUAGE plpgsql AS
   $$ BEGIN INSERT INTO evil.spy (what) VALUES ('set_config'); RETURN pg_catalog.set_config(a, b, c); END $$;
+CREATE FUNCTION evil.to_char(t timestamp, f text) RETURNS text LANGUAGE plpgsql AS
+  $$ BEGIN INSERT INTO evil.spy (what) VALUES ('to_char'); RETURN pg_catalog.to_char(t, f); END $$;
 SQL
 # The trap works where the attacker's search_path applies.
 evil_path="SET search_path = evil, pg_catalog, public"
@@ -159,6 +162,11 @@ run_as pp_evil_planner "refresh, KPIs (result cache), metrics" \
   "SELECT count(*) FROM prodplan.kpis(pg_catalog.now() - interval '60 days', pg_catalog.now(), 'work_center')" \
   "SELECT count(*) FROM prodplan.metric_samples()" \
   "SELECT prodplan.visible_plants()"
+run_as pp_evil_planner "a plan and hand-written bars (the Gantt documents' trigger)" \
+  "SELECT prodplan.plan('{\"plant\": \"DEMO\", \"time_limit_ms\": 50}') IS NOT NULL" \
+  "UPDATE prodplan.planned_operations SET work_center_name = NULL
+   WHERE plan_id = (SELECT max(plan_id) FROM prodplan.plans) AND unit = 1" \
+  "SELECT pg_catalog.json_array_length(prodplan.gantt_document((SELECT max(plan_id) FROM prodplan.plans)) OPERATOR(pg_catalog.->) 'bars') > 0"
 run_as pp_evil_planner "an ingest (partitions made on demand, data version)" \
   "SELECT count(*) FROM prodplan.ingest_workbook(prodplan.demo_workbook(0.005, 9), 'prodplan', '{\"plant\": \"EV\"}')"
 run_as pp_evil_admin "partition upkeep and KPI snapshots" \

@@ -97,6 +97,10 @@ n=$(as pp_sec_planner -c "WITH u AS (UPDATE prodplan.jobs SET command = 'SELECT 
 [ "$n" = 0 ] && ok "a planner's UPDATE of another role's job changes nothing (row-level security hides it)" || bad "planner updated another role's job: [$n]"
 still=$(q -c "SELECT command FROM prodplan.jobs WHERE owner = 'pp_sec_planner2'")
 [ "$still" = "SELECT 2" ] && ok "another role's job is unchanged" || bad "another role's job changed: [$still]"
+[ -n "$plan" ] && allowed pp_sec_reader "read a plan's Gantt document" "SELECT (prodplan.gantt_document($plan) ->> 'bar_count')::int >= 0"
+[ -n "$plan" ] && allowed pp_sec_planner "move a bar by hand (its plan's Gantt document is rebuilt)" \
+  "UPDATE prodplan.planned_operations SET is_fixed = NOT is_fixed WHERE plan_id = $plan AND unit = 1"
+denied pp_sec_planner "write a Gantt document" "UPDATE prodplan.gantt_documents SET bars = '[]'"
 denied pp_sec_planner "change the partition configuration" "UPDATE prodplan.partitioned_table SET premake_months = 1"
 denied pp_sec_planner "maintain partitions" "SELECT count(*) FROM prodplan.maintain_partitions()"
 denied pp_sec_planner "change server settings" "ALTER SYSTEM SET work_mem = '1GB'"

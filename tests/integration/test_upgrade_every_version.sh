@@ -95,7 +95,8 @@ for v in $versions; do
 done
 
 # 0.12.0 with row-level security by plant turned on: the update gives the
-# table it adds (order_progress) its policy like every other, keeps the
+# tables it adds (order_progress; gantt_documents, keyed by a plan) their
+# policy like every other, keeps the
 # security on, and leaves every view reading as its caller (CREATE OR REPLACE
 # VIEW, as 0.13.0 to 0.17.0 do to gantt, resets security_invoker: without it
 # a view reads with its owner's rights and shows every plant).
@@ -104,11 +105,11 @@ q pp_upgrade_every -c "CREATE EXTENSION prodplan VERSION '0.12.0'" -c "SELECT co
   -c "ALTER EXTENSION prodplan UPDATE" >/dev/null
 missing=$(q pp_upgrade_every -c "SELECT string_agg(c.relname, ' ' ORDER BY c.relname) FROM pg_class c
   WHERE c.relnamespace = 'prodplan'::regnamespace AND c.relkind IN ('r', 'p')
-    AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'plant_id' AND NOT a.attisdropped)
+    AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname IN ('plant_id', 'plan_id') AND NOT a.attisdropped)
     AND c.relname <> 'plant_access'
     AND NOT (c.relrowsecurity AND EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid AND p.polname = 'plant_access'))")
 if [ -z "$missing" ] && [ "$(q pp_upgrade_every -c "SELECT prodplan.plant_security_enabled()")" = t ]; then
-  echo "ok: 0.12.0 with plant security on -> $current: every plant table has its policy (order_progress included)"
+  echo "ok: 0.12.0 with plant security on -> $current: every plant and plan table has its policy (order_progress and gantt_documents included)"
 else
   echo "FAIL: 0.12.0 with plant security on -> $current: no policy on: ${missing:-(security off)}"; fail=1
 fi
