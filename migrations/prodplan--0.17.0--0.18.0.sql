@@ -279,3 +279,118 @@ BEGIN
   END IF;
 END
 $$;
+
+-- ---------------------------------------------------------------------------
+-- pg_dump keeps the factory. An extension's tables are members of it:
+-- pg_dump writes CREATE EXTENSION and none of their rows unless the table
+-- is marked with pg_extension_config_dump. Until 0.18.0 only the aliases
+-- and the jobs were, so a logical backup of a planning database held the
+-- monthly partitions of the fact tables (not members) and nothing else: no
+-- order, product, work center, calendar, plan, model or run. Found by
+-- tests/integration/test_dump_restore.sh.
+--
+-- Marked: every table holding what was loaded, planned, simulated, trained,
+-- recorded or configured, and the sequences that number its rows (so a
+-- restored database goes on numbering after them). Not marked, and why:
+--   * rows CREATE EXTENSION installs itself (partitioned_table,
+--     aggregate_watermark, data_version, bi_dim_date): a restore's CREATE
+--     EXTENSION writes them, and copying the dumped ones too would collide;
+--   * what is derived and rebuilt (the aggregates, their invalidation log and
+--     pending visits, the result cache, the Gantt documents, the slot axes):
+--     triggers fired by the restore's own COPY write some of them, which a
+--     dumped copy would collide with; prodplan.after_restore() rebuilds the
+--     rest.
+-- order_progress and its pending list are marked: they are consistent with
+-- the operations in the dump's snapshot, and nothing writes them while a
+-- restore copies the operations straight into their partitions.
+DO $$
+DECLARE
+  t text;
+BEGIN
+  FOREACH t IN ARRAY ARRAY[
+    'plant', 'product', 'work_center', 'production_order', 'routing_step', 'bom_line', 'gelcoat_bom',
+    'employee', 'employee_skill', 'operation_assignment', 'calendar', 'calendar_shift', 'calendar_exception',
+    'characteristic', 'material', 'stock_balance', 'open_supply', 'alternative_work_center', 'setup_matrix',
+    'operation_default', 'defect_default', 'measurement_default', 'resource_event_default', 'stock_movement_default',
+    'order_progress', 'order_progress_pending',
+    'plans', 'planned_operations', 'plan_orders', 'plan_problems', 'plan_history', 'plan_standard_times',
+    'released_slots', 'simulations', 'simulation_orders',
+    'models', 'model_terms', 'model_rates', 'model_trees', 'model_deployments',
+    'ingest_runs', 'ingest_quarantine', 'data_quality_results', 'job_runs', 'kpi_snapshots', 'plant_access',
+    'plans_plan_id_seq', 'simulations_simulation_id_seq', 'models_model_id_seq',
+    'model_deployments_deployment_id_seq', 'ingest_run_id_seq', 'job_runs_run_id_seq', 'data_quality_run_seq']
+  LOOP
+    PERFORM pg_catalog.pg_extension_config_dump(('prodplan.' || t)::regclass, '');
+  END LOOP;
+END
+$$;
+
+-- A scenario references its base plan in the same table. pg_dump copies a
+-- table's rows in their physical order, and a base plan updated after its
+-- scenarios were made (released, say) lies after them: checked row by row,
+-- the restore's COPY of plans would fail on the scenario. Checked at the end
+-- of the copying transaction instead; the cascade on delete is not deferred
+-- (PostgreSQL never defers referential actions).
+ALTER TABLE prodplan.plans ALTER CONSTRAINT plans_base_plan_id_fkey DEFERRABLE INITIALLY DEFERRED;
+
+-- What a restore from pg_dump leaves to do. Plans and stored scenarios
+-- carry the data version they were made at; the restored counter starts
+-- again from CREATE EXTENSION's, so it is moved past every stored one
+-- (otherwise a later version could equal a stored scenario's, and whatif
+-- would return that scenario for different data).
+CREATE FUNCTION prodplan.after_restore()
+RETURNS TABLE (step text, detail text)
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+  v bigint;
+  n bigint;
+BEGIN
+  PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('prodplan.after_restore'));
+  UPDATE prodplan.data_version d
+  SET version = greatest(d.version, coalesce((SELECT max(p.data_version) FROM prodplan.plans p), 0)) + 1,
+      changed_at = now(), changed_by = 'after_restore'
+  RETURNING d.version INTO v;
+  step := 'data version'; detail := v::text; RETURN NEXT;
+
+  -- Every order with operations is recounted (the dumped counts are right
+  -- when the dump was whole; a partial or older restore is not assumed).
+  INSERT INTO prodplan.order_progress_pending (plant_id, order_id)
+  SELECT DISTINCT o.plant_id, o.order_id FROM prodplan.operation o;
+  SELECT prodplan.apply_order_progress(true) INTO n;
+  step := 'order progress'; detail := coalesce(n, 0) || ' orders recounted'; RETURN NEXT;
+
+  -- Aggregates: CREATE EXTENSION left their watermarks unset, so this
+  -- computes each in full.
+  SELECT count(*) INTO n FROM prodplan.refresh_aggregates();
+  step := 'aggregates'; detail := n || ' aggregates refreshed'; RETURN NEXT;
+
+  -- Gantt documents: the restore's COPY of the bars fired their trigger, but
+  -- rebuilt here whatever the order the tables were copied in.
+  DELETE FROM prodplan.gantt_documents;
+  INSERT INTO prodplan.gantt_documents (plan_id, bar_count, bars, built_at)
+  SELECT p.plan_id, b.bar_count, prodplan.gantt_bars_json(p.plan_id), now()
+  FROM prodplan.plans p
+  CROSS JOIN LATERAL (SELECT count(*)::integer AS bar_count FROM prodplan.planned_operations q
+                      WHERE q.plan_id = p.plan_id) b
+  WHERE b.bar_count > 0;
+  GET DIAGNOSTICS n = ROW_COUNT;
+  step := 'gantt documents'; detail := n || ' plans'; RETURN NEXT;
+
+  -- Row-level security by plant: pg_dump writes the policies of the monthly
+  -- partitions (not the extension's tables) but neither those of the
+  -- extension's own tables nor the options of its views. A policy
+  -- plant_access on any prodplan table means the security was on.
+  IF EXISTS (SELECT 1 FROM pg_catalog.pg_policy p JOIN pg_catalog.pg_class c ON c.oid = p.polrelid
+             WHERE c.relnamespace = 'prodplan'::regnamespace AND p.polname = 'plant_access') THEN
+    SELECT count(*) INTO n FROM prodplan.set_plant_security(true);
+    step := 'plant security'; detail := 'on again: every plant table has its policy, every view reads as its caller';
+    RETURN NEXT;
+  END IF;
+END
+$fn$;
+COMMENT ON FUNCTION prodplan.after_restore() IS 'Run once after restoring a pg_dump of a prodplan database (pg_dump keeps every loaded, planned, trained and recorded row since 0.18.0): moves the data version past every stored plan''s, recounts every order''s progress, computes the aggregates in full, rebuilds the Gantt documents and, when row-level security by plant was on, turns it on again (pg_dump keeps only the monthly partitions'' policies). Returns what it did. Safe to run again. For prodplan_admin.';
+REVOKE ALL ON FUNCTION prodplan.after_restore() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION prodplan.after_restore() TO prodplan_admin;

@@ -60,6 +60,7 @@ visible_plants(name)                 policies read the role-to-plant mapping, wh
 kpis(timestamp with time zone,timestamp with time zone,text,text)  readers fill the shared result cache
 order_progress_changed()             statement trigger: lists the changed orders in order_progress_pending for writers of operation
 planned_operations_document_changed()  statement trigger: rebuilds the plans' Gantt documents (gantt_documents, which no role writes) for writers of planned_operations
+after_restore()                      admins finish a pg_restore: data version, progress, aggregates, Gantt documents, plant security
 apply_order_progress(boolean)        planners, load_demo, ingest and the job rewrite order_progress from the pending list
 maintain_partitions()                the hourly job and admins create, move and detach partitions (DDL)
 metric_samples()                     readers see job and run counts across owners (aggregates only)
@@ -173,7 +174,8 @@ run_as pp_evil_admin "partition upkeep and KPI snapshots" \
   "SELECT count(*) FROM prodplan.maintain_partitions()" "SELECT count(*) FROM prodplan.snapshot_kpis(current_date)" \
   "SELECT count(*) FROM prodplan.set_plant_security(true)" \
   "SELECT count(*) FROM prodplan.kpis(pg_catalog.now() - interval '60 days', pg_catalog.now(), 'overall')" \
-  "SELECT count(*) FROM prodplan.set_plant_security(false)"
+  "SELECT count(*) FROM prodplan.set_plant_security(false)" \
+  "SELECT count(*) FROM prodplan.after_restore()"
 spied=$(q -c "SELECT coalesce(string_agg(DISTINCT what || ' (as ' || by_user || ', in: ' || regexp_replace(query, '\s+', ' ', 'g') || ')', E'\n    '), '') FROM evil.spy")
 [ -z "$spied" ] && ok "with the attacker's schema first in search_path, no look-alike ran inside any definer function" ||
   bad "look-alikes ran inside extension functions:"$'\n'"    $spied"

@@ -104,6 +104,7 @@ denied pp_sec_planner "write a Gantt document" "UPDATE prodplan.gantt_documents 
 denied pp_sec_planner "change the partition configuration" "UPDATE prodplan.partitioned_table SET premake_months = 1"
 denied pp_sec_planner "maintain partitions" "SELECT count(*) FROM prodplan.maintain_partitions()"
 denied pp_sec_planner "change server settings" "ALTER SYSTEM SET work_mem = '1GB'"
+denied pp_sec_planner "finish a restore (after_restore)" "SELECT count(*) FROM prodplan.after_restore()"
 
 # --- admin -------------------------------------------------------------------
 allowed pp_sec_admin "maintain partitions" "SELECT count(*) FROM prodplan.maintain_partitions()"
@@ -111,4 +112,5 @@ allowed pp_sec_admin "change the partition configuration" "UPDATE prodplan.parti
 n=$(as pp_sec_admin -c "SELECT count(*) FROM prodplan.jobs WHERE NOT is_builtin")
 [ "$n" = 2 ] && ok "an admin sees every role's jobs" || bad "an admin sees $n jobs"
 allowed pp_sec_admin "take a KPI snapshot" "SELECT prodplan.snapshot_kpis()"
+allowed pp_sec_admin "finish a restore (after_restore)" "SELECT count(*) FROM prodplan.after_restore()"
 exit $fail
