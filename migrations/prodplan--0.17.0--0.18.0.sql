@@ -120,6 +120,16 @@ BEGIN
   IF touched IS NULL THEN
     RETURN NULL;
   END IF;
+  -- One rebuild of a plan's document at a time, each from the bars as the
+  -- transactions before it committed them. Without the lock, two
+  -- transactions changing different bars of one plan would each build from
+  -- a snapshot without the other's, and the second's upsert, waiting for the
+  -- first's, would store a document missing the first's change. The lock is
+  -- the plan's row (NO KEY UPDATE: the key share of a bar's foreign key check
+  -- is not blocked), held until commit; in READ COMMITTED the statements
+  -- below take their snapshot after it is granted. Taken in plan order, so
+  -- two statements touching the same plans do not deadlock here.
+  PERFORM 1 FROM prodplan.plans p WHERE p.plan_id = ANY (touched) ORDER BY p.plan_id FOR NO KEY UPDATE;
   -- A plan left without bars (move_operation deletes before it writes them
   -- again; a plan being deleted) loses its document instead of getting an
   -- empty one built: gantt_document says [] for it all the same.

@@ -53,6 +53,30 @@ lock_writer=0; wait "$writer_pid" || lock_writer=$?
 if [ "$lock_refresh$lock_writer" = 00 ]; then ok "a writer that bumped the data version and a refresh started meanwhile both complete"
 else bad "writer after a bump vs refresh: $(cat "$work/lock_writer.out" "$work/lock_refresh.out" | grep -m2 ERROR)"; fi
 
+# Two transactions changing different bars of one plan at once: the plan's
+# Gantt document must hold both changes. (Without the trigger's lock on the
+# plan's row, the second built its document from a snapshot without the
+# first's change, waited for the first's upsert, then stored it: stale.)
+bar_sql="UPDATE prodplan.planned_operations SET duration_source = @V@ WHERE plan_id = $base AND (order_id, operation) =
+           (SELECT order_id, operation FROM prodplan.planned_operations WHERE plan_id = $base ORDER BY order_id @DIR@, operation LIMIT 1)"
+first_sql=${bar_sql//@DIR@/ASC} second_sql=${bar_sql//@DIR@/DESC}
+first_was=$(q -c "SELECT quote_literal(duration_source) FROM prodplan.planned_operations WHERE plan_id = $base ORDER BY order_id, operation LIMIT 1")
+second_was=$(q -c "SELECT quote_literal(duration_source) FROM prodplan.planned_operations WHERE plan_id = $base ORDER BY order_id DESC, operation LIMIT 1")
+v1="'concurrent-first'" v2="'concurrent-second'"
+q -c "BEGIN" -c "${first_sql//@V@/$v1}" -c "SELECT pg_sleep(1.5)" -c "COMMIT" >"$work/doc_first.out" 2>&1 &
+first_pid=$!
+sleep 0.5
+doc_second=0; q -c "${second_sql//@V@/$v2}" >"$work/doc_second.out" 2>&1 || doc_second=$?
+doc_first=0; wait "$first_pid" || doc_first=$?
+both=$(q -c "SELECT position('concurrent-first' IN d.bars::text) > 0 AND position('concurrent-second' IN d.bars::text) > 0
+               AND d.bars::text = prodplan.gantt_bars_json($base)::text FROM prodplan.gantt_documents d WHERE d.plan_id = $base")
+if [ "$doc_first$doc_second" = 00 ] && [ "$both" = t ]; then
+  ok "two transactions changing bars of one plan at once: its Gantt document holds both changes"
+else
+  bad "concurrent bar changes and the Gantt document: first $doc_first, second $doc_second, both changes in it: $both $(cat "$work/doc_first.out" "$work/doc_second.out" | grep -m2 ERROR)"
+fi
+q -c "${first_sql//@V@/$first_was}" -c "${second_sql//@V@/$second_was}"  # as they were
+
 # worker NAME SQL...: runs the statements in turn (each its own psql call,
 # one transaction) until the deadline; logs "ok" or the error's SQLSTATE and
 # message per call.
