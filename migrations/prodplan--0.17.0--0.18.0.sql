@@ -7,13 +7,13 @@
 -- 1,050 bars x 24 columns) could not be read 10x below the reference
 -- system's 250 ms at 32 closed-loop clients on the 2-core machine, whatever
 -- prodplan did: the same rows read from a plain table, nothing computed,
--- took 43-64 ms at p95. The cost is per value (25,200 output calls, six
+-- took 43-64 ms at p95. The cost is per value (25,200 output calls, five
 -- timestamps per bar formatted in the session's time zone, and as many
 -- fields parsed by the client), not per byte. A screen that draws a Gantt
 -- wants the bars as one document anyway. Built when the bars are written
--- and stored uncompressed, a read is a copy of about 290 kB: 0.33 ms a call
--- on one client and 4,300 calls a second at 32, against 1.7 ms and 660 for
--- the rows (pgbench, simple protocol).
+-- and stored uncompressed, a read is a copy of about 300 kB: 0.39 ms a call
+-- on one client against 1.7 ms for the rows (pgbench, simple protocol), and
+-- 4,200 calls a second at 32 clients against 880 (make load).
 --
 -- The document is derived: the statement triggers below rebuild it in the
 -- transaction that changes its plan's bars, so a reader sees the bars and
