@@ -10,6 +10,10 @@
 #   kpi_by_wc      the same by work center
 #   order_list     order_status of every open order and every order created in those
 #                  90 days, by due date (what a planner's order list shows)
+#   order_list_document
+#                  the same list as one JSON document (prodplan.order_list_document, 0.19.0:
+#                  kept until the plant's orders, plans, bars or operations change): what a
+#                  screen that shows the list reads
 #   order_detail   one random order: its order_status row and its planned operations (gantt)
 #   risk_queue     prodplan.risk_queue()
 #   gantt          every bar of the current plan, every column of prodplan.gantt (24: what a
@@ -20,9 +24,9 @@
 #                  0.18.0: every bar with the 21 values of its own, kept with the plan): what a
 #                  screen that draws the Gantt reads
 #   defect_rates   prodplan.defect_rates by work center over the 90 days
-#   floor_gantt, floor_chart, floor_order_list, floor_gantt_document
-#                  the same rows as gantt, gantt_chart and order_list (and gantt_document's
-#                  document, stored uncompressed like its own), copied once into plain
+#   floor_gantt, floor_chart, floor_order_list, floor_gantt_document, floor_order_list_document
+#                  the same rows as gantt, gantt_chart and order_list (and the documents of
+#                  gantt_document and order_list_document, stored uncompressed like their own), copied once into plain
 #                  tables and read back as stored: what PostgreSQL and pgbench alone cost to
 #                  send and receive them, with nothing computed, joined or sorted. No
 #                  implementation returning those rows can be faster on the machine, so where
@@ -113,7 +117,11 @@ q -c "CREATE TABLE public.bench_gantt_rows AS
       CREATE TABLE public.bench_gantt_document (doc json);
       ALTER TABLE public.bench_gantt_document ALTER COLUMN doc SET STORAGE EXTERNAL;
       INSERT INTO public.bench_gantt_document SELECT prodplan.gantt_document($plan);
-      ANALYZE public.bench_gantt_rows, public.bench_order_list_rows, public.bench_gantt_document" >/dev/null
+      CREATE TABLE public.bench_order_list_document (doc json);
+      ALTER TABLE public.bench_order_list_document ALTER COLUMN doc SET STORAGE EXTERNAL;
+      INSERT INTO public.bench_order_list_document SELECT prodplan.order_list_document('DEMO', timestamptz '$from');
+      ANALYZE public.bench_gantt_rows, public.bench_order_list_rows, public.bench_gantt_document,
+              public.bench_order_list_document" >/dev/null
 bars=$(q -c "SELECT count(*) FROM prodplan.gantt WHERE plan_id = $plan")
 echo "load_demo($scale, 42), aggregates refreshed, plan $plan ($bars bars), set up in $((SECONDS - t0)) s;"
 echo "window $from to $to; $orders open or recent orders; ${client_counts[*]} clients, $seconds s per path; $protocol query protocol; $(nproc) cores"
@@ -139,6 +147,7 @@ path_sql() {  # name -> the pgbench script
     risk_queue) echo "SELECT * FROM prodplan.risk_queue();" ;;
     gantt) echo "SELECT * FROM prodplan.gantt WHERE plan_id = $plan ORDER BY work_center_id, unit, start_at;" ;;
     gantt_document) echo "SELECT prodplan.gantt_document($plan);" ;;
+    order_list_document) echo "SELECT prodplan.order_list_document('DEMO', timestamptz '$from');" ;;
     gantt_chart)
       echo "SELECT resource, order_id, product_id, setup_start_at, start_at, end_at, is_fixed, order_late FROM prodplan.gantt WHERE plan_id = $plan ORDER BY work_center_id, unit, start_at;" ;;
     defect_rates) echo "SELECT * FROM prodplan.defect_rates('work_center', timestamptz '$from', timestamptz '$to');" ;;
@@ -146,23 +155,26 @@ path_sql() {  # name -> the pgbench script
     floor_chart) echo "SELECT resource, order_id, product_id, setup_start_at, start_at, end_at, is_fixed, order_late FROM public.bench_gantt_rows;" ;;
     floor_order_list) echo "SELECT * FROM public.bench_order_list_rows;" ;;
     floor_gantt_document) echo "SELECT doc FROM public.bench_gantt_document;" ;;
+    floor_order_list_document) echo "SELECT doc FROM public.bench_order_list_document;" ;;
   esac
 }
 target_ms() {  # the reference system's p95 target, where it names one
   case $1 in
     kpi_overview | kpi_by_wc) echo 300 ;;
-    order_list | floor_order_list) echo 400 ;;
+    order_list | order_list_document | floor_order_list | floor_order_list_document) echo 400 ;;
     order_detail | gantt | gantt_chart | gantt_document | floor_gantt | floor_chart | floor_gantt_document) echo 250 ;;
     *) echo '' ;;
   esac
 }
-read -r -a paths <<<"${BENCH_PATHS:-kpi_overview kpi_by_wc order_list order_detail risk_queue gantt gantt_chart gantt_document defect_rates floor_gantt floor_chart floor_order_list floor_gantt_document}"
+read -r -a paths <<<"${BENCH_PATHS:-kpi_overview kpi_by_wc order_list order_list_document order_detail risk_queue gantt gantt_chart gantt_document defect_rates floor_gantt floor_chart floor_order_list floor_order_list_document floor_gantt_document}"
 # Rows of a path's last statement; for the order detail, the bars of a randomly drawn order, on
 # average (the orders the plan holds have 1 to 25; finished ones none).
 rows() {
   case $1 in
     gantt_document | floor_gantt_document)
       q -c "SELECT '1 (' || (d ->> 'bar_count') || ' bars, ' || octet_length(d::text) / 1024 || ' kB)' FROM (SELECT prodplan.gantt_document($plan) AS d) x" ;;
+    order_list_document | floor_order_list_document)
+      q -c "SELECT '1 (' || (d ->> 'order_count') || ' orders, ' || octet_length(d::text) / 1024 || ' kB)' FROM (SELECT prodplan.order_list_document('DEMO', timestamptz '$from') AS d) x" ;;
     order_detail) q -c "SELECT round((SELECT count(*) FROM prodplan.planned_operations po JOIN public.bench_orders b USING (order_id) WHERE po.plan_id = $plan)::numeric / $orders, 2) || ' on average'" ;;
     *) q -c "SELECT count(*) FROM ($(path_sql "$1" | grep -v '^\\' | tail -n 1 | sed 's/;$//')) x" ;;
   esac
@@ -200,7 +212,7 @@ measure() {
   mx=$(tail -n 1 "$work/lat" | awk '{printf "%.1f", $1}')
 }
 declare -A closed_rate
-printf '\n%-20s %7s %7s %8s %8s %8s %8s %8s %9s %11s\n' path clients calls p50_ms p95_ms p99_ms max_ms calls/s target_ms "p95 below"
+printf '\n%-26s %7s %7s %8s %8s %8s %8s %8s %9s %11s\n' path clients calls p50_ms p95_ms p99_ms max_ms calls/s target_ms "p95 below"
 for clients in "${client_counts[@]}"; do
   for p in "${paths[@]}"; do
     measure "$p" "$clients" "$seconds"
@@ -209,7 +221,7 @@ for clients in "${client_counts[@]}"; do
     below='-'
     [ -z "$target" ] || below=$(awk -v t="$target" -v p="$p95" 'BEGIN{ if (p > 0) printf "%.0fx", t / p; else print "-" }')
     closed_rate[$p.$clients]=$(awk -v n="$n" -v s="$seconds" 'BEGIN{printf "%.0f", n / s}')
-    printf '%-20s %7s %7s %8s %8s %8s %8s %8s %9s %11s\n' "$p" "$clients" "$n" "$p50" "$p95" "$p99" "$mx" \
+    printf '%-26s %7s %7s %8s %8s %8s %8s %8s %9s %11s\n' "$p" "$clients" "$n" "$p50" "$p95" "$p99" "$mx" \
       "${closed_rate[$p.$clients]}" "${target:--}" "$below"
   done
 done
@@ -226,7 +238,7 @@ if [ "${BENCH_CAPACITY:-0}" = 1 ]; then
   cap_seconds=${BENCH_CAPACITY_SECONDS:-10}
   echo
   echo "capacity at p95 <= target / 10 (open arrivals, pgbench --rate; $steps runs of $cap_seconds s per row):"
-  printf '%-20s %7s %9s %10s %8s %8s %8s %8s %10s\n' path clients bound_ms "calls/s" p50_ms p95_ms p99_ms max_ms "of closed"
+  printf '%-26s %7s %9s %10s %8s %8s %8s %8s %10s\n' path clients bound_ms "calls/s" p50_ms p95_ms p99_ms max_ms "of closed"
   for clients in "${client_counts[@]}"; do
     for p in "${paths[@]}"; do
       case $p in floor_*) continue ;; esac  # a floor has no capacity of its own to find
@@ -241,7 +253,7 @@ if [ "${BENCH_CAPACITY:-0}" = 1 ]; then
         [ "$ok" = 1 ] || { failed=1; break; }
         if awk -v p="$p95" -v b="$bound" 'BEGIN{exit !(p <= b)}'; then
           lo=$rate
-          best=$(printf '%-20s %7s %9s %10s %8s %8s %8s %8s %10s' "$p" "$clients" "$bound" \
+          best=$(printf '%-26s %7s %9s %10s %8s %8s %8s %8s %10s' "$p" "$clients" "$bound" \
             "$(awk -v n="$n" -v s="$cap_seconds" 'BEGIN{printf "%.0f", n / s}')" "$p50" "$p95" "$p99" "$mx" \
             "$(awk -v r="$rate" -v m="${closed_rate[$p.$clients]}" 'BEGIN{printf "%.0f%%", 100 * r / m}')")
         else
@@ -249,7 +261,7 @@ if [ "${BENCH_CAPACITY:-0}" = 1 ]; then
         fi
       done
       if [ -n "$best" ]; then echo "$best"; else
-        printf '%-20s %7s %9s %10s  (no rate tried held the bound; the lowest tried was %s calls/s)\n' "$p" "$clients" "$bound" '-' "$rate"
+        printf '%-26s %7s %9s %10s  (no rate tried held the bound; the lowest tried was %s calls/s)\n' "$p" "$clients" "$bound" '-' "$rate"
       fi
     done
   done

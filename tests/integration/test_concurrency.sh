@@ -3,7 +3,8 @@
 # (forced re-runs of two workbooks into one plant, so each run updates
 # rows), plan, what-if, refresh of the aggregates, appends and corrections of
 # operations, and readers (KPIs by work center, defect rates, the Gantt of
-# the newest plan, the risk queue). Every call is its own transaction on a
+# the newest plan, the risk queue; order list documents, rebuilt and expired
+# while the writers change them). Every call is its own transaction on a
 # loopback socket. Afterwards: no deadlock and no unexpected error (each
 # error is listed with its SQLSTATE; a heavy call waiting for a slot is the
 # only refusal allowed, and none is expected with the wait set above the
@@ -77,6 +78,40 @@ else
 fi
 q -c "${first_sql//@V@/$first_was}" -c "${second_sql//@V@/$second_was}"  # as they were
 
+# An order list rebuilt while a change is in flight: a transaction starts an
+# operation on an order not started and commits after another transaction's
+# change made a reader rebuild the list. The rebuild cannot see the first
+# change; the first read after its commit must (its change-log row was not
+# the rebuild's to take).
+since="timestamptz '2000-01-01'"
+# A new order, due in a year and in no plan: created, until an operation starts.
+idle=OL-RACE-ORDER
+q -c "INSERT INTO prodplan.production_order (plant_id, order_id, product_id, created_at, due_at)
+      SELECT 'DEMO', '$idle', product_id, now(), now() + interval '1 year' FROM prodplan.production_order
+      WHERE plant_id = 'DEMO' ORDER BY order_id LIMIT 1" >/dev/null
+status_in_list() { q -c "SELECT o ->> 6 FROM json_array_elements(prodplan.order_list_document('DEMO', $since) -> 'orders') o WHERE o ->> 0 = '$idle'"; }
+q -c "SELECT prodplan.order_list_document('DEMO', $since) IS NOT NULL" >/dev/null
+q -c "BEGIN" -c "INSERT INTO prodplan.operation (plant_id, operation_id, order_id, work_center_id, sequence, started_at, event_time)
+                 SELECT 'DEMO', 'OL-RACE', '$idle', w.work_center_id, 1, now(), now()
+                 FROM prodplan.work_center w WHERE w.plant_id = 'DEMO' ORDER BY 1 LIMIT 1" \
+  -c "SELECT pg_sleep(1.5)" -c "COMMIT" >"$work/list_first.out" 2>&1 &
+first_pid=$!
+sleep 0.5
+q -c "UPDATE prodplan.production_order SET priority = priority WHERE plant_id = 'DEMO' AND order_id <> '$idle'" >/dev/null
+during=$(status_in_list)
+list_first=0; wait "$first_pid" || list_first=$?
+after=$(status_in_list)
+right=$(q -c "SELECT (prodplan.order_list_document('DEMO', $since) -> 'orders')::text = prodplan.order_list_json('DEMO', $since)::text")
+if [ "$list_first" = 0 ] && [ "$during" = created ] && [ "$after" = in_progress ] && [ "$right" = t ]; then
+  ok "an order list rebuilt while a change was in flight: the first read after its commit has it ($idle: $during, then $after)"
+else
+  bad "order list and a change in flight: writer $list_first, $idle was '$during' during, '$after' after, list equals the view: $right $(grep -m1 ERROR "$work/list_first.out")"
+fi
+# Out of the way of the planners below (an order started on a made-up work center).
+q -c "DELETE FROM prodplan.operation WHERE plant_id = 'DEMO' AND order_id = '$idle'" \
+  -c "DELETE FROM prodplan.production_order WHERE plant_id = 'DEMO' AND order_id = '$idle'" \
+  -c "SELECT prodplan.apply_order_progress(true)" >/dev/null
+
 # worker NAME SQL...: runs the statements in turn (each its own psql call,
 # one transaction) until the deadline; logs "ok" or the error's SQLSTATE and
 # message per call.
@@ -113,6 +148,10 @@ worker reader1 "SELECT count(*) FROM prodplan.kpis(now() - interval '90 days', n
   "SELECT count(*) FROM prodplan.defect_rates('work_center', NULL, NULL, '{\"plant\": \"DEMO\", \"ignore_gates\": true}')" &
 worker reader2 "SELECT count(*) FROM prodplan.gantt WHERE plan_id = (SELECT max(plan_id) FROM prodplan.plans WHERE plant_id = 'DEMO')" \
   "SELECT count(*) FROM prodplan.risk_queue()" "SELECT count(*) FROM prodplan.kpis(now() - interval '30 days', now())" &
+worker reader3 "SELECT prodplan.order_list_document('DEMO', timestamptz '2000-01-01') IS NOT NULL" \
+  "SELECT prodplan.order_list_document('C', timestamptz '2000-01-01') IS NOT NULL" &
+worker reader4 "SELECT prodplan.order_list_document('DEMO', timestamptz '2000-01-01') IS NOT NULL" \
+  "SELECT prodplan.expire_order_list_documents()" "SELECT pg_sleep(0.2)" &
 wait
 
 echo "$seconds s of concurrent calls:"
@@ -134,6 +173,9 @@ newest=$(q -c "SELECT max(plan_id) FROM prodplan.plans WHERE plant_id = 'DEMO' A
 violations=$(q -c "SELECT count(*) FROM prodplan.validate_plan($newest)")
 [ "$violations" = 0 ] && ok "the newest plan ($newest) validates" || bad "plan $newest has $violations violations"
 q -c "SELECT count(*) FROM prodplan.refresh_aggregates()" >/dev/null
+lists=$(q -c "SELECT bool_and((prodplan.order_list_document(p, timestamptz '2000-01-01') -> 'orders')::text
+                                = prodplan.order_list_json(p, timestamptz '2000-01-01')::text) FROM unnest(ARRAY['DEMO', 'C']) p")
+[ "$lists" = t ] && ok "after the writers, both plants' order list documents equal the view" || bad "an order list document differs from the view after the writers"
 stale=$(pp_aggregates_differ q)
 [ "$stale" = 0 ] && ok "after a last refresh the aggregates equal a full recompute" || bad "$stale aggregate rows differ from a full recompute"
 echo "$((SECONDS - started)) s"

@@ -74,7 +74,7 @@ DECLARE t text; r text; out text := '';
 BEGIN
   FOR t IN SELECT c.relname FROM pg_class c
            WHERE c.relnamespace = 'prodplan'::regnamespace AND c.relkind IN ('r', 'p') AND NOT c.relispartition
-             AND c.relname NOT IN ('job_runs', 'jobs', 'result_cache', 'data_version', 'ingest_runs')
+             AND c.relname NOT IN ('job_runs', 'jobs', 'result_cache', 'data_version', 'ingest_runs', 'order_list_changes', 'order_list_documents')
            ORDER BY c.relname LOOP
     EXECUTE format('SELECT count(*) || '':'' || coalesce(sum(hashtext(x::text)::bigint), 0) FROM prodplan.%I x', t) INTO r;
     out := out || t || '=' || r || ' ';

@@ -117,6 +117,15 @@ out=$(as pp_ps_north -c "SELECT prodplan.gantt_document($demo_plan) IS NULL, pro
                                 AND (SELECT count(*) FROM prodplan.gantt WHERE plan_id = $north_plan) > 0" 2>&1)
 [ "$out" = "t|NORTH|t" ] && ok "gantt_document as the NORTH reader: DEMO's plan reads as none, NORTH's has all its bars" ||
   bad "gantt_document as the NORTH reader: $out"
+# The order list document (computed as the extension's owner, so it checks the caller's plants
+# itself): DEMO's reads as none, NORTH's equals NORTH's rows of order_status.
+out=$(as pp_ps_north -c "SELECT prodplan.order_list_document('DEMO', '-infinity') IS NULL,
+                                prodplan.order_list_document('NORTH', '-infinity') ->> 'plant_id',
+                                (prodplan.order_list_document('NORTH', '-infinity') ->> 'order_count')::int
+                                  = (SELECT count(*) FROM prodplan.order_status WHERE plant_id = 'NORTH')
+                                AND (SELECT count(*) FROM prodplan.order_status WHERE plant_id = 'NORTH') > 0" 2>&1)
+[ "$out" = "t|NORTH|t" ] && ok "order_list_document as the NORTH reader: DEMO's list reads as none, NORTH's has all its orders" ||
+  bad "order_list_document as the NORTH reader: $out"
 
 # --- group membership, unmapped roles, admins -----------------------------------------------
 [ "$(as pp_ps_member -c "SELECT string_agg(DISTINCT plant_id, ',') FROM prodplan.production_order")" = NORTH ] &&

@@ -75,6 +75,9 @@ pp_as_server "$PP_PGBIN/pg_basebackup" -h "$primary" -p "$(pp_cluster_port "$pri
 printf "hot_standby_feedback = on\nlog_recovery_conflict_waits = on\n" | pp_as_server sh -c 'cat >> "$1"' sh "$standby/data/postgresql.auto.conf"
 pp_cluster_start "$standby"
 [ "$(s -c "SELECT pg_is_in_recovery()")" = t ] && ok "the standby is in recovery (hot standby)" || bad "the standby is not in recovery"
+# An order list stored on the primary reaches the standby, which serves it (a
+# standby that finds a list stale computes it: it cannot store one).
+p -c "SELECT prodplan.order_list_document('DEMO', '-infinity') IS NOT NULL" >/dev/null
 # Caught up: the standby has replayed the primary's current WAL position.
 lsn=$(p -c "SELECT pg_current_wal_lsn()")
 pp_wait_true 60 s -c "SELECT pg_last_wal_replay_lsn() >= '$lsn'::pg_lsn" || bad "the standby did not catch up"
@@ -89,6 +92,9 @@ reads=(
   "gantt_bars_json|SELECT md5(prodplan.gantt_bars_json($plan)::text)"
   "gantt_document_columns|SELECT array_to_string(prodplan.gantt_document_columns(), ',')"
   "gantt_document_time|SELECT prodplan.gantt_document_time('2026-11-29 10:07:00.5+00')"
+  "order_list_document|SELECT md5((prodplan.order_list_document('DEMO', '-infinity') -> 'orders')::text)"
+  "order_list_json|SELECT md5(prodplan.order_list_json('DEMO', '-infinity')::text)"
+  "order_list_columns|SELECT array_to_string(prodplan.order_list_columns(), ',')"
   "plan_kpis|SELECT md5(string_agg(kpi || coalesce(value::text, ''), ',' ORDER BY kpi)) FROM prodplan.plan_kpis($plan)"
   "validate_plan|SELECT count(*) FROM prodplan.validate_plan($plan)"
   "compare_plans|SELECT count(*) FROM prodplan.compare_plans($plan, $plan)"
@@ -138,7 +144,7 @@ reads=(
   "predict_leadtime_product|SELECT count(*) FROM prodplan.predict_leadtime('$product', 10)"
   "tables|SELECT (SELECT count(*) FROM prodplan.plans) + (SELECT count(*) FROM prodplan.ingest_runs) + (SELECT count(*) FROM prodplan.jobs) + (SELECT count(*) FROM prodplan.ingest_progress)"
 )
-deterministic=' version order_status gantt gantt_document gantt_bars_json gantt_document_columns gantt_document_time plan_kpis validate_plan compare_plans plan_diff defect_rates feature_gates kpis kpis_by_wc solve_jobshop next_run_time content_checksum current_plan plan_order_ends visible_plants plant_security_enabled calling_role order_progress_live '
+deterministic=' version order_status gantt gantt_document gantt_bars_json gantt_document_columns gantt_document_time order_list_document order_list_json order_list_columns plan_kpis validate_plan compare_plans plan_diff defect_rates feature_gates kpis kpis_by_wc solve_jobshop next_run_time content_checksum current_plan plan_order_ends visible_plants plant_security_enabled calling_role order_progress_live '
 # Coverage: every function prodplan_reader may call is called above, except the engine helpers
 # the public functions call (named by pattern) and the SQL-language sketch support functions.
 uncovered=$(p -c "SELECT string_agg(DISTINCT p.proname, ' ' ORDER BY p.proname) FROM pg_proc p

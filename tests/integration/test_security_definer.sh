@@ -60,6 +60,9 @@ visible_plants(name)                 policies read the role-to-plant mapping, wh
 kpis(timestamp with time zone,timestamp with time zone,text,text)  readers fill the shared result cache
 order_progress_changed()             statement trigger: lists the changed orders in order_progress_pending for writers of operation
 planned_operations_document_changed()  statement trigger: rebuilds the plans' Gantt documents (gantt_documents, which no role writes) for writers of planned_operations
+order_list_changed()                 statement trigger: logs the plants whose order list changed (order_list_changes, which no role writes) for writers of orders, plans, bars and operations
+order_list_document(text,timestamp with time zone)  readers rebuild a stale order list (order_list_documents, which no role writes); it checks the caller's plants itself
+expire_order_list_documents()        the minute's job and admins drop changed plants' order lists and their change log
 after_restore()                      admins finish a pg_restore: data version, progress, aggregates, Gantt documents, plant security
 apply_order_progress(boolean)        planners, load_demo, ingest and the job rewrite order_progress from the pending list
 maintain_partitions()                the hourly job and admins create, move and detach partitions (DDL)
@@ -168,6 +171,9 @@ run_as pp_evil_planner "a plan and hand-written bars (the Gantt documents' trigg
   "UPDATE prodplan.planned_operations SET work_center_name = NULL
    WHERE plan_id = (SELECT max(plan_id) FROM prodplan.plans) AND unit = 1" \
   "SELECT pg_catalog.json_array_length(prodplan.gantt_document((SELECT max(plan_id) FROM prodplan.plans)) OPERATOR(pg_catalog.->) 'bars') > 0"
+run_as pp_evil_planner "the order list document (rebuilt after the writes above, then served)" \
+  "SELECT pg_catalog.json_array_length(prodplan.order_list_document('DEMO', pg_catalog.now() - interval '30 days') OPERATOR(pg_catalog.->) 'orders') > 0" \
+  "SELECT pg_catalog.json_array_length(prodplan.order_list_document('DEMO', pg_catalog.now() - interval '30 days') OPERATOR(pg_catalog.->) 'orders') > 0"
 run_as pp_evil_planner "an ingest (partitions made on demand, data version)" \
   "SELECT count(*) FROM prodplan.ingest_workbook(prodplan.demo_workbook(0.005, 9), 'prodplan', '{\"plant\": \"EV\"}')"
 run_as pp_evil_admin "partition upkeep and KPI snapshots" \
@@ -175,6 +181,7 @@ run_as pp_evil_admin "partition upkeep and KPI snapshots" \
   "SELECT count(*) FROM prodplan.set_plant_security(true)" \
   "SELECT count(*) FROM prodplan.kpis(pg_catalog.now() - interval '60 days', pg_catalog.now(), 'overall')" \
   "SELECT count(*) FROM prodplan.set_plant_security(false)" \
+  "SELECT prodplan.expire_order_list_documents() >= 0" \
   "SELECT count(*) FROM prodplan.after_restore()"
 spied=$(q -c "SELECT coalesce(string_agg(DISTINCT what || ' (as ' || by_user || ', in: ' || regexp_replace(query, '\s+', ' ', 'g') || ')', E'\n    '), '') FROM evil.spy")
 [ -z "$spied" ] && ok "with the attacker's schema first in search_path, no look-alike ran inside any definer function" ||
@@ -205,6 +212,7 @@ for name in "${bad_names[@]}"; do
   jlit=${jname//\'/\'\'}
   try "ingest into a plant named [$name]" \
     "SELECT count(*) FROM prodplan.ingest_workbook(prodplan.demo_workbook(0.002, $i), 'prodplan', jsonb_build_object('plant', '$lit'))"
+  try "order_list_document('$name')" "SELECT prodplan.order_list_document('$lit', now()) IS NULL"
   try "content_checksum('$name')" "SELECT count(*) FROM prodplan.content_checksum('$lit')"
   try "kpis(plant => '$name')" "SELECT count(*) FROM prodplan.kpis(now() - interval '30 days', now(), 'overall', '$lit')"
   try "kpis(by => '$name')" "SELECT count(*) FROM prodplan.kpis(now() - interval '30 days', now(), '$lit')"

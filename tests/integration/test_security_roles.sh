@@ -101,6 +101,12 @@ still=$(q -c "SELECT command FROM prodplan.jobs WHERE owner = 'pp_sec_planner2'"
 [ -n "$plan" ] && allowed pp_sec_planner "move a bar by hand (its plan's Gantt document is rebuilt)" \
   "UPDATE prodplan.planned_operations SET is_fixed = NOT is_fixed WHERE plan_id = $plan AND unit = 1"
 denied pp_sec_planner "write a Gantt document" "UPDATE prodplan.gantt_documents SET bars = '[]'"
+allowed pp_sec_reader "read the order list document (rebuilt after the planner's writes)" \
+  "SELECT (prodplan.order_list_document('DEMO', now() - interval '90 days') ->> 'order_count')::int > 0"
+denied pp_sec_reader "read the stored order lists past the function" "SELECT count(*) FROM prodplan.order_list_documents"
+denied pp_sec_planner "write an order list document" "DELETE FROM prodplan.order_list_documents"
+denied pp_sec_planner "clear the order list change log" "DELETE FROM prodplan.order_list_changes"
+denied pp_sec_planner "expire the order lists" "SELECT prodplan.expire_order_list_documents()"
 denied pp_sec_planner "change the partition configuration" "UPDATE prodplan.partitioned_table SET premake_months = 1"
 denied pp_sec_planner "maintain partitions" "SELECT count(*) FROM prodplan.maintain_partitions()"
 denied pp_sec_planner "change server settings" "ALTER SYSTEM SET work_mem = '1GB'"
@@ -112,5 +118,6 @@ allowed pp_sec_admin "change the partition configuration" "UPDATE prodplan.parti
 n=$(as pp_sec_admin -c "SELECT count(*) FROM prodplan.jobs WHERE NOT is_builtin")
 [ "$n" = 2 ] && ok "an admin sees every role's jobs" || bad "an admin sees $n jobs"
 allowed pp_sec_admin "take a KPI snapshot" "SELECT prodplan.snapshot_kpis()"
+allowed pp_sec_admin "expire the order lists" "SELECT prodplan.expire_order_list_documents()"
 allowed pp_sec_admin "finish a restore (after_restore)" "SELECT count(*) FROM prodplan.after_restore()"
 exit $fail
