@@ -94,9 +94,13 @@ q -c "SELECT prodplan.order_list_document('DEMO', $since) IS NOT NULL" >/dev/nul
 q -c "BEGIN" -c "INSERT INTO prodplan.operation (plant_id, operation_id, order_id, work_center_id, sequence, started_at, event_time)
                  SELECT 'DEMO', 'OL-RACE', '$idle', w.work_center_id, 1, now(), now()
                  FROM prodplan.work_center w WHERE w.plant_id = 'DEMO' ORDER BY 1 LIMIT 1" \
-  -c "SELECT pg_sleep(1.5)" -c "COMMIT" >"$work/list_first.out" 2>&1 &
+  -c "SELECT pg_sleep(4)" -c "COMMIT" >"$work/list_first.out" 2>&1 &
 first_pid=$!
-sleep 0.5
+# Read only once the writer holds its insert uncommitted (it is asleep), however slow its start.
+for _ in $(seq 1 100); do
+  [ "$(q -c "SELECT count(*) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(4)' AND state = 'active'")" = 1 ] && break
+  sleep 0.1
+done
 q -c "UPDATE prodplan.production_order SET priority = priority WHERE plant_id = 'DEMO' AND order_id <> '$idle'" >/dev/null
 during=$(status_in_list)
 list_first=0; wait "$first_pid" || list_first=$?
