@@ -194,43 +194,19 @@ REVOKE ALL ON FUNCTION prodplan.order_list_changed() FROM PUBLIC;
 -- Where these fire among the tables' other statement triggers does not
 -- matter: they only name the plant, and a row another trigger then updates
 -- (a bar's head flag) fires the update trigger again.
-CREATE TRIGGER order_list_changed_ins AFTER INSERT ON prodplan.production_order
-  REFERENCING NEW TABLE AS n FOR EACH STATEMENT EXECUTE FUNCTION prodplan.order_list_changed();
-CREATE TRIGGER order_list_changed_upd AFTER UPDATE ON prodplan.production_order
-  REFERENCING OLD TABLE AS o NEW TABLE AS n FOR EACH STATEMENT EXECUTE FUNCTION prodplan.order_list_changed();
-CREATE TRIGGER order_list_changed_del AFTER DELETE ON prodplan.production_order
-  REFERENCING OLD TABLE AS o FOR EACH STATEMENT EXECUTE FUNCTION prodplan.order_list_changed();
-CREATE TRIGGER order_list_changed_truncate AFTER TRUNCATE ON prodplan.production_order
-  FOR EACH STATEMENT EXECUTE FUNCTION prodplan.order_list_changed();
-CREATE TRIGGER order_list_changed_ins AFTER INSERT ON prodplan.plans
-  REFERENCING NEW TABLE AS n FOR EACH STATEMENT EXECUTE FUNCTION prodplan.order_list_changed();
-CREATE TRIGGER order_list_changed_upd AFTER UPDATE ON prodplan.plans
-  REFERENCING OLD TABLE AS o NEW TABLE AS n FOR EACH STATEMENT EXECUTE FUNCTION prodplan.order_list_changed();
-CREATE TRIGGER order_list_changed_del AFTER DELETE ON prodplan.plans
-  REFERENCING OLD TABLE AS o FOR EACH STATEMENT EXECUTE FUNCTION prodplan.order_list_changed();
-CREATE TRIGGER order_list_changed_truncate AFTER TRUNCATE ON prodplan.plans
-  FOR EACH STATEMENT EXECUTE FUNCTION prodplan.order_list_changed();
-CREATE TRIGGER order_list_changed_ins AFTER INSERT ON prodplan.planned_operations
-  REFERENCING NEW TABLE AS n FOR EACH STATEMENT EXECUTE FUNCTION prodplan.order_list_changed();
-CREATE TRIGGER order_list_changed_upd AFTER UPDATE ON prodplan.planned_operations
-  REFERENCING OLD TABLE AS o NEW TABLE AS n FOR EACH STATEMENT EXECUTE FUNCTION prodplan.order_list_changed();
-CREATE TRIGGER order_list_changed_del AFTER DELETE ON prodplan.planned_operations
-  REFERENCING OLD TABLE AS o FOR EACH STATEMENT EXECUTE FUNCTION prodplan.order_list_changed();
-CREATE TRIGGER order_list_changed_truncate AFTER TRUNCATE ON prodplan.planned_operations
-  FOR EACH STATEMENT EXECUTE FUNCTION prodplan.order_list_changed();
-CREATE TRIGGER order_list_changed_ins AFTER INSERT ON prodplan.operation
-  REFERENCING NEW TABLE AS n FOR EACH STATEMENT EXECUTE FUNCTION prodplan.order_list_changed();
-CREATE TRIGGER order_list_changed_upd AFTER UPDATE ON prodplan.operation
-  REFERENCING OLD TABLE AS o NEW TABLE AS n FOR EACH STATEMENT EXECUTE FUNCTION prodplan.order_list_changed();
-CREATE TRIGGER order_list_changed_del AFTER DELETE ON prodplan.operation
-  REFERENCING OLD TABLE AS o FOR EACH STATEMENT EXECUTE FUNCTION prodplan.order_list_changed();
-CREATE TRIGGER order_list_changed_truncate AFTER TRUNCATE ON prodplan.operation
-  FOR EACH STATEMENT EXECUTE FUNCTION prodplan.order_list_changed();
 DO $$
 DECLARE
   t text;
 BEGIN
   FOREACH t IN ARRAY ARRAY['production_order', 'plans', 'planned_operations', 'operation'] LOOP
+    EXECUTE format('CREATE TRIGGER order_list_changed_ins AFTER INSERT ON prodplan.%I
+                      REFERENCING NEW TABLE AS n FOR EACH STATEMENT EXECUTE FUNCTION prodplan.order_list_changed()', t);
+    EXECUTE format('CREATE TRIGGER order_list_changed_upd AFTER UPDATE ON prodplan.%I
+                      REFERENCING OLD TABLE AS o NEW TABLE AS n FOR EACH STATEMENT EXECUTE FUNCTION prodplan.order_list_changed()', t);
+    EXECUTE format('CREATE TRIGGER order_list_changed_del AFTER DELETE ON prodplan.%I
+                      REFERENCING OLD TABLE AS o FOR EACH STATEMENT EXECUTE FUNCTION prodplan.order_list_changed()', t);
+    EXECUTE format('CREATE TRIGGER order_list_changed_truncate AFTER TRUNCATE ON prodplan.%I
+                      FOR EACH STATEMENT EXECUTE FUNCTION prodplan.order_list_changed()', t);
     EXECUTE format('COMMENT ON TRIGGER order_list_changed_ins ON prodplan.%I IS %L', t,
                    'Marks the order lists of the plants a statement inserted rows of as changed (prodplan.order_list_changed).');
     EXECUTE format('COMMENT ON TRIGGER order_list_changed_upd ON prodplan.%I IS %L', t,
@@ -261,66 +237,64 @@ DECLARE
   plant constant text := order_list_document.plant_id;
   since constant timestamptz := order_list_document.created_since;
   vis text[] := prodplan.visible_plants(prodplan.calling_role());
-  doc json;
   computed json;
+  n integer;
   due timestamptz;
 BEGIN
   IF vis IS NOT NULL AND NOT plant = ANY (vis) THEN
     RETURN NULL;
   END IF;
   -- Served: one statement, so the document and the change log are read in
-  -- the same snapshot.
-  SELECT json_build_object('plant_id', d.plant_id, 'created_since', prodplan.gantt_document_time(d.created_since),
-                           'as_of', prodplan.gantt_document_time(now()), 'order_count', d.order_count,
-                           'columns', prodplan.order_list_columns(), 'orders', d.orders)
-  INTO doc
+  -- the same snapshot. The same statement again after the lock below.
+  SELECT d.orders, d.order_count INTO computed, n
   FROM prodplan.order_list_documents d
   WHERE d.plant_id = plant AND d.created_since = since
     AND d.as_of <= now() AND (d.valid_until IS NULL OR now() <= d.valid_until)
     AND NOT EXISTS (SELECT 1 FROM prodplan.order_list_changes c WHERE c.plant_id = plant);
-  IF doc IS NOT NULL THEN
-    RETURN doc;
-  END IF;
-  IF NOT EXISTS (SELECT 1 FROM prodplan.plant p WHERE p.plant_id = plant) THEN
-    RETURN NULL;
-  END IF;
-  -- A transaction that may not write (a standby, a BI tool's read-only
-  -- session) or whose snapshot is fixed (repeatable read: it could store a
-  -- list older than one it replaced) gets the list computed, not stored.
-  IF pg_catalog.current_setting('transaction_read_only') = 'on'
-     OR pg_catalog.current_setting('transaction_isolation') <> 'read committed' THEN
-    computed := prodplan.order_list_json(plant, since);
-  ELSE
-    PERFORM prodplan.order_list_lock(plant);
-    -- Another reader may have rebuilt it while this one waited.
-    SELECT d.orders INTO computed
-    FROM prodplan.order_list_documents d
-    WHERE d.plant_id = plant AND d.created_since = since
-      AND d.as_of <= now() AND (d.valid_until IS NULL OR now() <= d.valid_until)
-      AND NOT EXISTS (SELECT 1 FROM prodplan.order_list_changes c WHERE c.plant_id = plant);
-    IF computed IS NULL THEN
-      DELETE FROM prodplan.order_list_changes c WHERE c.plant_id = plant;
-      -- A change drops every list of the plant; a plant keeps at most the
-      -- eight lists read last (a created_since a day is one a day).
-      IF FOUND THEN
-        DELETE FROM prodplan.order_list_documents d WHERE d.plant_id = plant;
-      ELSE
-        DELETE FROM prodplan.order_list_documents d
-        WHERE d.plant_id = plant
-          AND (d.created_since = since
-               OR d.created_since NOT IN (SELECT e.created_since FROM prodplan.order_list_documents e
-                                          WHERE e.plant_id = plant ORDER BY e.built_at DESC LIMIT 7));
-      END IF;
+  IF computed IS NULL THEN
+    IF NOT EXISTS (SELECT 1 FROM prodplan.plant p WHERE p.plant_id = plant) THEN
+      RETURN NULL;
+    END IF;
+    -- A transaction that may not write (a standby, a BI tool's read-only
+    -- session) or whose snapshot is fixed (repeatable read: it could store a
+    -- list older than one it replaced) gets the list computed, not stored.
+    IF pg_catalog.current_setting('transaction_read_only') = 'on'
+       OR pg_catalog.current_setting('transaction_isolation') <> 'read committed' THEN
       computed := prodplan.order_list_json(plant, since);
-      SELECT min(o.due_at) INTO due
-      FROM prodplan.production_order o
-      WHERE o.plant_id = plant AND o.finished_at IS NULL AND o.due_at >= now();
-      INSERT INTO prodplan.order_list_documents (plant_id, created_since, order_count, orders, as_of, valid_until)
-      VALUES (plant, since, json_array_length(computed), computed, now(), due);
+      n := json_array_length(computed);
+    ELSE
+      PERFORM prodplan.order_list_lock(plant);
+      -- Another reader may have rebuilt it while this one waited.
+      SELECT d.orders, d.order_count INTO computed, n
+      FROM prodplan.order_list_documents d
+      WHERE d.plant_id = plant AND d.created_since = since
+        AND d.as_of <= now() AND (d.valid_until IS NULL OR now() <= d.valid_until)
+        AND NOT EXISTS (SELECT 1 FROM prodplan.order_list_changes c WHERE c.plant_id = plant);
+      IF computed IS NULL THEN
+        DELETE FROM prodplan.order_list_changes c WHERE c.plant_id = plant;
+        -- A change drops every list of the plant; a plant keeps at most the
+        -- eight lists read last (a created_since a day is one a day).
+        IF FOUND THEN
+          DELETE FROM prodplan.order_list_documents d WHERE d.plant_id = plant;
+        ELSE
+          DELETE FROM prodplan.order_list_documents d
+          WHERE d.plant_id = plant
+            AND (d.created_since = since
+                 OR d.created_since NOT IN (SELECT e.created_since FROM prodplan.order_list_documents e
+                                            WHERE e.plant_id = plant ORDER BY e.built_at DESC LIMIT 7));
+        END IF;
+        computed := prodplan.order_list_json(plant, since);
+        n := json_array_length(computed);
+        SELECT min(o.due_at) INTO due
+        FROM prodplan.production_order o
+        WHERE o.plant_id = plant AND o.finished_at IS NULL AND o.due_at >= now();
+        INSERT INTO prodplan.order_list_documents (plant_id, created_since, order_count, orders, as_of, valid_until)
+        VALUES (plant, since, n, computed, now(), due);
+      END IF;
     END IF;
   END IF;
   RETURN json_build_object('plant_id', plant, 'created_since', prodplan.gantt_document_time(since),
-                           'as_of', prodplan.gantt_document_time(now()), 'order_count', json_array_length(computed),
+                           'as_of', prodplan.gantt_document_time(now()), 'order_count', n,
                            'columns', prodplan.order_list_columns(), 'orders', computed);
 END
 $fn$;

@@ -12,7 +12,7 @@ CREATE FUNCTION pg_temp.list_right(plant text, since timestamptz) RETURNS boolea
 LANGUAGE sql AS $$
   SELECT (prodplan.order_list_document(plant, since) -> 'orders')::text = prodplan.order_list_json(plant, since)::text
 $$;
--- Whether the next read serves the stored list (true) or rebuilds it.
+-- How many lists of that plant and created_since are stored (0 or 1).
 CREATE FUNCTION pg_temp.stored(plant text, since timestamptz) RETURNS bigint
 LANGUAGE sql AS $$
   SELECT count(*) FROM prodplan.order_list_documents d WHERE d.plant_id = plant AND d.created_since = since
