@@ -175,7 +175,7 @@ pp_port_in_use() {
   if [ -e "/var/run/postgresql/.s.PGSQL.${port}" ] || [ -e "/tmp/.s.PGSQL.${port}" ]; then
     return 0
   fi
-  if command -v ss >/dev/null 2>&1 && ss -Hltn "sport = :$port" 2>/dev/null | grep -q .; then
+  if command -v ss >/dev/null 2>&1 && grep -q . <<<"$(ss -Hltn "sport = :$port" 2>/dev/null)"; then
     return 0
   fi
   return 1
@@ -201,7 +201,7 @@ pp_free_port() {
 pp_initdb_locale_args() {
   # Collation exactly C (deterministic order everywhere), character classes UTF-8 aware if
   # the C.UTF-8 locale exists (always on Debian 12).
-  if locale -a 2>/dev/null | grep -qiE '^c\.utf-?8$'; then
+  if grep -qiE '^c\.utf-?8$' <<<"$(locale -a 2>/dev/null)"; then
     printf '%s\n' --encoding=UTF8 --locale=C --lc-ctype=C.UTF-8
   else
     printf '%s\n' --encoding=UTF8 --locale=C

@@ -25,7 +25,7 @@ same() {  # label sql expected
 refused() {  # label sql pattern
   local out
   if out=$(q -c "$2" 2>&1); then bad "$1: accepted"; return; fi
-  if echo "$out" | grep -q -- "$3"; then ok "$1"; else bad "$1: wrong error [$out]"; fi
+  if grep -q -- "$3" <<<"$out"; then ok "$1"; else bad "$1: wrong error [$out]"; fi
 }
 
 # Plant B, hours from 2026-01-05 00:00 UTC, window [0, 100 h), which the
@@ -123,7 +123,7 @@ got=$(qd -c "SELECT bool_and(reduction_hours <= lag_red) FROM (SELECT reduction_
              FROM prodplan.bottleneck_relief($plan, '{\"candidates\": 2}')) x")
 [ "$got" = t ] && ok "bottleneck_relief: best reduction first (and the same scenarios are reused)" || bad "relief order: [$got]"
 out=$(qd -c "SELECT * FROM prodplan.bottleneck_relief($plan, '{\"changes\": [\"magic\"]}')" 2>&1) && bad "bad change accepted" || \
-  { echo "$out" | grep -q "changes must name extra_unit and/or extra_shift" && ok "bad change refused" || bad "bad change: [$out]"; }
+  { grep -q "changes must name extra_unit and/or extra_shift" <<<"$out" && ok "bad change refused" || bad "bad change: [$out]"; }
 out=$(qd -c "SELECT * FROM prodplan.bottleneck_relief(999999)" 2>&1) && bad "unknown plan accepted" || \
-  { echo "$out" | grep -q "no plan 999999" && ok "relief: unknown plan refused" || bad "relief unknown plan: [$out]"; }
+  { grep -q "no plan 999999" <<<"$out" && ok "relief: unknown plan refused" || bad "relief unknown plan: [$out]"; }
 exit $fail

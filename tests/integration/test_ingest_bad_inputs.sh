@@ -35,7 +35,7 @@ while read -r name expect; do
   case $expect in
     error:*)
       pattern=${expect#error:}
-      if [ $rc -ne 0 ] && printf '%s' "$msg" | grep -qiE "$pattern"; then
+      if [ $rc -ne 0 ] && grep -qiE "$pattern" <<<"$msg"; then
         echo "ok: $name -> $msg (${secs}s)"
       else
         echo "FAIL: $name: expected an ERROR matching /$pattern/, got rc=$rc: $out"; fail=1

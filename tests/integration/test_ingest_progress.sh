@@ -21,7 +21,7 @@ $row"; fi
   sleep 0.05
 done
 wait $loader
-echo "progress seen from another session (run sheet rows_done elapsed):$seen" | head -12
+head -n 12 <<<"progress seen from another session (run sheet rows_done elapsed):$seen"
 [ -n "$seen" ] || { echo "FAIL: the run never showed in prodplan.ingest_progress"; exit 1; }
 left=$(q -c "SELECT count(*) FROM prodplan.ingest_progress")
 [ "$left" = 0 ] || { echo "FAIL: the finished run still shows in ingest_progress"; exit 1; }

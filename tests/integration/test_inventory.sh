@@ -25,7 +25,7 @@ check() {
 refused() {
   local out
   if out=$(q -c "$2" 2>&1); then bad "$1: accepted"; return; fi
-  if echo "$out" | grep -q -- "$3"; then ok "$1"; else bad "$1: wrong error [$out]"; fi
+  if grep -q -- "$3" <<<"$out"; then ok "$1"; else bad "$1: wrong error [$out]"; fi
 }
 
 # 120 days to 2026-05-01 (exclusive): STEADY issues 8 and 12 on alternate

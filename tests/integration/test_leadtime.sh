@@ -28,7 +28,7 @@ check() {  # label sql: passes when the query returns t
 refused() {  # label sql pattern: the call fails with a message matching pattern
   local out
   if out=$(q -c "$2" 2>&1); then bad "$1: accepted"; return; fi
-  if echo "$out" | grep -q -- "$3"; then ok "$1"; else bad "$1: wrong error [$out]"; fi
+  if grep -q -- "$3" <<<"$out"; then ok "$1"; else bad "$1: wrong error [$out]"; fi
 }
 
 q -c "SELECT prodplan.load_demo(0.2, 42, 'direct') IS NOT NULL" >/dev/null

@@ -49,7 +49,7 @@ got=$(q -c "SELECT round(sum(quantity)::numeric, 6) = round((SELECT sum(b.quanti
             FROM prodplan.material_requirements($plan)")
 [ "$got" = t ] && ok "plan $plan: total over all days and materials agrees" || bad "plan $plan total: [$got]"
 done
-out=$(q -c "SELECT * FROM prodplan.material_requirements(987654)" 2>&1) && bad "unknown plan accepted" || { echo "$out" | grep -q "no plan 987654" && ok "unknown plan refused" || bad "unknown plan: [$out]"; }
+out=$(q -c "SELECT * FROM prodplan.material_requirements(987654)" 2>&1) && bad "unknown plan accepted" || { grep -q "no plan 987654" <<<"$out" && ok "unknown plan refused" || bad "unknown plan: [$out]"; }
 got=$(q -c "SELECT bool_and(operations_without_bom::float8 / nullif(operations + operations_without_bom, 0) BETWEEN 0.2 AND 0.35)
             FROM (SELECT material_id, sum(operations) AS operations, sum(operations_without_bom) AS operations_without_bom
                   FROM prodplan.material_variance() GROUP BY 1) x")

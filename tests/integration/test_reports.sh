@@ -29,7 +29,7 @@ check() {
 refused() {
   local out
   if out=$(q -c "$2" 2>&1); then bad "$1: accepted"; return; fi
-  if echo "$out" | grep -q -- "$3"; then ok "$1"; else bad "$1: wrong error [$out]"; fi
+  if grep -q -- "$3" <<<"$out"; then ok "$1"; else bad "$1: wrong error [$out]"; fi
 }
 work=$(mktemp -d /tmp/pp_reports_XXXXXX)
 trap 'rm -rf "$work"; pp_drop_test_databases' EXIT
@@ -113,7 +113,7 @@ trap 'rm -rf "$work"; pp_drop_test_databases; drop_roles' EXIT
 q -c "CREATE ROLE pp_reports_reader LOGIN IN ROLE prodplan_reader" -c "CREATE ROLE pp_reports_writer LOGIN IN ROLE prodplan_reader, pg_write_server_files"
 target=${PRODPLAN_SCRATCH:-/tmp}/pp_report_$$.xlsx
 out=$(psql -qX -d pp_reports -U pp_reports_reader -At -c "SELECT prodplan.export_xlsx_file('template', '$target')" 2>&1) \
-  && bad "export_xlsx_file allowed without pg_write_server_files" || { echo "$out" | grep -q "permission denied\|pg_write_server_files" && ok "export_xlsx_file refused without pg_write_server_files" || bad "wrong refusal: $out"; }
+  && bad "export_xlsx_file allowed without pg_write_server_files" || { grep -q "permission denied\|pg_write_server_files" <<<"$out" && ok "export_xlsx_file refused without pg_write_server_files" || bad "wrong refusal: $out"; }
 n=$(psql -qX -d pp_reports -U pp_reports_writer -At -c "SELECT prodplan.export_xlsx_file('template', '$target')" 2>&1) || true
 [ "$n" = "$(stat -c %s "$work/template.xlsx")" ] && ok "export_xlsx_file wrote the template ($n bytes) as a writer" || bad "export_xlsx_file: [$n]"
 got=$(psql -qX -d pp_reports -U pp_reports_reader -At -c "SELECT octet_length(prodplan.export_xlsx('plan')) > 1000 AND octet_length(prodplan.export_xlsx('kpis', '{\"from\": \"$from\", \"to\": \"$to\"}')) > 1000" 2>&1) || true

@@ -22,7 +22,7 @@ same() {
 refused() {
   local out
   if out=$(q -c "$2" 2>&1); then bad "$1: accepted"; return; fi
-  if echo "$out" | grep -q -- "$3"; then ok "$1"; else bad "$1: wrong error [$out]"; fi
+  if grep -q -- "$3" <<<"$out"; then ok "$1"; else bad "$1: wrong error [$out]"; fi
 }
 
 # As of 12:00 (day 10):
