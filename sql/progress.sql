@@ -79,7 +79,8 @@ SELECT prodplan.apply_order_progress(true) IS NOT NULL AS applied;
 CREATE TEMP VIEW recount AS
 SELECT op.plant_id, op.order_id, count(*) AS operations, count(op.ended_at) AS operations_done,
        min(op.started_at) AS first_started_at, max(op.ended_at) AS last_ended_at,
-       max(op.sequence) FILTER (WHERE op.ended_at IS NOT NULL) AS last_done_sequence
+       max(op.sequence) FILTER (WHERE op.ended_at IS NOT NULL) AS last_done_sequence,
+       min(op.event_time) AS first_event_at, max(op.event_time) AS last_event_at
 FROM prodplan.operation op GROUP BY op.plant_id, op.order_id;
 SELECT (SELECT count(*) FROM (TABLE prodplan.order_progress EXCEPT ALL TABLE recount) x) AS extra,
        (SELECT count(*) FROM (TABLE recount EXCEPT ALL TABLE prodplan.order_progress) x) AS missing,

@@ -15,6 +15,10 @@
 #                  kept until the plant's orders, plans, bars or operations change): what a
 #                  screen that shows the list reads
 #   order_detail   one random order: its order_status row and its planned operations (gantt)
+#   order_detail_document
+#                  one random order as one JSON document (prodplan.order_detail, 0.20.0: its
+#                  status, its planned operations and its recorded operations with their
+#                  employees, computed at each call): what an order detail screen reads
 #   risk_queue     prodplan.risk_queue()
 #   gantt          every bar of the current plan, every column of prodplan.gantt (24: what a
 #                  BI tool's SELECT * reads)
@@ -144,6 +148,9 @@ path_sql() {  # name -> the pgbench script
       printf '%s\n' "\\set k random(1, $orders)" \
         "SELECT * FROM prodplan.order_status WHERE order_id = (SELECT order_id FROM public.bench_orders WHERE n = :k);" \
         "SELECT * FROM prodplan.gantt WHERE plan_id = $plan AND order_id = (SELECT order_id FROM public.bench_orders WHERE n = :k) ORDER BY operation;" ;;
+    order_detail_document)
+      printf '%s\n' "\\set k random(1, $orders)" \
+        "SELECT prodplan.order_detail('DEMO', (SELECT order_id FROM public.bench_orders WHERE n = :k));" ;;
     risk_queue) echo "SELECT * FROM prodplan.risk_queue();" ;;
     gantt) echo "SELECT * FROM prodplan.gantt WHERE plan_id = $plan ORDER BY work_center_id, unit, start_at;" ;;
     gantt_document) echo "SELECT prodplan.gantt_document($plan);" ;;
@@ -162,11 +169,11 @@ target_ms() {  # the reference system's p95 target, where it names one
   case $1 in
     kpi_overview | kpi_by_wc) echo 300 ;;
     order_list | order_list_document | floor_order_list | floor_order_list_document) echo 400 ;;
-    order_detail | gantt | gantt_chart | gantt_document | floor_gantt | floor_chart | floor_gantt_document) echo 250 ;;
+    order_detail | order_detail_document | gantt | gantt_chart | gantt_document | floor_gantt | floor_chart | floor_gantt_document) echo 250 ;;
     *) echo '' ;;
   esac
 }
-read -r -a paths <<<"${BENCH_PATHS:-kpi_overview kpi_by_wc order_list order_list_document order_detail risk_queue gantt gantt_chart gantt_document defect_rates floor_gantt floor_chart floor_order_list floor_order_list_document floor_gantt_document}"
+read -r -a paths <<<"${BENCH_PATHS:-kpi_overview kpi_by_wc order_list order_list_document order_detail order_detail_document risk_queue gantt gantt_chart gantt_document defect_rates floor_gantt floor_chart floor_order_list floor_order_list_document floor_gantt_document}"
 # Rows of a path's last statement; for the order detail, the bars of a randomly drawn order, on
 # average (the orders the plan holds have 1 to 25; finished ones none).
 rows() {
@@ -175,6 +182,8 @@ rows() {
       q -c "SELECT '1 (' || (d ->> 'bar_count') || ' bars, ' || octet_length(d::text) / 1024 || ' kB)' FROM (SELECT prodplan.gantt_document($plan) AS d) x" ;;
     order_list_document | floor_order_list_document)
       q -c "SELECT '1 (' || (d ->> 'order_count') || ' orders, ' || octet_length(d::text) / 1024 || ' kB)' FROM (SELECT prodplan.order_list_document('DEMO', timestamptz '$from') AS d) x" ;;
+    order_detail_document)
+      q -c "SELECT '1 (' || round(avg(octet_length(prodplan.order_detail('DEMO', order_id)::text)) / 1024, 1) || ' kB on average)' FROM public.bench_orders" ;;
     order_detail) q -c "SELECT round((SELECT count(*) FROM prodplan.planned_operations po JOIN public.bench_orders b USING (order_id) WHERE po.plan_id = $plan)::numeric / $orders, 2) || ' on average'" ;;
     *) q -c "SELECT count(*) FROM ($(path_sql "$1" | grep -v '^\\' | tail -n 1 | sed 's/;$//')) x" ;;
   esac

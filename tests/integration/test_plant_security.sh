@@ -126,6 +126,20 @@ out=$(as pp_ps_north -c "SELECT prodplan.order_list_document('DEMO', '-infinity'
                                 AND (SELECT count(*) FROM prodplan.order_status WHERE plant_id = 'NORTH') > 0" 2>&1)
 [ "$out" = "t|NORTH|t" ] && ok "order_list_document as the NORTH reader: DEMO's list reads as none, NORTH's has all its orders" ||
   bad "order_list_document as the NORTH reader: $out"
+# An order's detail runs with the caller's rights: a DEMO order is not found for the NORTH
+# reader (the same error as an order that does not exist); a NORTH order reads in full.
+demo_order=$(q -c "SELECT order_id FROM prodplan.production_order WHERE plant_id = 'DEMO' ORDER BY order_id LIMIT 1")
+north_order=$(q -c "SELECT order_id FROM prodplan.planned_operations WHERE plan_id = $north_plan ORDER BY order_id LIMIT 1")
+out=$(as pp_ps_north -c "SELECT prodplan.order_detail('DEMO', '$demo_order')" 2>&1 || true)
+[[ $out == *"order \"$demo_order\" of plant \"DEMO\" not found"* ]] && ok "order_detail of a DEMO order as the NORTH reader: not found" ||
+  bad "order_detail of a DEMO order as the NORTH reader: $out"
+out=$(as pp_ps_north -c "SELECT d -> 'order' ->> 'plant_id', json_array_length(d -> 'planned_operations')
+                                  = (SELECT count(*) FROM prodplan.gantt g JOIN prodplan.order_status s USING (plan_id, order_id)
+                                      WHERE s.plant_id = 'NORTH' AND s.order_id = '$north_order')
+                                AND json_array_length(d -> 'planned_operations') > 0
+                         FROM (SELECT prodplan.order_detail('NORTH', '$north_order') AS d) x" 2>&1)
+[ "$out" = "NORTH|t" ] && ok "order_detail of a NORTH order as the NORTH reader: its status and every bar" ||
+  bad "order_detail of a NORTH order as the NORTH reader: $out"
 
 # --- group membership, unmapped roles, admins -----------------------------------------------
 [ "$(as pp_ps_member -c "SELECT string_agg(DISTINCT plant_id, ',') FROM prodplan.production_order")" = NORTH ] &&

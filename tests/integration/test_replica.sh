@@ -95,6 +95,7 @@ reads=(
   "order_list_document|SELECT md5((prodplan.order_list_document('DEMO', '-infinity') -> 'orders')::text)"
   "order_list_json|SELECT md5(prodplan.order_list_json('DEMO', '-infinity')::text)"
   "order_list_columns|SELECT array_to_string(prodplan.order_list_columns(), ',')"
+  "order_detail|SELECT md5((prodplan.order_detail('DEMO', '$order')::jsonb - 'as_of')::text)"
   "plan_kpis|SELECT md5(string_agg(kpi || coalesce(value::text, ''), ',' ORDER BY kpi)) FROM prodplan.plan_kpis($plan)"
   "validate_plan|SELECT count(*) FROM prodplan.validate_plan($plan)"
   "compare_plans|SELECT count(*) FROM prodplan.compare_plans($plan, $plan)"
@@ -144,7 +145,7 @@ reads=(
   "predict_leadtime_product|SELECT count(*) FROM prodplan.predict_leadtime('$product', 10)"
   "tables|SELECT (SELECT count(*) FROM prodplan.plans) + (SELECT count(*) FROM prodplan.ingest_runs) + (SELECT count(*) FROM prodplan.jobs) + (SELECT count(*) FROM prodplan.ingest_progress)"
 )
-deterministic=' version order_status gantt gantt_document gantt_bars_json gantt_document_columns gantt_document_time order_list_document order_list_json order_list_columns plan_kpis validate_plan compare_plans plan_diff defect_rates feature_gates kpis kpis_by_wc solve_jobshop next_run_time content_checksum current_plan plan_order_ends visible_plants plant_security_enabled calling_role order_progress_live '
+deterministic=' version order_status gantt gantt_document gantt_bars_json gantt_document_columns gantt_document_time order_list_document order_list_json order_list_columns order_detail plan_kpis validate_plan compare_plans plan_diff defect_rates feature_gates kpis kpis_by_wc solve_jobshop next_run_time content_checksum current_plan plan_order_ends visible_plants plant_security_enabled calling_role order_progress_live '
 # Coverage: every function prodplan_reader may call is called above, except the engine helpers
 # the public functions call (named by pattern) and the SQL-language sketch support functions.
 uncovered=$(p -c "SELECT string_agg(DISTINCT p.proname, ' ' ORDER BY p.proname) FROM pg_proc p

@@ -33,7 +33,7 @@ allowed() {  # role label sql: the statement succeeds as the role
 denied() {  # role label sql: the statement fails with a permission error
   local out
   if out=$(as "$1" -c "$3" 2>&1); then bad "$1 could $2"; return; fi
-  if echo "$out" | grep -qi "permission denied\|must be owner\|must be superuser\|row-level security\|not allowed\|no job"; then ok "$1 cannot $2"
+  if grep -qi "permission denied\|must be owner\|must be superuser\|row-level security\|not allowed\|no job" <<<"$out"; then ok "$1 cannot $2"
   else bad "$1 cannot $2, but for another reason: $out"; fi
 }
 
@@ -104,6 +104,9 @@ denied pp_sec_planner "write a Gantt document" "UPDATE prodplan.gantt_documents 
 allowed pp_sec_reader "read the order list document (rebuilt after the planner's writes)" \
   "SELECT (prodplan.order_list_document('DEMO', now() - interval '90 days') ->> 'order_count')::int > 0"
 denied pp_sec_reader "read the stored order lists past the function" "SELECT count(*) FROM prodplan.order_list_documents"
+allowed pp_sec_reader "read an order's detail" \
+  "SELECT prodplan.order_detail(plant_id, order_id) ->> 'order_id' FROM prodplan.production_order ORDER BY order_id LIMIT 1"
+denied pp_sec_nobody "read an order's detail" "SELECT prodplan.order_detail('DEMO', 'x')"
 denied pp_sec_planner "write an order list document" "DELETE FROM prodplan.order_list_documents"
 denied pp_sec_planner "clear the order list change log" "DELETE FROM prodplan.order_list_changes"
 denied pp_sec_planner "expire the order lists" "SELECT prodplan.expire_order_list_documents()"

@@ -39,7 +39,8 @@ done
 progress=$(q pp_upgrade_old -c "WITH recount AS (
     SELECT op.plant_id, op.order_id, count(*) AS operations, count(op.ended_at) AS operations_done,
            min(op.started_at) AS first_started_at, max(op.ended_at) AS last_ended_at,
-           max(op.sequence) FILTER (WHERE op.ended_at IS NOT NULL) AS last_done_sequence
+           max(op.sequence) FILTER (WHERE op.ended_at IS NOT NULL) AS last_done_sequence,
+           min(op.event_time) AS first_event_at, max(op.event_time) AS last_event_at
     FROM prodplan.operation op GROUP BY op.plant_id, op.order_id)
   SELECT (SELECT count(*) FROM recount) || ' ' ||
          ((SELECT count(*) FROM (TABLE prodplan.order_progress EXCEPT ALL TABLE recount) x)

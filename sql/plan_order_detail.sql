@@ -1,0 +1,162 @@
+-- An order's detail as one JSON document (0.20.0): prodplan.order_detail.
+-- Runs after plan.sql and plan_document.sql and reads their plant DEMO
+-- (load_demo(0.01), its plans, one moved). Changes it makes are rolled back.
+SET client_min_messages = notice;
+SET TimeZone = 'UTC';
+
+-- The invariant, checked for every order: each part of the detail equals
+-- what the views and tables say of the order now.
+CREATE FUNCTION pg_temp.detail_right(plant text, ord text) RETURNS boolean
+LANGUAGE sql AS $$
+  WITH d AS (SELECT prodplan.order_detail(plant, ord)::jsonb AS d)
+  SELECT d ->> 'plant_id' = plant AND d ->> 'order_id' = ord
+     -- the order's row of order_status, every column
+     AND d -> 'order' = (SELECT to_jsonb(s) FROM prodplan.order_status s WHERE s.plant_id = plant AND s.order_id = ord)
+     -- its bars in the plan its status comes from, every column of gantt, by operation
+     AND d -> 'planned_operations' =
+         coalesce((SELECT jsonb_agg(to_jsonb(g) ORDER BY g.operation)
+                   FROM prodplan.gantt g JOIN prodplan.order_status s USING (plan_id, order_id)
+                   WHERE s.plant_id = plant AND s.order_id = ord), '[]')
+     -- its recorded operations, in the order of the timeline
+     AND (SELECT coalesce(array_agg(e ->> 'operation_id' ORDER BY n), '{}')
+          FROM jsonb_array_elements(d -> 'operations') WITH ORDINALITY x(e, n)) =
+         (SELECT coalesce(array_agg(op.operation_id ORDER BY op.started_at NULLS LAST, op.sequence NULLS LAST,
+                                    op.operation_id, op.event_time), '{}')
+          FROM prodplan.operation op WHERE op.plant_id = plant AND op.order_id = ord)
+     -- with their starts and ends
+     AND NOT EXISTS (SELECT FROM jsonb_array_elements(d -> 'operations') e
+                     WHERE NOT EXISTS (SELECT FROM prodplan.operation op
+                                       WHERE op.plant_id = plant AND op.order_id = ord
+                                         AND op.operation_id = e ->> 'operation_id'
+                                         AND op.started_at IS NOT DISTINCT FROM (e ->> 'started_at')::timestamptz
+                                         AND op.ended_at IS NOT DISTINCT FROM (e ->> 'ended_at')::timestamptz))
+     -- and every employee assigned to them
+     AND (SELECT count(*) FROM jsonb_array_elements(d -> 'operations') e, jsonb_array_elements(e -> 'employees')) =
+         (SELECT count(*) FROM prodplan.operation op
+          JOIN prodplan.operation_assignment a ON a.plant_id = op.plant_id AND a.operation_id = op.operation_id
+          WHERE op.plant_id = plant AND op.order_id = ord)
+  FROM d
+$$;
+
+-- Every order of DEMO, and orders of each kind: planned, recorded and with
+-- employees (a check that runs over empty lists proves nothing).
+SELECT count(*) AS orders,
+       count(*) FILTER (WHERE NOT pg_temp.detail_right(plant_id, order_id)) AS wrong
+FROM prodplan.production_order WHERE plant_id = 'DEMO' \gset
+SELECT :orders > 50 AS many_orders, :wrong AS wrong;
+CREATE TEMP TABLE details AS
+SELECT order_id, prodplan.order_detail(plant_id, order_id)::jsonb AS d
+FROM prodplan.production_order WHERE plant_id = 'DEMO';
+SELECT count(*) FILTER (WHERE jsonb_array_length(d -> 'planned_operations') > 0) > 0 AS some_planned,
+       count(*) FILTER (WHERE jsonb_array_length(d -> 'planned_operations') = 0) > 0 AS some_not_planned,
+       count(*) FILTER (WHERE jsonb_array_length(d -> 'operations') > 0) > 0 AS some_recorded,
+       count(*) FILTER (WHERE jsonb_path_exists(d, '$.operations[*].employees[*]')) > 0 AS some_with_employees,
+       count(DISTINCT d -> 'order' ->> 'status') >= 3 AS several_statuses
+FROM details;
+
+-- The document's shape: its keys and those of an operation.
+SELECT string_agg(k, ', ' ORDER BY k) AS document_keys
+FROM (SELECT DISTINCT jsonb_object_keys(d) AS k FROM details) x;
+SELECT string_agg(k, ', ' ORDER BY k) AS operation_keys
+FROM (SELECT DISTINCT jsonb_object_keys(e) AS k FROM details, jsonb_array_elements(d -> 'operations') e) x;
+-- The lead employee of an operation comes first.
+SELECT count(*) AS lead_not_first
+FROM details, jsonb_array_elements(d -> 'operations') e
+WHERE jsonb_path_exists(e, '$.employees[*] ? (@.is_lead == true)') AND NOT (e -> 'employees' -> 0 ->> 'is_lead')::boolean;
+-- Operations not started come after every started one.
+SELECT count(*) AS unstarted_before_started
+FROM details, jsonb_array_elements(d -> 'operations') WITH ORDINALITY a(e, n), jsonb_array_elements(d -> 'operations') WITH ORDINALITY b(f, m)
+WHERE a.n < b.m AND e ->> 'started_at' IS NULL AND f ->> 'started_at' IS NOT NULL;
+
+-- Exact at once: an operation recorded on an order not started shows in its
+-- detail in the same transaction, and the order is in progress.
+SELECT s.order_id AS idle_order FROM prodplan.order_status s
+WHERE s.plant_id = 'DEMO' AND s.status = 'created' ORDER BY s.order_id LIMIT 1 \gset
+BEGIN;
+INSERT INTO prodplan.operation (plant_id, operation_id, order_id, work_center_id, sequence, started_at, event_time)
+SELECT 'DEMO', 'OD-TEST-1', :'idle_order', w.work_center_id, 1, now() - interval '1 hour', now() - interval '1 hour'
+FROM prodplan.work_center w WHERE w.plant_id = 'DEMO' ORDER BY w.work_center_id LIMIT 1;
+INSERT INTO prodplan.operation_assignment (plant_id, operation_id, employee_id, is_lead)
+SELECT 'DEMO', 'OD-TEST-1', e.employee_id, row_number() OVER (ORDER BY e.employee_id) = 2
+FROM prodplan.employee e WHERE e.plant_id = 'DEMO' ORDER BY e.employee_id LIMIT 2;
+SELECT d -> 'order' ->> 'status' AS status,
+       (e ->> 'is_open')::boolean AS is_open,
+       json_array_length(e -> 'employees') AS employees,
+       (e -> 'employees' -> 0 ->> 'is_lead')::boolean AS lead_first,
+       (e -> 'employees' -> 1 ->> 'is_lead')::boolean AS second_lead,
+       pg_temp.detail_right('DEMO', :'idle_order') AS detail_right
+FROM (SELECT prodplan.order_detail('DEMO', :'idle_order') AS d) x, json_array_elements(d -> 'operations') e
+WHERE e ->> 'operation_id' = 'OD-TEST-1';
+-- Still there once the progress is applied: read from its range's partitions.
+SELECT prodplan.apply_order_progress(true) > 0 AS applied;
+SELECT count(*) AS operations_in_detail, pg_temp.detail_right('DEMO', :'idle_order') AS detail_right
+FROM json_array_elements(prodplan.order_detail('DEMO', :'idle_order') -> 'operations') e
+WHERE e ->> 'operation_id' = 'OD-TEST-1';
+ROLLBACK;
+SELECT d -> 'order' ->> 'status' AS status_after_rollback FROM (SELECT prodplan.order_detail('DEMO', :'idle_order') AS d) x;
+
+-- Each order's range of event_time in order_progress is its operations'.
+SELECT count(*) AS ranges_wrong
+FROM prodplan.order_progress g
+FULL JOIN (SELECT op.plant_id, op.order_id, min(op.event_time) AS lo, max(op.event_time) AS hi
+           FROM prodplan.operation op GROUP BY op.plant_id, op.order_id) r USING (plant_id, order_id)
+WHERE (g.first_event_at, g.last_event_at) IS DISTINCT FROM (r.lo, r.hi)
+  AND NOT EXISTS (SELECT FROM prodplan.order_progress_pending q
+                  WHERE q.plant_id = coalesce(g.plant_id, r.plant_id) AND q.order_id = coalesce(g.order_id, r.order_id));
+-- An operation moved to a month outside its order's range: the order is
+-- pending and its detail has the operation, before and after the apply.
+SELECT op.order_id AS moved_order, op.operation_id AS moved_operation
+FROM prodplan.operation op JOIN prodplan.order_progress g USING (plant_id, order_id)
+WHERE op.plant_id = 'DEMO' ORDER BY op.order_id, op.operation_id LIMIT 1 \gset
+BEGIN;
+SELECT prodplan.apply_order_progress(true) IS NOT NULL AS applied_before;
+UPDATE prodplan.operation SET event_time = g.first_event_at - interval '100 days'
+FROM prodplan.order_progress g
+WHERE g.plant_id = 'DEMO' AND g.order_id = :'moved_order'
+  AND operation.plant_id = 'DEMO' AND operation.operation_id = :'moved_operation';
+SELECT count(*) > 0 AS pending FROM prodplan.order_progress_pending WHERE plant_id = 'DEMO' AND order_id = :'moved_order';
+SELECT pg_temp.detail_right('DEMO', :'moved_order') AS detail_right_pending;
+SELECT prodplan.apply_order_progress(true) > 0 AS applied;
+SELECT g.first_event_at = (SELECT op.event_time FROM prodplan.operation op
+                          WHERE op.plant_id = 'DEMO' AND op.operation_id = :'moved_operation') AS range_follows,
+       pg_temp.detail_right('DEMO', :'moved_order') AS detail_right_applied,
+       (SELECT count(*) FROM json_array_elements(prodplan.order_detail('DEMO', :'moved_order') -> 'operations') e
+        WHERE e ->> 'operation_id' = :'moved_operation') AS moved_in_detail
+FROM prodplan.order_progress g WHERE g.plant_id = 'DEMO' AND g.order_id = :'moved_order';
+ROLLBACK;
+
+-- The plan its bars come from is its status's: with the released plan
+-- superseded, the latest proposed plan.
+SELECT s.order_id AS planned_order FROM prodplan.order_status s
+WHERE s.plant_id = 'DEMO' AND s.plan_id IS NOT NULL ORDER BY s.order_id LIMIT 1 \gset
+BEGIN;
+UPDATE prodplan.plans SET status = 'superseded' WHERE plant_id = 'DEMO' AND status = 'released';
+SELECT (d -> 'order' ->> 'plan_id')::bigint = prodplan.current_plan('DEMO') AS current_plan,
+       (SELECT count(DISTINCT b ->> 'plan_id') FROM json_array_elements(d -> 'planned_operations') b) <= 1 AS one_plan,
+       pg_temp.detail_right('DEMO', :'planned_order') AS detail_right
+FROM (SELECT prodplan.order_detail('DEMO', :'planned_order') AS d) x;
+ROLLBACK;
+
+-- Times are the session's time zone's (ISO 8601), the same instants.
+SELECT prodplan.order_detail('DEMO', :'planned_order') -> 'order' ->> 'due_at' AS due_utc \gset
+SET TimeZone = 'Asia/Kolkata';
+SELECT prodplan.order_detail('DEMO', :'planned_order') -> 'order' ->> 'due_at' AS due_kolkata \gset
+RESET TimeZone;
+SET TimeZone = 'UTC';
+SELECT :'due_utc' LIKE '%+00:00' AS utc_offset, :'due_kolkata' LIKE '%+05:30' AS kolkata_offset,
+       :'due_utc'::timestamptz = :'due_kolkata'::timestamptz AS same_instant;
+
+-- Bad input: an order that does not exist, another plant's id; NULL reads
+-- as NULL (STRICT).
+SELECT prodplan.order_detail('DEMO', 'NO-SUCH-ORDER');
+SELECT prodplan.order_detail('NO-SUCH-PLANT', :'planned_order');
+SELECT prodplan.order_detail(NULL, :'planned_order') IS NULL AS null_plant, prodplan.order_detail('DEMO', NULL) IS NULL AS null_order;
+
+-- The function: readers may call it, PUBLIC may not; it runs with the
+-- caller's rights, its search_path pinned, and says what it returns.
+SELECT p.prosecdef AS security_definer, p.provolatile AS volatility,
+       'search_path=pg_catalog, pg_temp' = ANY (p.proconfig) AS search_path_pinned,
+       has_function_privilege('prodplan_reader', p.oid, 'EXECUTE') AS reader_may,
+       has_function_privilege('public', p.oid, 'EXECUTE') AS public_may,
+       obj_description(p.oid, 'pg_proc') LIKE 'One order as one JSON document%' AS commented
+FROM pg_proc p WHERE p.oid = 'prodplan.order_detail(text, text)'::regprocedure;
