@@ -108,6 +108,7 @@ BEGIN
   RETURN cardinality(kp);
 END
 $fn$;
+COMMENT ON FUNCTION prodplan.apply_order_progress(boolean) IS 'Brings prodplan.order_progress up to date: takes the orders listed in prodplan.order_progress_pending and recounts them from their operations (counts, first start, last end, last step finished and, since 0.20.0, the range of their event_time). Returns how many orders it recounted, or NULL when another transaction is applying and wait is false (with wait true it waits for that transaction). Readers are exact without it (they count pending orders live); it keeps them fast. The built-in job "prodplan.order progress" runs it every minute; load_demo and ingest run it at their end. For prodplan_planner.';
 
 CREATE OR REPLACE FUNCTION prodplan.order_progress_live(plant text, order_id text)
 RETURNS prodplan.order_progress
@@ -125,6 +126,7 @@ BEGIN
   RETURN r;
 END
 $fn$;
+COMMENT ON FUNCTION prodplan.order_progress_live(text, text) IS 'An order''s progress (the columns of prodplan.order_progress, its range of event_time included) counted from its operations now; operations is 0 when it has none. What order_status and risk_queue read for the orders listed in prodplan.order_progress_pending.';
 
 -- An update that moves an operation to another month (event_time) or to
 -- another order changes the range: such rows now mark the order pending too.
