@@ -1,4 +1,4 @@
--- An order's detail as one JSON document (0.20.0): prodplan.order_detail.
+-- An order's detail as one JSON document (0.20.0; its defects since 0.21.0): prodplan.order_detail.
 -- Runs after plan.sql and plan_document.sql and reads their plant DEMO
 -- (load_demo(0.01), its plans, one moved). Changes it makes are rolled back.
 SET client_min_messages = notice;
@@ -35,6 +35,12 @@ LANGUAGE sql AS $$
          (SELECT count(*) FROM prodplan.operation op
           JOIN prodplan.operation_assignment a ON a.plant_id = op.plant_id AND a.operation_id = op.operation_id
           WHERE op.plant_id = plant AND op.order_id = ord)
+     -- its defects, every column but its key's plant and order, by detection
+     AND d -> 'defects' =
+         coalesce((SELECT jsonb_agg(to_jsonb(df) - 'plant_id' - 'order_id'
+                                    ORDER BY df.detected_at, df.evaluation_operation_id, df.description,
+                                             df.culprit_operation_id NULLS FIRST)
+                   FROM prodplan.defect df WHERE df.plant_id = plant AND df.order_id = ord), '[]')
   FROM d
 $$;
 
@@ -51,6 +57,8 @@ SELECT count(*) FILTER (WHERE jsonb_array_length(d -> 'planned_operations') > 0)
        count(*) FILTER (WHERE jsonb_array_length(d -> 'planned_operations') = 0) > 0 AS some_not_planned,
        count(*) FILTER (WHERE jsonb_array_length(d -> 'operations') > 0) > 0 AS some_recorded,
        count(*) FILTER (WHERE jsonb_path_exists(d, '$.operations[*].employees[*]')) > 0 AS some_with_employees,
+       count(*) FILTER (WHERE jsonb_array_length(d -> 'defects') > 1) > 0 AS some_with_defects,
+       count(*) FILTER (WHERE jsonb_array_length(d -> 'defects') = 0) > 0 AS some_without_defects,
        count(DISTINCT d -> 'order' ->> 'status') >= 3 AS several_statuses
 FROM details;
 
@@ -59,6 +67,8 @@ SELECT string_agg(k, ', ' ORDER BY k) AS document_keys
 FROM (SELECT DISTINCT jsonb_object_keys(d) AS k FROM details) x;
 SELECT string_agg(k, ', ' ORDER BY k) AS operation_keys
 FROM (SELECT DISTINCT jsonb_object_keys(e) AS k FROM details, jsonb_array_elements(d -> 'operations') e) x;
+SELECT string_agg(k, ', ' ORDER BY k) AS defect_keys
+FROM (SELECT DISTINCT jsonb_object_keys(e) AS k FROM details, jsonb_array_elements(d -> 'defects') e) x;
 -- The lead employee of an operation comes first.
 SELECT count(*) AS lead_not_first
 FROM details, jsonb_array_elements(d -> 'operations') e
@@ -123,6 +133,49 @@ SELECT g.first_event_at = (SELECT op.event_time FROM prodplan.operation op
        (SELECT count(*) FROM json_array_elements(prodplan.order_detail('DEMO', :'moved_order') -> 'operations') e
         WHERE e ->> 'operation_id' = :'moved_operation') AS moved_in_detail
 FROM prodplan.order_progress g WHERE g.plant_id = 'DEMO' AND g.order_id = :'moved_order';
+ROLLBACK;
+
+-- The same for defects (0.21.0): each order's range of detected_at in
+-- order_defects is its defects'; a defect recorded on an order shows in its
+-- detail at once (the order pending) and after the apply; one moved 100
+-- days before its order's range moves the range.
+SELECT count(*) AS defect_ranges_wrong
+FROM prodplan.order_defects g
+FULL JOIN (SELECT df.plant_id, df.order_id, min(df.detected_at) AS lo, max(df.detected_at) AS hi
+           FROM prodplan.defect df GROUP BY df.plant_id, df.order_id) r USING (plant_id, order_id)
+WHERE (g.first_detected_at, g.last_detected_at) IS DISTINCT FROM (r.lo, r.hi)
+  AND NOT EXISTS (SELECT FROM prodplan.order_defects_pending q
+                  WHERE q.plant_id = coalesce(g.plant_id, r.plant_id) AND q.order_id = coalesce(g.order_id, r.order_id));
+SELECT g.order_id AS defect_order, g.first_detected_at AS defect_first
+FROM prodplan.order_defects g WHERE g.plant_id = 'DEMO' AND g.defects > 1 ORDER BY g.order_id LIMIT 1 \gset
+BEGIN;
+INSERT INTO prodplan.defect (plant_id, order_id, evaluation_operation_id, description, culprit_operation_id,
+                             evaluation_work_center_id, severity, detected_at)
+VALUES ('DEMO', :'defect_order', 'OD-EVAL-1', 'Test defect', NULL, 'OD-WC', 3, now() - interval '2 hours');
+SELECT count(*) > 0 AS defects_pending FROM prodplan.order_defects_pending WHERE plant_id = 'DEMO' AND order_id = :'defect_order';
+SELECT e ->> 'description' AS description, e ->> 'severity' AS severity, e -> 'culprit_operation_id' AS culprit,
+       pg_temp.detail_right('DEMO', :'defect_order') AS detail_right
+FROM json_array_elements(prodplan.order_detail('DEMO', :'defect_order') -> 'defects') e
+WHERE e ->> 'evaluation_operation_id' = 'OD-EVAL-1';
+SELECT prodplan.apply_order_progress(true) > 0 AS applied;
+SELECT count(*) AS defects_in_detail, pg_temp.detail_right('DEMO', :'defect_order') AS detail_right
+FROM json_array_elements(prodplan.order_detail('DEMO', :'defect_order') -> 'defects') e
+WHERE e ->> 'evaluation_operation_id' = 'OD-EVAL-1';
+-- Moved back 100 days before the order's first defect.
+UPDATE prodplan.defect SET detected_at = :'defect_first'::timestamptz - interval '100 days'
+WHERE plant_id = 'DEMO' AND order_id = :'defect_order' AND evaluation_operation_id = 'OD-EVAL-1';
+SELECT pg_temp.detail_right('DEMO', :'defect_order') AS detail_right_pending;
+SELECT prodplan.apply_order_progress(true) > 0 AS applied;
+SELECT g.first_detected_at = :'defect_first'::timestamptz - interval '100 days' AS range_follows,
+       pg_temp.detail_right('DEMO', :'defect_order') AS detail_right_applied,
+       (prodplan.order_detail('DEMO', :'defect_order') -> 'defects' -> 0 ->> 'evaluation_operation_id') = 'OD-EVAL-1' AS moved_first
+FROM prodplan.order_defects g WHERE g.plant_id = 'DEMO' AND g.order_id = :'defect_order';
+-- Every defect of the order deleted: no row, an empty list.
+DELETE FROM prodplan.defect WHERE plant_id = 'DEMO' AND order_id = :'defect_order';
+SELECT json_array_length(prodplan.order_detail('DEMO', :'defect_order') -> 'defects') AS defects_pending_deleted;
+SELECT prodplan.apply_order_progress(true) > 0 AS applied;
+SELECT count(*) AS defect_row, json_array_length(prodplan.order_detail('DEMO', :'defect_order') -> 'defects') AS defects_applied_deleted
+FROM prodplan.order_defects g WHERE g.plant_id = 'DEMO' AND g.order_id = :'defect_order';
 ROLLBACK;
 
 -- The plan its bars come from is its status's: with the released plan

@@ -8,6 +8,7 @@ SET TimeZone = 'UTC';
 -- load_demo and the ingestions of the earlier suites applied what they
 -- wrote: nothing is pending.
 SELECT count(*) AS pending_after_loads FROM prodplan.order_progress_pending;
+SELECT count(*) AS defects_pending_after_loads FROM prodplan.order_defects_pending;
 
 CREATE TEMP VIEW pg9 AS
 SELECT order_id, operations, operations_done, first_started_at, last_ended_at, last_done_sequence
@@ -106,7 +107,73 @@ SELECT has_table_privilege('prodplan_reader', 'prodplan.order_progress', 'SELECT
        has_function_privilege('prodplan_planner', 'prodplan.apply_order_progress(boolean)', 'EXECUTE') AS planner_applies,
        has_function_privilege('prodplan_reader', 'prodplan.apply_order_progress(boolean)', 'EXECUTE') AS reader_applies;
 
+-- prodplan.order_defects (0.21.0): each order's defects, their worst
+-- severity and range of detected_at, kept by the same protocol from
+-- order_defects_pending, which the statement triggers of prodplan.defect
+-- fill. A defect listing an order does not list it in order_progress_pending.
+CREATE TEMP VIEW pg9_defects AS
+SELECT order_id, defects, worst_severity, first_detected_at, last_detected_at
+FROM prodplan.order_defects WHERE plant_id = 'PG9';
+CREATE TEMP VIEW pg9_defects_pending AS
+SELECT string_agg(order_id, ',' ORDER BY order_id) AS defects_pending
+FROM prodplan.order_defects_pending WHERE plant_id = 'PG9';
+INSERT INTO prodplan.defect VALUES
+  ('PG9', 'A', 'A2', 'Bolhas', 'A1', 'W2', 2, '2036-02-02 10:00+00'),
+  ('PG9', 'A', 'A2', 'Fissura', NULL, 'W2', 1, '2036-01-30 12:00+00'),
+  ('PG9', 'B', 'B1', 'Bolhas', NULL, 'W1', 3, '2036-03-01 08:00+00');
+SELECT * FROM pg9_defects_pending;
+SELECT * FROM pg9_pending;
+SELECT count(*) AS defect_rows_before_apply FROM pg9_defects;
+SELECT prodplan.apply_order_progress(true) AS applied;
+SELECT * FROM pg9_defects_pending;
+SELECT * FROM pg9_defects ORDER BY order_id;
+-- An update of a column the row does not depend on lists no order; one of
+-- severity, of detected_at or of the order lists the orders it touched.
+UPDATE prodplan.defect SET evaluation_work_center_id = 'W9' WHERE plant_id = 'PG9' AND order_id = 'A';
+SELECT * FROM pg9_defects_pending;
+UPDATE prodplan.defect SET severity = 3 WHERE plant_id = 'PG9' AND order_id = 'A' AND description = 'Fissura';
+UPDATE prodplan.defect SET detected_at = '2035-12-31 23:00+00' WHERE plant_id = 'PG9' AND order_id = 'A' AND description = 'Bolhas';
+UPDATE prodplan.defect SET order_id = 'A' WHERE plant_id = 'PG9' AND order_id = 'B';
+SELECT * FROM pg9_defects_pending;
+SELECT prodplan.apply_order_progress(true) AS applied;
+SELECT * FROM pg9_defects ORDER BY order_id;
+-- B lost its row above (its only defect moved to A); a delete recounts A.
+DELETE FROM prodplan.defect WHERE plant_id = 'PG9' AND order_id = 'A' AND description = 'Fissura';
+SELECT prodplan.apply_order_progress(true) AS applied;
+SELECT * FROM pg9_defects ORDER BY order_id;
+-- A rolled-back savepoint lists nothing.
+BEGIN;
+SAVEPOINT s;
+INSERT INTO prodplan.defect VALUES ('PG9', 'B', 'B1', 'Riscos', NULL, 'W1', 1, '2036-03-02 08:00+00');
+SELECT * FROM pg9_defects_pending;
+ROLLBACK TO SAVEPOINT s;
+COMMIT;
+SELECT * FROM pg9_defects_pending;
+-- After applying, the whole table equals a recount of every plant's defects.
+SELECT prodplan.apply_order_progress(true) IS NOT NULL AS applied;
+CREATE TEMP VIEW defect_recount AS
+SELECT d.plant_id, d.order_id, count(*)::integer AS defects, max(d.severity) AS worst_severity,
+       min(d.detected_at) AS first_detected_at, max(d.detected_at) AS last_detected_at
+FROM prodplan.defect d GROUP BY d.plant_id, d.order_id;
+SELECT (SELECT count(*) FROM (TABLE prodplan.order_defects EXCEPT ALL TABLE defect_recount) x) AS extra,
+       (SELECT count(*) FROM (TABLE defect_recount EXCEPT ALL TABLE prodplan.order_defects) x) AS missing,
+       (SELECT count(*) > 4 FROM prodplan.order_defects) AS several_orders_kept;
+-- TRUNCATE empties the table and its list.
+BEGIN;
+INSERT INTO prodplan.defect VALUES ('PG9', 'C', 'C1', 'Bolhas', NULL, 'W1', 1, '2036-03-02 08:00+00');
+TRUNCATE prodplan.defect;
+SELECT (SELECT count(*) FROM prodplan.order_defects) AS defect_rows_after_truncate,
+       (SELECT count(*) FROM prodplan.order_defects_pending) AS defects_pending_after_truncate;
+ROLLBACK;
+SELECT has_table_privilege('prodplan_reader', 'prodplan.order_defects', 'SELECT') AS reader_reads,
+       has_table_privilege('prodplan_reader', 'prodplan.order_defects_pending', 'SELECT') AS reader_reads_pending,
+       has_table_privilege('prodplan_planner', 'prodplan.order_defects', 'INSERT') AS planner_inserts,
+       has_table_privilege('prodplan_planner', 'prodplan.order_defects_pending', 'INSERT') AS planner_inserts_pending,
+       has_table_privilege('prodplan_admin', 'prodplan.order_defects', 'UPDATE') AS admin_updates;
+
+DELETE FROM prodplan.defect WHERE plant_id = 'PG9';
 DELETE FROM prodplan.operation WHERE plant_id = 'PG9';
 DELETE FROM prodplan.production_order WHERE plant_id = 'PG9';
 SELECT prodplan.apply_order_progress(true) AS applied;
 SELECT count(*) AS pg9_left FROM prodplan.order_progress WHERE plant_id = 'PG9';
+SELECT count(*) AS pg9_defects_left FROM prodplan.order_defects WHERE plant_id = 'PG9';

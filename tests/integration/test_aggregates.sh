@@ -58,7 +58,8 @@ SQL
 # Orders whose progress differs from a recount of their operations: first as
 # readers see it before any apply (order_progress, or counted live for the
 # orders listed in order_progress_pending), then order_progress itself after
-# prodplan.apply_order_progress().
+# prodplan.apply_order_progress(), with order_defects (0.21.0) against a
+# recount of the defects.
 progress_mismatch() {
   local seen applied
   read -r seen applied < <(q <<'SQL' | paste -sd' '
@@ -76,10 +77,17 @@ CREATE OR REPLACE TEMP VIEW seen AS
                   LATERAL prodplan.order_progress_live(q.plant_id, q.order_id) l WHERE l.operations > 0;
 SELECT (SELECT count(*) FROM (TABLE seen EXCEPT ALL TABLE recount) x)
      + (SELECT count(*) FROM (TABLE recount EXCEPT ALL TABLE seen) x);
+CREATE OR REPLACE TEMP VIEW defect_recount AS
+  SELECT d.plant_id, d.order_id, count(*)::integer AS defects, max(d.severity) AS worst_severity,
+         min(d.detected_at) AS first_detected_at, max(d.detected_at) AS last_detected_at
+  FROM prodplan.defect d GROUP BY d.plant_id, d.order_id;
 SELECT prodplan.apply_order_progress(true) \g /dev/null
 SELECT (SELECT count(*) FROM (TABLE prodplan.order_progress EXCEPT ALL TABLE recount) x)
      + (SELECT count(*) FROM (TABLE recount EXCEPT ALL TABLE prodplan.order_progress) x)
-     + (SELECT count(*) FROM prodplan.order_progress_pending);
+     + (SELECT count(*) FROM prodplan.order_progress_pending)
+     + (SELECT count(*) FROM (TABLE prodplan.order_defects EXCEPT ALL TABLE defect_recount) x)
+     + (SELECT count(*) FROM (TABLE defect_recount EXCEPT ALL TABLE prodplan.order_defects) x)
+     + (SELECT count(*) FROM prodplan.order_defects_pending);
 SQL
 )
   echo $((seen + applied))
@@ -134,13 +142,13 @@ UPDATE prodplan.defect SET severity = 1 + (severity % 3) WHERE plant_id = 'DEMO'
 DELETE FROM prodplan.defect WHERE plant_id = 'DEMO' AND random() < 0.01;
 SQL
   progress=$(progress_mismatch)
-  [ "$progress" = 0 ] || { echo "FAIL: round $round: order_progress differs from a recount for $progress rows"; fail=1; }
+  [ "$progress" = 0 ] || { echo "FAIL: round $round: order_progress or order_defects differs from a recount for $progress rows"; fail=1; }
   if [ $((round % 3)) -ne 0 ]; then  # every third round: two rounds of changes before one refresh
     q -c "SELECT count(*) FROM prodplan.refresh_aggregates()" >/dev/null
     result=$(compare)
     logged=$(q -c "SELECT string_agg(aggregate || ':' || jsonb_array_length(last_refresh -> 'invalidated_ranges'), ' ' ORDER BY aggregate) FROM prodplan.aggregate_watermark")
     case $result in
-      *"=0 "*"=0 "*"=0") echo "ok: round $round: incremental = full ($result; ranges recomputed $logged; order_progress = recount)" ;;
+      *"=0 "*"=0 "*"=0") echo "ok: round $round: incremental = full ($result; ranges recomputed $logged; order_progress and order_defects = recount)" ;;
       *) echo "FAIL: round $round: $result"; fail=1 ;;
     esac
   fi
@@ -214,7 +222,7 @@ SQL
   if [ "$round" = 1 ]; then
     progress=$(progress_mismatch)
     [ "$progress" = 0 ] && echo "ok: append round 1: order_progress = recount (savepoints and exception blocks included)" ||
-      { echo "FAIL: append round 1: order_progress differs from a recount for $progress rows"; fail=1; }
+      { echo "FAIL: append round 1: order_progress or order_defects differs from a recount for $progress rows"; fail=1; }
   fi
   q -c "SELECT count(*) FROM prodplan.refresh_aggregates()" >/dev/null
   result=$(compare)

@@ -72,7 +72,7 @@ kpis_sql="SELECT md5(string_agg(concat_ws('|', k.plant_id, k.group_key, k.kpi, t
 kpis_src=$(q "$src" -c "$kpis_sql")
 aggs="agg_operation_day agg_order_day agg_defect_day agg_quality_order_day agg_quality_work_center_day agg_defect_cell_day agg_defect_cell_order"
 declare -A agg_before
-for t in $aggs order_progress; do agg_before[$t]=$(fingerprint "$src" "$t"); done
+for t in $aggs order_progress order_defects; do agg_before[$t]=$(fingerprint "$src" "$t"); done
 list_sql="SELECT md5(string_agg(s::text, E'\n' ORDER BY s.plant_id, s.order_id)) FROM prodplan.order_status s"
 list_src=$(q "$src" -c "$list_sql")
 docs_sql="SELECT md5(string_agg(prodplan.gantt_document(plan_id)::text, E'\n' ORDER BY plan_id)) FROM prodplan.plans"
@@ -125,10 +125,10 @@ out=$(q "$dst" -c "SET client_min_messages = warning" -c "SELECT step || ': ' ||
 [ "$(q "$dst" -c "SELECT version > (SELECT max(data_version) FROM prodplan.plans) FROM prodplan.data_version")" = t ] &&
   ok "the data version is past every stored plan's" || bad "the data version is not past the stored plans'"
 agg_differ=""
-for t in $aggs order_progress; do
+for t in $aggs order_progress order_defects; do
   [ "$(fingerprint "$dst" "$t")" = "${agg_before[$t]}" ] || agg_differ="$agg_differ $t"
 done
-[ -z "$agg_differ" ] && ok "the aggregates and order progress equal the source's" || bad "differ from the source's:$agg_differ"
+[ -z "$agg_differ" ] && ok "the aggregates, order progress and order defects equal the source's" || bad "differ from the source's:$agg_differ"
 [ "$(pp_aggregates_differ q "$dst")" = 0 ] && ok "the aggregates equal a full recompute" || bad "the aggregates differ from a full recompute"
 [ "$(q "$dst" -c "$kpis_sql")" = "$kpis_src" ] &&
   ok "KPIs by work center equal the source's" || bad "KPIs by work center differ from the source's"

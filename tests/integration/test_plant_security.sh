@@ -137,8 +137,10 @@ out=$(as pp_ps_north -c "SELECT d -> 'order' ->> 'plant_id', json_array_length(d
                                   = (SELECT count(*) FROM prodplan.gantt g JOIN prodplan.order_status s USING (plan_id, order_id)
                                       WHERE s.plant_id = 'NORTH' AND s.order_id = '$north_order')
                                 AND json_array_length(d -> 'planned_operations') > 0
+                                AND json_array_length(d -> 'defects')
+                                  = (SELECT count(*) FROM prodplan.defect f WHERE f.plant_id = 'NORTH' AND f.order_id = '$north_order')
                          FROM (SELECT prodplan.order_detail('NORTH', '$north_order') AS d) x" 2>&1)
-[ "$out" = "NORTH|t" ] && ok "order_detail of a NORTH order as the NORTH reader: its status and every bar" ||
+[ "$out" = "NORTH|t" ] && ok "order_detail of a NORTH order as the NORTH reader: its status, every bar and every defect" ||
   bad "order_detail of a NORTH order as the NORTH reader: $out"
 
 # --- group membership, unmapped roles, admins -----------------------------------------------

@@ -59,12 +59,13 @@ ingest_run_bumps_version()           trigger of ingest_runs: bumps the data vers
 visible_plants(name)                 policies read the role-to-plant mapping, which the roles cannot read
 kpis(timestamp with time zone,timestamp with time zone,text,text)  readers fill the shared result cache
 order_progress_changed()             statement trigger: lists the changed orders in order_progress_pending for writers of operation
+order_defects_changed()              statement trigger: lists the changed orders in order_defects_pending for writers of defect
 planned_operations_document_changed()  statement trigger: rebuilds the plans' Gantt documents (gantt_documents, which no role writes) for writers of planned_operations
 order_list_changed()                 statement trigger: logs the plants whose order list changed (order_list_changes, which no role writes) for writers of orders, plans, bars and operations
 order_list_document(text,timestamp with time zone)  readers rebuild a stale order list (order_list_documents, which no role writes); it checks the caller's plants itself
 expire_order_list_documents()        the minute's job and admins drop changed plants' order lists and their change log
 after_restore()                      admins finish a pg_restore: data version, progress, aggregates, Gantt documents, plant security
-apply_order_progress(boolean)        planners, load_demo, ingest and the job rewrite order_progress from the pending list
+apply_order_progress(boolean)        planners, load_demo, ingest and the job rewrite order_progress and order_defects from the pending lists
 maintain_partitions()                the hourly job and admins create, move and detach partitions (DDL)
 metric_samples()                     readers see job and run counts across owners (aggregates only)
 refresh_aggregates()                 planners and the job rewrite the aggregate tables

@@ -50,6 +50,20 @@ case $progress in
   *" 0") echo "ok: order_progress filled from the ${progress% *} orders with operations" ;;
   *) echo "FAIL: order_progress after the update differs from a recount: $progress"; fail=1 ;;
 esac
+# Each order's defects, counted from the defects already loaded when the
+# update (0.21.0) created order_defects.
+defects=$(q pp_upgrade_old -c "WITH recount AS (
+    SELECT d.plant_id, d.order_id, count(*)::integer AS defects, max(d.severity) AS worst_severity,
+           min(d.detected_at) AS first_detected_at, max(d.detected_at) AS last_detected_at
+    FROM prodplan.defect d GROUP BY d.plant_id, d.order_id)
+  SELECT (SELECT count(*) FROM recount) || ' ' ||
+         ((SELECT count(*) FROM (TABLE prodplan.order_defects EXCEPT ALL TABLE recount) x)
+          + (SELECT count(*) FROM (TABLE recount EXCEPT ALL TABLE prodplan.order_defects) x))")
+case $defects in
+  "0 "*) echo "FAIL: no defects before the update"; fail=1 ;;
+  *" 0") echo "ok: order_defects filled from the ${defects% *} orders with defects" ;;
+  *) echo "FAIL: order_defects after the update differs from a recount: $defects"; fail=1 ;;
+esac
 q pp_upgrade_new -c "CREATE EXTENSION prodplan"
 objects="SELECT string_agg(x, ' ' ORDER BY x) FROM (
   SELECT c.relname || '/' || c.relkind::text AS x FROM pg_class c WHERE c.relnamespace = 'prodplan'::regnamespace AND NOT c.relispartition
