@@ -33,7 +33,7 @@
 -- Each order's defects: how many, the worst, their range of detected_at.
 -- vacuum_truncate off like every prodplan table (0.14.0): a vacuum that
 -- truncates takes an ACCESS EXCLUSIVE lock, which standbys replay and which
--- cancels their readers. No column is long enough to be toasted.
+-- cancels their readers; the applier rewrites these rows every minute.
 CREATE TABLE prodplan.order_defects (
   plant_id           text NOT NULL,
   order_id           text NOT NULL,
@@ -43,7 +43,7 @@ CREATE TABLE prodplan.order_defects (
   last_detected_at   timestamptz NOT NULL,
   PRIMARY KEY (plant_id, order_id),
   CHECK (first_detected_at <= last_detected_at)
-) WITH (vacuum_truncate = false);
+) WITH (vacuum_truncate = false, toast.vacuum_truncate = false);
 COMMENT ON TABLE prodplan.order_defects IS 'One row per order that has defects (prodplan.defect): how many, the worst severity and the range of their detected_at (which partitions hold them), as of the last prodplan.apply_order_progress() (the built-in job "prodplan.order progress" runs it every minute; load_demo and ingest at their end). Orders whose defects changed since are listed in prodplan.order_defects_pending, and prodplan.order_detail reads those from every partition, so it is always exact. Writes straight into a partition of prodplan.defect are not seen. Derived: not part of content_checksum.';
 COMMENT ON COLUMN prodplan.order_defects.plant_id IS 'The plant (prodplan.plant).';
 COMMENT ON COLUMN prodplan.order_defects.order_id IS 'The order (prodplan.production_order; defects of an order not loaded are counted too).';
@@ -56,7 +56,7 @@ GRANT SELECT ON prodplan.order_defects TO prodplan_reader;
 CREATE TABLE prodplan.order_defects_pending (
   plant_id  text NOT NULL,
   order_id  text NOT NULL
-) WITH (vacuum_truncate = false);
+) WITH (vacuum_truncate = false, toast.vacuum_truncate = false);
 CREATE INDEX order_defects_pending_key_idx ON prodplan.order_defects_pending (plant_id, order_id);
 COMMENT ON TABLE prodplan.order_defects_pending IS 'Orders whose defects changed since prodplan.order_defects last counted them, appended by the statement triggers of prodplan.defect (a key may appear several times) and taken out by prodplan.apply_order_progress(). prodplan.order_detail reads these orders'' defects from every partition. Derived: not part of content_checksum.';
 COMMENT ON COLUMN prodplan.order_defects_pending.plant_id IS 'The plant.';
