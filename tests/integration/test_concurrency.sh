@@ -2,15 +2,15 @@
 # Several sessions at once for CONCURRENCY_SECONDS (default 25): ingest
 # (forced re-runs of two workbooks into one plant, so each run updates
 # rows), plan, what-if, refresh of the aggregates, appends and corrections of
-# operations, and readers (KPIs by work center, defect rates, the Gantt of
-# the newest plan, the risk queue; order list documents, rebuilt and expired
-# while the writers change them). Every call is its own transaction on a
+# operations and defects, and readers (KPIs by work center, defect rates, the
+# Gantt of the newest plan, the risk queue; order list documents, rebuilt and
+# expired while the writers change them; order details). Every call is its own transaction on a
 # loopback socket. Afterwards: no deadlock and no unexpected error (each
 # error is listed with its SQLSTATE; a heavy call waiting for a slot is the
 # only refusal allowed, and none is expected with the wait set above the
 # test's length), every worker made progress, every ingest run reconciles,
-# the newest plan validates, and after a last refresh the aggregates equal a
-# full recompute.
+# the newest plan validates, each order's progress and defects equal a
+# recount, and after a last refresh the aggregates equal a full recompute.
 set -euo pipefail
 : "${PGHOST:?}" "${PGPORT:?}"
 export PGUSER=${PGUSER:-postgres}
@@ -147,7 +147,15 @@ worker writer \
    FROM generate_series(1, 50) g, LATERAL (SELECT order_id, work_center_id FROM prodplan.operation WHERE plant_id = 'DEMO'
                                           ORDER BY operation_id OFFSET 100 + (@I@ * 50 + g) % 5000 LIMIT 1) o" \
   "UPDATE prodplan.operation SET ended_at = ended_at + interval '1 minute' WHERE plant_id = 'DEMO' AND operation_id LIKE 'CC-@I@-1%'" \
-  "DELETE FROM prodplan.operation WHERE plant_id = 'DEMO' AND operation_id LIKE 'CC-@I@-2%'" &
+  "DELETE FROM prodplan.operation WHERE plant_id = 'DEMO' AND operation_id LIKE 'CC-@I@-2%'" \
+  "INSERT INTO prodplan.defect (plant_id, order_id, evaluation_operation_id, description, culprit_operation_id,
+                                evaluation_work_center_id, severity, detected_at)
+   SELECT 'DEMO', o.order_id, 'CD-@I@-' || g, 'concurrency', NULL, 'W', 1 + g % 3, now() - g * interval '1 second'
+   FROM generate_series(1, 20) g, LATERAL (SELECT order_id FROM prodplan.operation WHERE plant_id = 'DEMO'
+                                          ORDER BY operation_id OFFSET 100 + (@I@ * 20 + g) % 5000 LIMIT 1) o" \
+  "UPDATE prodplan.defect SET severity = 3, detected_at = detected_at - interval '40 days'
+   WHERE plant_id = 'DEMO' AND evaluation_operation_id LIKE 'CD-@I@-1%'" \
+  "DELETE FROM prodplan.defect WHERE plant_id = 'DEMO' AND evaluation_operation_id LIKE 'CD-@I@-2%'" &
 worker reader1 "SELECT count(*) FROM prodplan.kpis(now() - interval '90 days', now(), 'work_center')" \
   "SELECT count(*) FROM prodplan.defect_rates('work_center', NULL, NULL, '{\"plant\": \"DEMO\", \"ignore_gates\": true}')" &
 worker reader2 "SELECT count(*) FROM prodplan.gantt WHERE plan_id = (SELECT max(plan_id) FROM prodplan.plans WHERE plant_id = 'DEMO')" \
@@ -156,6 +164,10 @@ worker reader3 "SELECT prodplan.order_list_document('DEMO', timestamptz '2000-01
   "SELECT prodplan.order_list_document('C', timestamptz '2000-01-01') IS NOT NULL" &
 worker reader4 "SELECT prodplan.order_list_document('DEMO', timestamptz '2000-01-01') IS NOT NULL" \
   "SELECT prodplan.expire_order_list_documents()" "SELECT pg_sleep(0.2)" &
+worker reader5 "SELECT prodplan.order_detail('DEMO', (SELECT order_id FROM prodplan.operation WHERE plant_id = 'DEMO'
+                                                      ORDER BY operation_id OFFSET 100 + (@I@ * 7) % 5000 LIMIT 1)) IS NOT NULL" \
+  "SELECT count(*) FROM prodplan.order_detail('C', (SELECT order_id FROM prodplan.production_order WHERE plant_id = 'C'
+                                                    ORDER BY order_id OFFSET @I@ % 50 LIMIT 1))" &
 wait
 
 echo "$seconds s of concurrent calls:"
@@ -180,6 +192,27 @@ q -c "SELECT count(*) FROM prodplan.refresh_aggregates()" >/dev/null
 lists=$(q -c "SELECT bool_and((prodplan.order_list_document(p, timestamptz '2000-01-01') -> 'orders')::text
                                 = prodplan.order_list_json(p, timestamptz '2000-01-01')::text) FROM unnest(ARRAY['DEMO', 'C']) p")
 [ "$lists" = t ] && ok "after the writers, both plants' order list documents equal the view" || bad "an order list document differs from the view after the writers"
+# Each order's progress and defects (0.21.0), once applied, equal a recount of
+# what the writers, the ingests and their deletes left.
+kept=$(q -c "SELECT prodplan.apply_order_progress(true) IS NOT NULL" -c "
+  WITH p AS (SELECT op.plant_id, op.order_id, count(*) AS operations, count(op.ended_at) AS operations_done,
+                    min(op.started_at) AS first_started_at, max(op.ended_at) AS last_ended_at,
+                    max(op.sequence) FILTER (WHERE op.ended_at IS NOT NULL) AS last_done_sequence,
+                    min(op.event_time) AS first_event_at, max(op.event_time) AS last_event_at
+             FROM prodplan.operation op GROUP BY op.plant_id, op.order_id),
+       d AS (SELECT f.plant_id, f.order_id, count(*)::integer AS defects, max(f.severity) AS worst_severity,
+                    min(f.detected_at) AS first_detected_at, max(f.detected_at) AS last_detected_at
+             FROM prodplan.defect f GROUP BY f.plant_id, f.order_id)
+  SELECT (SELECT count(*) FROM (TABLE prodplan.order_progress EXCEPT ALL TABLE p) x)
+       + (SELECT count(*) FROM (TABLE p EXCEPT ALL TABLE prodplan.order_progress) x) || ' '
+       || (SELECT count(*) FROM (TABLE prodplan.order_defects EXCEPT ALL TABLE d) x)
+       + (SELECT count(*) FROM (TABLE d EXCEPT ALL TABLE prodplan.order_defects) x) || ' '
+       || (SELECT count(*) FROM prodplan.defect WHERE plant_id = 'DEMO' AND description = 'concurrency')" | tail -n 1)
+case $kept in
+  "0 0 0") bad "the writers recorded no defect" ;;
+  "0 0 "*) ok "after the writers, order_progress and order_defects equal a recount (${kept##* } defects written)" ;;
+  *) bad "order_progress and order_defects against a recount (rows differing, progress then defects): $kept" ;;
+esac
 stale=$(pp_aggregates_differ q)
 [ "$stale" = 0 ] && ok "after a last refresh the aggregates equal a full recompute" || bad "$stale aggregate rows differ from a full recompute"
 echo "$((SECONDS - started)) s"
