@@ -178,6 +178,66 @@ SELECT count(*) AS defect_row, json_array_length(prodplan.order_detail('DEMO', :
 FROM prodplan.order_defects g WHERE g.plant_id = 'DEMO' AND g.order_id = :'defect_order';
 ROLLBACK;
 
+-- A pending order is read from its applied range widened by its pending
+-- rows' ranges (0.21.0), not from every partition: an operation and a defect
+-- recorded on an order at the ends of its ranges, and its detail, lock a
+-- few of the monthly partitions (the locks are held to the end of the
+-- transaction, so they count what the detail read).
+SELECT g.order_id AS ranged_order FROM prodplan.order_progress g JOIN prodplan.order_defects f USING (plant_id, order_id)
+WHERE g.plant_id = 'DEMO' ORDER BY g.order_id LIMIT 1 \gset
+BEGIN;
+INSERT INTO prodplan.operation (plant_id, operation_id, order_id, work_center_id, sequence, started_at, event_time)
+SELECT 'DEMO', 'OD-RANGE-1', :'ranged_order', 'OD-WC', 99, g.last_event_at, g.last_event_at
+FROM prodplan.order_progress g WHERE g.plant_id = 'DEMO' AND g.order_id = :'ranged_order';
+INSERT INTO prodplan.defect (plant_id, order_id, evaluation_operation_id, description, culprit_operation_id,
+                             evaluation_work_center_id, severity, detected_at)
+SELECT 'DEMO', :'ranged_order', 'OD-RANGE-1', 'Range test', NULL, 'OD-WC', 1, f.first_detected_at
+FROM prodplan.order_defects f WHERE f.plant_id = 'DEMO' AND f.order_id = :'ranged_order';
+SELECT (SELECT count(*) FROM prodplan.order_progress_pending q
+        JOIN prodplan.order_progress g USING (plant_id, order_id)
+        WHERE q.plant_id = 'DEMO' AND q.order_id = :'ranged_order' AND q.first_event_at = g.last_event_at
+          AND q.last_event_at = g.last_event_at) AS ops_pending_with_range,
+       (SELECT count(*) FROM prodplan.order_defects_pending q
+        JOIN prodplan.order_defects f USING (plant_id, order_id)
+        WHERE q.plant_id = 'DEMO' AND q.order_id = :'ranged_order' AND q.first_detected_at = f.first_detected_at
+          AND q.last_detected_at = f.first_detected_at) AS defects_pending_with_range;
+SELECT pg_temp.detail_right('DEMO', :'ranged_order') AS detail_right,
+       (SELECT count(*) FROM json_array_elements(prodplan.order_detail('DEMO', :'ranged_order') -> 'operations') e
+        WHERE e ->> 'operation_id' = 'OD-RANGE-1') AS new_operation,
+       (SELECT count(*) FROM json_array_elements(prodplan.order_detail('DEMO', :'ranged_order') -> 'defects') e
+        WHERE e ->> 'evaluation_operation_id' = 'OD-RANGE-1') AS new_defect;
+ROLLBACK;
+BEGIN;
+INSERT INTO prodplan.operation (plant_id, operation_id, order_id, work_center_id, sequence, started_at, event_time)
+SELECT 'DEMO', 'OD-RANGE-1', :'ranged_order', 'OD-WC', 99, g.last_event_at, g.last_event_at
+FROM prodplan.order_progress g WHERE g.plant_id = 'DEMO' AND g.order_id = :'ranged_order';
+INSERT INTO prodplan.defect (plant_id, order_id, evaluation_operation_id, description, culprit_operation_id,
+                             evaluation_work_center_id, severity, detected_at)
+SELECT 'DEMO', :'ranged_order', 'OD-RANGE-1', 'Range test', NULL, 'OD-WC', 1, f.first_detected_at
+FROM prodplan.order_defects f WHERE f.plant_id = 'DEMO' AND f.order_id = :'ranged_order';
+SELECT json_array_length(prodplan.order_detail('DEMO', :'ranged_order') -> 'defects') > 0 AS read_pending;
+SELECT count(DISTINCT l.relation) FILTER (WHERE i.inhparent = 'prodplan.operation'::regclass) <= 3 AS few_operation_partitions,
+       count(DISTINCT l.relation) FILTER (WHERE i.inhparent = 'prodplan.defect'::regclass) <= 3 AS few_defect_partitions,
+       (SELECT count(*) FROM pg_inherits WHERE inhparent = 'prodplan.operation'::regclass) > 10 AS many_partitions
+FROM pg_locks l JOIN pg_inherits i ON i.inhrelid = l.relation
+WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation';
+ROLLBACK;
+-- A pending row with no range (listed before 0.21.0, or by after_restore)
+-- means every partition; a delete's pending row reads nothing new.
+BEGIN;
+UPDATE prodplan.operation SET event_time = event_time - interval '200 days'
+WHERE plant_id = 'DEMO' AND order_id = :'ranged_order'
+  AND operation_id = (SELECT min(operation_id) FROM prodplan.operation WHERE plant_id = 'DEMO' AND order_id = :'ranged_order');
+DELETE FROM prodplan.order_progress_pending WHERE plant_id = 'DEMO' AND order_id = :'ranged_order';
+INSERT INTO prodplan.order_progress_pending (plant_id, order_id) VALUES ('DEMO', :'ranged_order');
+SELECT pg_temp.detail_right('DEMO', :'ranged_order') AS detail_right_unknown_range;
+DELETE FROM prodplan.defect WHERE plant_id = 'DEMO' AND order_id = :'ranged_order'
+  AND detected_at = (SELECT max(detected_at) FROM prodplan.defect WHERE plant_id = 'DEMO' AND order_id = :'ranged_order');
+SELECT first_detected_at = 'infinity' AND last_detected_at = '-infinity' AS delete_empty_range
+FROM prodplan.order_defects_pending WHERE plant_id = 'DEMO' AND order_id = :'ranged_order';
+SELECT pg_temp.detail_right('DEMO', :'ranged_order') AS detail_right_after_delete;
+ROLLBACK;
+
 -- The plan its bars come from is its status's: with the released plan
 -- superseded, the latest proposed plan.
 SELECT s.order_id AS planned_order FROM prodplan.order_status s

@@ -29,6 +29,9 @@ INSERT INTO prodplan.operation (plant_id, operation_id, order_id, work_center_id
   ('PG9', 'A3', 'A', 'W3', 3, NULL, NULL, '2036-02-03 08:00+00'),
   ('PG9', 'B1', 'B', 'W1', 1, NULL, NULL, '2036-02-03 08:00+00');
 SELECT * FROM pg9_pending;
+-- Each pending row holds the range of event_time its statement wrote
+-- (0.21.0): order_detail reads a pending order's operations from there.
+SELECT order_id, first_event_at, last_event_at FROM prodplan.order_progress_pending WHERE plant_id = 'PG9' ORDER BY 1, 2;
 SELECT count(*) AS progress_rows FROM pg9;
 SELECT order_id, status FROM prodplan.order_status WHERE plant_id = 'PG9' ORDER BY order_id;
 SELECT (prodplan.order_progress_live('PG9', 'A')).*;
@@ -58,6 +61,9 @@ UPDATE prodplan.operation SET ended_at = '2036-02-02 12:00+00' WHERE plant_id = 
 UPDATE prodplan.operation SET order_id = 'A' WHERE plant_id = 'PG9' AND operation_id = 'B1';
 DELETE FROM prodplan.operation WHERE plant_id = 'PG9' AND operation_id = 'A0';
 SELECT * FROM pg9_pending;
+-- An update's range spans the rows' times before and after; a delete's is
+-- empty (infinity to -infinity: nothing to read).
+SELECT order_id, first_event_at, last_event_at FROM prodplan.order_progress_pending WHERE plant_id = 'PG9' ORDER BY 1, 2, 3;
 SELECT order_id, status FROM prodplan.order_status WHERE plant_id = 'PG9' ORDER BY order_id;
 SELECT prodplan.apply_order_progress(true) AS applied;
 SELECT * FROM pg9 ORDER BY order_id;
@@ -122,6 +128,7 @@ INSERT INTO prodplan.defect VALUES
   ('PG9', 'A', 'A2', 'Fissura', NULL, 'W2', 1, '2036-01-30 12:00+00'),
   ('PG9', 'B', 'B1', 'Bolhas', NULL, 'W1', 3, '2036-03-01 08:00+00');
 SELECT * FROM pg9_defects_pending;
+SELECT order_id, first_detected_at, last_detected_at FROM prodplan.order_defects_pending WHERE plant_id = 'PG9' ORDER BY 1, 2;
 SELECT * FROM pg9_pending;
 SELECT count(*) AS defect_rows_before_apply FROM pg9_defects;
 SELECT prodplan.apply_order_progress(true) AS applied;
@@ -135,10 +142,12 @@ UPDATE prodplan.defect SET severity = 3 WHERE plant_id = 'PG9' AND order_id = 'A
 UPDATE prodplan.defect SET detected_at = '2035-12-31 23:00+00' WHERE plant_id = 'PG9' AND order_id = 'A' AND description = 'Bolhas';
 UPDATE prodplan.defect SET order_id = 'A' WHERE plant_id = 'PG9' AND order_id = 'B';
 SELECT * FROM pg9_defects_pending;
+SELECT order_id, first_detected_at, last_detected_at FROM prodplan.order_defects_pending WHERE plant_id = 'PG9' ORDER BY 1, 2, 3;
 SELECT prodplan.apply_order_progress(true) AS applied;
 SELECT * FROM pg9_defects ORDER BY order_id;
 -- B lost its row above (its only defect moved to A); a delete recounts A.
 DELETE FROM prodplan.defect WHERE plant_id = 'PG9' AND order_id = 'A' AND description = 'Fissura';
+SELECT order_id, first_detected_at, last_detected_at FROM prodplan.order_defects_pending WHERE plant_id = 'PG9' ORDER BY 1, 2, 3;
 SELECT prodplan.apply_order_progress(true) AS applied;
 SELECT * FROM pg9_defects ORDER BY order_id;
 -- A rolled-back savepoint lists nothing.
