@@ -276,6 +276,44 @@ $fn$;
 COMMENT ON FUNCTION prodplan.apply_order_progress(boolean) IS 'Brings prodplan.order_progress and prodplan.order_defects up to date: takes the orders listed in prodplan.order_progress_pending and recounts them from their operations (counts, first start, last end, last step finished and the range of their event_time), and those listed in prodplan.order_defects_pending from their defects (count, worst severity, range of detected_at; since 0.21.0). Returns how many it recounted (an order in both lists counts twice), or NULL when another transaction is applying and wait is false (with wait true it waits for that transaction). Readers are exact without it (they read pending orders live); it keeps them fast. The built-in job "prodplan.order progress" runs it every minute; load_demo and ingest run it at their end. For prodplan_planner.';
 
 -- ---------------------------------------------------------------------------
+-- order_status and risk_queue count a pending order live: from the same
+-- widened range now, not from every partition (as the detail, below). An
+-- order that is not pending, or has a pending row with no range, is counted
+-- from every partition as before. EXECUTE, for the reason order_detail
+-- gives: a cached generic plan would lock every partition.
+CREATE OR REPLACE FUNCTION prodplan.order_progress_live(plant text, order_id text)
+RETURNS prodplan.order_progress
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+  r prodplan.order_progress;
+  lo timestamptz := '-infinity';
+  hi timestamptz := 'infinity';
+BEGIN
+  SELECT least(g.first_event_at, p.lo), greatest(g.last_event_at, p.hi)
+    INTO lo, hi
+  FROM (SELECT min(q.first_event_at) AS lo, max(q.last_event_at) AS hi
+        FROM prodplan.order_progress_pending q
+        WHERE q.plant_id = plant AND q.order_id = order_progress_live.order_id
+        HAVING count(*) > 0 AND NOT bool_or(q.first_event_at IS NULL OR q.last_event_at IS NULL)) p
+  LEFT JOIN prodplan.order_progress g ON g.plant_id = plant AND g.order_id = order_progress_live.order_id;
+  IF NOT FOUND THEN
+    lo := '-infinity';
+    hi := 'infinity';
+  END IF;
+  EXECUTE $q$
+    SELECT $1, $2, count(*), count(op.ended_at), min(op.started_at), max(op.ended_at),
+           max(op.sequence) FILTER (WHERE op.ended_at IS NOT NULL), min(op.event_time), max(op.event_time)
+    FROM prodplan.operation op
+    WHERE op.plant_id = $1 AND op.order_id = $2 AND op.event_time BETWEEN $3 AND $4
+  $q$ INTO r USING plant, order_progress_live.order_id, lo, hi;
+  RETURN r;
+END
+$fn$;
+COMMENT ON FUNCTION prodplan.order_progress_live(text, text) IS 'An order''s progress (the columns of prodplan.order_progress, its range of event_time included) counted from its operations now; operations is 0 when it has none. What order_status and risk_queue read for the orders listed in prodplan.order_progress_pending. A pending order is read from the partitions of its applied range widened by the ranges its pending rows carry (since 0.21.0); any other order, or one with a pending row of unknown range, from every partition.';
+
+-- ---------------------------------------------------------------------------
 -- The order detail, with its defects.
 CREATE OR REPLACE FUNCTION prodplan.order_detail(plant_id text, order_id text)
 RETURNS json

@@ -181,8 +181,9 @@ ROLLBACK;
 -- A pending order is read from its applied range widened by its pending
 -- rows' ranges (0.21.0), not from every partition: an operation and a defect
 -- recorded on an order at the ends of its ranges, and its detail, lock a
--- few of the monthly partitions (the locks are held to the end of the
--- transaction, so they count what the detail read).
+-- few of the monthly partitions, and so does the live count order_status
+-- makes of it (the locks are held to the end of the transaction, so they
+-- count what the detail and the count read).
 SELECT g.order_id AS ranged_order FROM prodplan.order_progress g JOIN prodplan.order_defects f USING (plant_id, order_id)
 WHERE g.plant_id = 'DEMO' ORDER BY g.order_id LIMIT 1 \gset
 BEGIN;
@@ -202,6 +203,12 @@ SELECT (SELECT count(*) FROM prodplan.order_progress_pending q
         WHERE q.plant_id = 'DEMO' AND q.order_id = :'ranged_order' AND q.first_detected_at = f.first_detected_at
           AND q.last_detected_at = f.first_detected_at) AS defects_pending_with_range;
 SELECT pg_temp.detail_right('DEMO', :'ranged_order') AS detail_right,
+       -- order_status's live count reads the same range
+       (SELECT l.operations = (SELECT count(*) FROM prodplan.operation op
+                               WHERE op.plant_id = 'DEMO' AND op.order_id = :'ranged_order')
+               AND l.first_event_at = (SELECT min(op.event_time) FROM prodplan.operation op
+                                       WHERE op.plant_id = 'DEMO' AND op.order_id = :'ranged_order')
+        FROM prodplan.order_progress_live('DEMO', :'ranged_order') l) AS live_count_right,
        (SELECT count(*) FROM json_array_elements(prodplan.order_detail('DEMO', :'ranged_order') -> 'operations') e
         WHERE e ->> 'operation_id' = 'OD-RANGE-1') AS new_operation,
        (SELECT count(*) FROM json_array_elements(prodplan.order_detail('DEMO', :'ranged_order') -> 'defects') e
@@ -215,7 +222,8 @@ INSERT INTO prodplan.defect (plant_id, order_id, evaluation_operation_id, descri
                              evaluation_work_center_id, severity, detected_at)
 SELECT 'DEMO', :'ranged_order', 'OD-RANGE-1', 'Range test', NULL, 'OD-WC', 1, f.first_detected_at
 FROM prodplan.order_defects f WHERE f.plant_id = 'DEMO' AND f.order_id = :'ranged_order';
-SELECT json_array_length(prodplan.order_detail('DEMO', :'ranged_order') -> 'defects') > 0 AS read_pending;
+SELECT json_array_length(prodplan.order_detail('DEMO', :'ranged_order') -> 'defects') > 0 AS read_pending,
+       (prodplan.order_progress_live('DEMO', :'ranged_order')).operations > 1 AS counted_live;
 SELECT count(DISTINCT l.relation) FILTER (WHERE i.inhparent = 'prodplan.operation'::regclass) <= 3 AS few_operation_partitions,
        count(DISTINCT l.relation) FILTER (WHERE i.inhparent = 'prodplan.defect'::regclass) <= 3 AS few_defect_partitions,
        (SELECT count(*) FROM pg_inherits WHERE inhparent = 'prodplan.operation'::regclass) > 10 AS many_partitions
