@@ -33,7 +33,7 @@
 -- pending rows carry, not from every partition. The orders a factory looks
 -- at are the ones it is working on, so they are pending for up to a minute
 -- after each recorded step; read from every partition their detail took
--- about 20 ms instead of 2 (load_demo(1), 62 partitions of each table, one
+-- 10-24 ms instead of 2-4 (load_demo(1), 62 partitions of each table, one
 -- warm session), with a lock on each partition. Each pending row now holds
 -- the range of the times (event_time, detected_at) of the rows its statement
 -- inserted, or changed before and after: every row of the order is either
@@ -41,8 +41,8 @@
 -- written later by a statement whose pending row holds its time (until an
 -- apply that takes that row recounts it, with a later snapshot). A deleted
 -- row needs no reading, so a delete's pending row holds an empty range
--- ('infinity', '-infinity'); a row with no range (NULL: listed by an update
--- from before 0.21.0, or by after_restore) means every partition.
+-- ('infinity', '-infinity'); a row with no range (NULL: listed before this
+-- update, or by after_restore) means every partition.
 
 -- ---------------------------------------------------------------------------
 -- Each order's defects: how many, the worst, their range of detected_at.
