@@ -288,9 +288,10 @@ SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   r prodplan.order_progress;
-  lo timestamptz := '-infinity';
-  hi timestamptz := 'infinity';
+  lo timestamptz;
+  hi timestamptz;
 BEGIN
+  -- No row (not pending, or a pending row of unknown range): every partition.
   SELECT least(g.first_event_at, p.lo), greatest(g.last_event_at, p.hi)
     INTO lo, hi
   FROM (SELECT min(q.first_event_at) AS lo, max(q.last_event_at) AS hi
