@@ -6,7 +6,10 @@
 # keep their results, data_quality, which keeps its runs, ingestion, jobs, training) fail
 # cleanly as read-only (SQLSTATE 25006), never with an internal error; no prodplan worker runs on the standby while it replays, even
 # with a job due every second on the primary; after promotion the launcher and the database's
-# scheduler start and the job runs on the new primary.
+# scheduler start and the job runs on the new primary. Partition upkeep while a standby session
+# reads two partitioned tables: the built-in jobs' upkeep, one table per transaction (0.22.0),
+# lets the session through; the upkeep of every table in one transaction (the control, and
+# what 0.4.0-0.21.0's job ran) stops replay behind it until the standby cancels it.
 set -euo pipefail
 : "${PRODPLAN_HARNESS:?}"
 # shellcheck source=/dev/null
@@ -33,6 +36,10 @@ source "$(dirname "${BASH_SOURCE[0]}")/db_helpers.sh"
 pp_cluster_psql "$primary" -qAt -c "CREATE DATABASE $db"
 pp_cluster_psql "$primary" -qAt -c "ALTER SYSTEM SET prodplan.databases = 'postgres, $db'" -c "SELECT pg_reload_conf()" >/dev/null
 p -c "CREATE EXTENSION prodplan"
+# The upkeep jobs (one per partitioned table, hourly, minutes 0-4) are paused: the upkeep
+# section below runs it itself, and a run of its own between two of its steps would change
+# what that section sees.
+p -c "SELECT count(prodplan.alter_job(name, enabled => false)) FROM prodplan.jobs WHERE name LIKE 'prodplan.partition upkeep%'" >/dev/null
 p -c "SELECT prodplan.load_demo(0.02, 7) IS NOT NULL" >/dev/null
 p -c "SELECT count(*) FROM prodplan.refresh_aggregates()" >/dev/null
 plan=$(p -c "SELECT prodplan.plan('{\"time_limit_ms\": 200}')")
@@ -200,6 +207,85 @@ for sql in "${writes[@]}"; do
     bad "not a read-only error for ${sql:0:60}: $(grep -m1 ERROR <<<"$out")"
   fi
 done
+
+# ---- partition upkeep while a standby session reads two partitioned tables ----
+# A standby session (a BI report in one transaction) reads prodplan.operation, waits for the
+# upkeep of prodplan.defect to be replayed (a new partition of it visible), then reads
+# prodplan.defect. Creating partitions locks each parent ACCESS EXCLUSIVE to the end of the
+# transaction, and on a standby the startup process replays those locks: an upkeep holding
+# defect and then asking for operation, held by the session, waits for the session, which waits
+# for it; the deadlock detector does not see the startup process, so only
+# max_standby_streaming_delay (5 s here, 30 by default) ends it, by cancelling the session.
+# The built-in jobs upkeep one table per transaction: defect commits before operation is asked
+# for, and the session gets through. maintain_partitions() does every table in one transaction:
+# the control, which must stall replay and cost the session its transaction.
+pp_cluster_psql "$standby" -qAt -c "ALTER SYSTEM SET max_standby_streaming_delay = '5s'" -c "SELECT pg_reload_conf()" >/dev/null
+caught_up() {
+  local lsn
+  lsn=$(p -c "SELECT pg_current_wal_lsn()")
+  pp_wait_true "$1" s -c "SELECT pg_last_wal_replay_lsn() >= '$lsn'::pg_lsn"
+}
+# The empty partitions of defect and operation from four months ahead (premade by the upkeep
+# below first): dropped, so that the next upkeep makes them again.
+p -c "SELECT count(*) FROM prodplan.maintain_partitions()" >/dev/null
+drop_ahead() {
+  p -c "DO \$\$
+    DECLARE r record; n bigint; dropped int := 0;
+    BEGIN
+      FOR r IN SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+               WHERE i.inhparent IN ('prodplan.defect'::regclass, 'prodplan.operation'::regclass)
+                 AND c.relname ~ '_p[0-9]{6}\$'
+                 AND right(c.relname, 6) >= to_char(now() AT TIME ZONE 'UTC' + interval '4 months', 'YYYYMM')
+      LOOP
+        EXECUTE format('SELECT count(*) FROM prodplan.%I', r.relname) INTO n;
+        IF n = 0 THEN EXECUTE format('DROP TABLE prodplan.%I', r.relname); dropped := dropped + 1; END IF;
+      END LOOP;
+      IF dropped < 2 THEN RAISE EXCEPTION 'only % empty partitions ahead to drop', dropped; END IF;
+    END \$\$"
+}
+# upkeep_under_reader NAME SQL...: the session on the standby, the upkeep (each SQL in a
+# transaction of its own) on the primary; prints the session's exit status and output.
+upkeep_under_reader() {
+  local name=$1 sql holder_out rc n0
+  shift
+  drop_ahead >/dev/null
+  caught_up 30 || { echo "the standby did not catch up before $name"; return 0; }
+  n0=$(s -c "SELECT count(*) FROM pg_inherits WHERE inhparent = 'prodplan.defect'::regclass")
+  holder_out=$(mktemp)
+  PGAPPNAME=pp_holder pp_cluster_psql "$standby" -d "$db" -qAt -v ON_ERROR_STOP=1 >"$holder_out" 2>&1 <<SQL &
+BEGIN;
+SELECT count(*) >= 0 FROM prodplan.operation;
+DO \$\$ BEGIN
+  FOR i IN 1..200 LOOP
+    EXIT WHEN (SELECT count(*) FROM pg_inherits WHERE inhparent = 'prodplan.defect'::regclass) > $n0;
+    PERFORM pg_sleep(0.1);
+  END LOOP;
+END \$\$;
+SELECT count(*) >= 0 FROM prodplan.defect;
+COMMIT;
+SQL
+  local holder=$!
+  pp_wait_true 10 s -c "SELECT EXISTS (SELECT 1 FROM pg_locks l JOIN pg_stat_activity a USING (pid)
+    WHERE a.application_name = 'pp_holder' AND l.relation = 'prodplan.operation'::regclass AND l.granted)" ||
+    echo "(the session did not hold prodplan.operation in time)"
+  for sql in "$@"; do p -c "$sql" >/dev/null; done
+  rc=0
+  wait "$holder" || rc=$?
+  echo "exit $rc: $(paste -sd ' ' "$holder_out")"
+  rm -f "$holder_out"
+}
+out=$(upkeep_under_reader "the jobs' upkeep" \
+  "SELECT count(*) FROM prodplan.maintain_partitions('defect')" \
+  "SELECT count(*) FROM prodplan.maintain_partitions('operation')")
+[ "$out" = "exit 0: t t" ] && caught_up 30 &&
+  ok "upkeep one table per transaction (the built-in jobs) while a standby session reads operation, then defect: the session gets through, replay goes on" ||
+  bad "upkeep one table per transaction under a standby reader: $out"
+start=$SECONDS
+out=$(upkeep_under_reader "the control" "SELECT count(*) FROM prodplan.maintain_partitions()")
+[[ $out == "exit "[1-9]*"conflict with recovery"* ]] && caught_up 30 &&
+  ok "control: every table's upkeep in one transaction stalls replay behind the same session until the standby cancels it ($((SECONDS - start)) s)" ||
+  bad "control: the one-transaction upkeep did not stall replay behind the session: $out"
+pp_cluster_psql "$standby" -qAt -c "ALTER SYSTEM RESET max_standby_streaming_delay" -c "SELECT pg_reload_conf()" >/dev/null
 
 # ---- no prodplan worker on the standby; they start on promotion ----
 sleep 3  # the primary's job ran meanwhile; a worker on the standby would have had time to start

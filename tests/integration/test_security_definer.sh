@@ -66,7 +66,7 @@ order_list_document(text,timestamp with time zone)  readers rebuild a stale orde
 expire_order_list_documents()        the minute's job and admins drop changed plants' order lists and their change log
 after_restore()                      admins finish a pg_restore: data version, progress, aggregates, Gantt documents, plant security
 apply_order_progress(boolean)        planners, load_demo, ingest and the job rewrite order_progress and order_defects from the pending lists
-maintain_partitions()                the hourly job and admins create, move and detach partitions (DDL)
+maintain_partitions(text)            the hourly jobs (one per table) and admins create, move and detach partitions (DDL)
 metric_samples()                     readers see job and run counts across owners (aggregates only)
 refresh_aggregates()                 planners and the job rewrite the aggregate tables
 set_plant_security(boolean)          admins turn row-level security by plant on and off (ALTER TABLE, CREATE POLICY)
@@ -178,7 +178,8 @@ run_as pp_evil_planner "the order list document (rebuilt after the writes above,
 run_as pp_evil_planner "an ingest (partitions made on demand, data version)" \
   "SELECT count(*) FROM prodplan.ingest_workbook(prodplan.demo_workbook(0.005, 9), 'prodplan', '{\"plant\": \"EV\"}')"
 run_as pp_evil_admin "partition upkeep and KPI snapshots" \
-  "SELECT count(*) FROM prodplan.maintain_partitions()" "SELECT count(*) FROM prodplan.snapshot_kpis(current_date)" \
+  "SELECT count(*) FROM prodplan.maintain_partitions()" "SELECT count(*) FROM prodplan.maintain_partitions('operation')" \
+  "SELECT count(*) FROM prodplan.snapshot_kpis(current_date)" \
   "SELECT count(*) FROM prodplan.set_plant_security(true)" \
   "SELECT count(*) FROM prodplan.kpis(pg_catalog.now() - interval '60 days', pg_catalog.now(), 'overall')" \
   "SELECT count(*) FROM prodplan.set_plant_security(false)" \
@@ -224,6 +225,7 @@ for name in "${bad_names[@]}"; do
   try "defect_rates(by => '$name')" "SELECT count(*) FROM prodplan.defect_rates('$lit', NULL, NULL, '{\"ignore_gates\": true}')"
   try "option key $jname" "SELECT count(*) FROM prodplan.defect_rates('overall', NULL, NULL, jsonb_build_object('$lit', 1))"
   try "ingest_table(entity => '$name')" "SELECT count(*) FROM prodplan.ingest_table('$lit', 'public.canary'::regclass)"
+  try "maintain_partitions('$name')" "SELECT count(*) FROM prodplan.maintain_partitions('$lit')"
 done
 # A source table whose name needs quoting.
 q -c "CREATE TABLE public.\"op\"\"s; DROP TABLE public.canary; --\" AS SELECT * FROM prodplan.operation WHERE false"
