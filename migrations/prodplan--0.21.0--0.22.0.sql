@@ -187,3 +187,134 @@ SELECT 'prodplan.partition upkeep: ' || pt.table_name, old.owner,
        old.enabled, true
 FROM prodplan.partitioned_table pt, old
 ORDER BY pt.table_name;
+
+-- ---------------------------------------------------------------------------
+-- The order detail reads its operations' and defects' rows with EXECUTE, as
+-- 0.21.0 did, and builds their JSON with static queries over those rows:
+-- the same document, less planning at each call (see the comment inside).
+CREATE OR REPLACE FUNCTION prodplan.order_detail(plant_id text, order_id text)
+RETURNS json
+LANGUAGE plpgsql STABLE STRICT
+SET search_path = pg_catalog, pg_temp
+SET extra_float_digits = 1
+AS $fn$
+DECLARE
+  s prodplan.order_status;
+  bars json;
+  ops json;
+  defs json;
+  lo timestamptz;
+  hi timestamptz;
+  recorded boolean;
+  dlo timestamptz;
+  dhi timestamptz;
+  found_defects boolean;
+  op_rows prodplan.operation[];
+  defect_rows prodplan.defect[];
+BEGIN
+  -- STABLE: every query below reads the calling statement's snapshot, so
+  -- the status, the ranges, the operations and the defects agree.
+  SELECT os.* INTO s FROM prodplan.order_status os
+   WHERE os.plant_id = order_detail.plant_id AND os.order_id = order_detail.order_id;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'prodplan.order_detail: order "%" of plant "%" not found', order_detail.order_id, order_detail.plant_id
+      USING ERRCODE = 'no_data_found',
+            DETAIL = 'No row of prodplan.production_order has that plant_id and order_id, or row-level security by plant hides it from this role.',
+            HINT = 'SELECT plant_id, order_id FROM prodplan.order_status lists the orders this role may see.';
+  END IF;
+
+  -- The order's bars in the plan its status comes from (the plant's released
+  -- plan, else its latest): none when no such plan holds the order.
+  SELECT json_agg(g ORDER BY g.operation) INTO bars
+  FROM prodplan.gantt g
+  WHERE g.plan_id = s.plan_id AND g.order_id = s.order_id;
+
+  -- The partitions that hold its operations and its defects (see the
+  -- headers of 0.20.0 and 0.21.0), in one query: the range of the applied
+  -- row, widened by the ranges of the order's pending rows (every partition
+  -- when one of them has none); no partition when the order has no applied
+  -- row and is not pending. least and greatest ignore NULLs: a pending order
+  -- with no applied row reads its pending ranges alone.
+  SELECT CASE WHEN p.ops_pending AND p.ops_unknown THEN '-infinity' WHEN p.ops_pending THEN least(g.first_event_at, p.ops_lo)
+              ELSE g.first_event_at END,
+         CASE WHEN p.ops_pending AND p.ops_unknown THEN 'infinity' WHEN p.ops_pending THEN greatest(g.last_event_at, p.ops_hi)
+              ELSE g.last_event_at END,
+         p.ops_pending OR g.order_id IS NOT NULL,
+         CASE WHEN p.defects_pending AND p.defects_unknown THEN '-infinity' WHEN p.defects_pending THEN least(f.first_detected_at, p.defects_lo)
+              ELSE f.first_detected_at END,
+         CASE WHEN p.defects_pending AND p.defects_unknown THEN 'infinity' WHEN p.defects_pending THEN greatest(f.last_detected_at, p.defects_hi)
+              ELSE f.last_detected_at END,
+         p.defects_pending OR f.order_id IS NOT NULL
+    INTO lo, hi, recorded, dlo, dhi, found_defects
+  FROM (SELECT q.pending AS ops_pending, q.unknown AS ops_unknown, q.lo AS ops_lo, q.hi AS ops_hi,
+               r.pending AS defects_pending, r.unknown AS defects_unknown, r.lo AS defects_lo, r.hi AS defects_hi
+        FROM (SELECT count(*) > 0 AS pending, bool_or(q.first_event_at IS NULL OR q.last_event_at IS NULL) AS unknown,
+                     min(q.first_event_at) AS lo, max(q.last_event_at) AS hi
+              FROM prodplan.order_progress_pending q
+              WHERE q.plant_id = s.plant_id AND q.order_id = s.order_id) q,
+             (SELECT count(*) > 0 AS pending, bool_or(r.first_detected_at IS NULL OR r.last_detected_at IS NULL) AS unknown,
+                     min(r.first_detected_at) AS lo, max(r.last_detected_at) AS hi
+              FROM prodplan.order_defects_pending r
+              WHERE r.plant_id = s.plant_id AND r.order_id = s.order_id) r) p
+  LEFT JOIN prodplan.order_progress g ON g.plant_id = s.plant_id AND g.order_id = s.order_id
+  LEFT JOIN prodplan.order_defects f ON f.plant_id = s.plant_id AND f.order_id = s.order_id;
+
+  -- What the shop floor recorded: each operation with the employees assigned
+  -- to it, the lead first. Open operations (no end) are included; operations
+  -- not started yet come last. Only the rows are read with EXECUTE, planned
+  -- at each call with the range as constants, pruned to its partitions (as a
+  -- static query the plan cache would also build, once a session, a generic
+  -- plan over every partition to compare costs: 30 ms on a cold backend, with
+  -- a lock on each partition). The JSON, with the employees' subquery, is a
+  -- static query over those rows, planned once a session (0.22.0: inside
+  -- the EXECUTE they were planned at each call, the employees' subquery
+  -- alone 6% of the CPU at 32 clients under perf; load_demo(1), interleaved
+  -- pgbench at one client: 1.10-1.21 ms a call against 1.15-1.26, the same
+  -- documents).
+  IF recorded THEN
+    EXECUTE $q$
+      SELECT array_agg(op) FROM prodplan.operation op
+      WHERE op.plant_id = $1 AND op.order_id = $2 AND op.event_time BETWEEN $3 AND $4
+    $q$ INTO op_rows USING s.plant_id, s.order_id, lo, hi;
+    SELECT json_agg(json_build_object(
+             'operation_id', op.operation_id, 'sequence', op.sequence, 'work_center_id', op.work_center_id,
+             'is_rework', op.is_rework, 'shift', op.shift, 'started_at', op.started_at, 'ended_at', op.ended_at,
+             'planned_at', op.planned_at, 'duration_minutes', op.duration_minutes, 'weight_kg', op.weight_kg,
+             'is_open', op.is_open,
+             'employees', (SELECT coalesce(json_agg(json_build_object('employee_id', a.employee_id, 'is_lead', a.is_lead)
+                                                    ORDER BY a.is_lead DESC, a.employee_id), '[]'::json)
+                           FROM prodplan.operation_assignment a
+                           WHERE a.plant_id = op.plant_id AND a.operation_id = op.operation_id))
+           ORDER BY op.started_at NULLS LAST, op.sequence NULLS LAST, op.operation_id, op.event_time)
+      INTO ops
+    FROM unnest(op_rows) op;
+  END IF;
+
+  -- What went wrong: each defect found on the order, where it was found and
+  -- the operation it is blamed on, in the order they were found (the
+  -- defect's key breaks ties, so the order is total).
+  IF found_defects THEN
+    EXECUTE $q$
+      SELECT array_agg(d) FROM prodplan.defect d
+      WHERE d.plant_id = $1 AND d.order_id = $2 AND d.detected_at BETWEEN $3 AND $4
+    $q$ INTO defect_rows USING s.plant_id, s.order_id, dlo, dhi;
+    SELECT json_agg(json_build_object(
+             'detected_at', d.detected_at, 'description', d.description, 'severity', d.severity,
+             'evaluation_operation_id', d.evaluation_operation_id,
+             'evaluation_work_center_id', d.evaluation_work_center_id,
+             'culprit_operation_id', d.culprit_operation_id)
+           ORDER BY d.detected_at, d.evaluation_operation_id, d.description, d.culprit_operation_id NULLS FIRST)
+      INTO defs
+    FROM unnest(defect_rows) d;
+  END IF;
+
+  RETURN json_build_object(
+    'plant_id', s.plant_id,
+    'order_id', s.order_id,
+    'as_of', now(),
+    'order', row_to_json(s),
+    'planned_operations', coalesce(bars, '[]'::json),
+    'operations', coalesce(ops, '[]'::json),
+    'defects', coalesce(defs, '[]'::json));
+END
+$fn$;
