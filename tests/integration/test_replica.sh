@@ -215,11 +215,12 @@ done
 # transaction, and on a standby the startup process replays those locks: an upkeep holding
 # defect and then asking for operation, held by the session, waits for the session, which waits
 # for it; the deadlock detector does not see the startup process, so only
-# max_standby_streaming_delay (5 s here, 30 by default) ends it, by cancelling the session.
+# max_standby_streaming_delay (10 s here, 30 by default) ends it, by cancelling the session
+# (in the jobs' case below, the session has those 10 s to read defect and commit).
 # The built-in jobs upkeep one table per transaction: defect commits before operation is asked
 # for, and the session gets through. maintain_partitions() does every table in one transaction:
 # the control, which must stall replay and cost the session its transaction.
-pp_cluster_psql "$standby" -qAt -c "ALTER SYSTEM SET max_standby_streaming_delay = '5s'" -c "SELECT pg_reload_conf()" >/dev/null
+pp_cluster_psql "$standby" -qAt -c "ALTER SYSTEM SET max_standby_streaming_delay = '10s'" -c "SELECT pg_reload_conf()" >/dev/null
 caught_up() {
   local lsn
   lsn=$(p -c "SELECT pg_current_wal_lsn()")
