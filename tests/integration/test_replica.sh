@@ -226,8 +226,8 @@ caught_up() {
   lsn=$(p -c "SELECT pg_current_wal_lsn()")
   pp_wait_true "$1" s -c "SELECT pg_last_wal_replay_lsn() >= '$lsn'::pg_lsn"
 }
-# The empty partitions of defect and operation from four months ahead (premade by the upkeep
-# below first): dropped, so that the next upkeep makes them again.
+# The empty partitions of defect and operation from four months ahead: premade first (the call
+# just below), then dropped before each case, so that its upkeep makes them again.
 p -c "SELECT count(*) FROM prodplan.maintain_partitions()" >/dev/null
 drop_ahead() {
   p -c "DO \$\$
