@@ -125,8 +125,9 @@ Datum prodplan_move_operation(PG_FUNCTION_ARGS) {
         "FROM prodplan.planned_operations WHERE plan_id = $2) - interval '31 days', "
         "(SELECT max(end_at) FROM prodplan.planned_operations WHERE plan_id = $2) + interval '365 days')",
         2, t2, v2);
+    // Release up, due date down, to whole seconds, as the planner reads them (plan_read.cpp).
     rows.orders = fetch_text_table("prodplan.move_operation",
-        "SELECT o.order_id, extract(epoch FROM o.created_at)::bigint, extract(epoch FROM o.due_at)::bigint, o.priority, "
+        "SELECT o.order_id, ceil(extract(epoch FROM o.created_at))::bigint, floor(extract(epoch FROM o.due_at))::bigint, o.priority, "
         "coalesce(p.family, '') FROM prodplan.production_order o LEFT JOIN prodplan.product p "
         "ON p.plant_id = o.plant_id AND p.product_id = o.product_id WHERE o.plant_id = $1 "
         "AND o.order_id IN (SELECT order_id FROM prodplan.planned_operations WHERE plan_id = $2)", 2, t2, v2);
@@ -137,7 +138,7 @@ Datum prodplan_move_operation(PG_FUNCTION_ARGS) {
         "WHERE plan_id = $2 ORDER BY order_id, operation",
         2, t2, v2);
     run->order_facts = fetch_text_table("prodplan.move_operation",
-        "SELECT DISTINCT ON (order_id) order_id, product_id, extract(epoch FROM due_at)::bigint, product_name, family "
+        "SELECT DISTINCT ON (order_id) order_id, product_id, floor(extract(epoch FROM due_at))::bigint, product_name, family "
         "FROM prodplan.planned_operations WHERE plan_id = $2 ORDER BY order_id",
         2, t2, v2);
     // A bar moved to a work center the plan had no bar on gets its current name.

@@ -20,8 +20,11 @@ void read_plan_rows(const char* who, std::uintptr_t plant, std::int64_t plan_sta
       "FROM prodplan.working_time($1, to_timestamp($2) - interval '31 days', to_timestamp($3) + interval '365 days')",
       3, t5, v5);
   // The open orders, then the hypothetical ones (order ids the caller checked unused).
+  // The core counts whole seconds: a release rounds up (nothing starts before it) and a due date
+  // down (a completion in whole seconds is on time exactly when it is not after the floor).
+  // Rounded to the nearest second, an order due at 10:43:59.8 and ending at 10:44:00 was on time.
   rows->orders = fetch_text_table(who,
-      "(SELECT o.order_id, o.product_id, extract(epoch FROM o.created_at)::bigint, extract(epoch FROM o.due_at)::bigint, "
+      "(SELECT o.order_id, o.product_id, ceil(extract(epoch FROM o.created_at))::bigint, floor(extract(epoch FROM o.due_at))::bigint, "
       "o.priority, coalesce(p.family, '') FROM prodplan.production_order o LEFT JOIN prodplan.product p "
       "ON p.plant_id = o.plant_id AND p.product_id = o.product_id "
       "WHERE o.plant_id = $1 AND o.finished_at IS NULL AND o.created_at < to_timestamp($3) ORDER BY o.order_id) "

@@ -170,8 +170,10 @@ Datum prodplan_simulate_plan(PG_FUNCTION_ARGS) {
         "FROM prodplan.planned_operations po LEFT JOIN prodplan.plan_order_ends($1) e ON e.order_id = po.order_id "
         "WHERE po.plan_id = $1",
         1, tp, vp);
+    // Release up, due date down, to whole seconds, as the planner reads them (plan_read.cpp):
+    // rounded to the nearest second, a completion 0.2 s after the due date counted as on time.
     st->orders = fetch_text_table("prodplan.simulate",
-        "SELECT e.order_id, extract(epoch FROM e.released_at)::bigint, extract(epoch FROM e.due_at)::bigint "
+        "SELECT e.order_id, ceil(extract(epoch FROM e.released_at))::bigint, floor(extract(epoch FROM e.due_at))::bigint "
         "FROM prodplan.plan_order_ends($1) e WHERE e.end_at IS NOT NULL ORDER BY e.order_id",
         1, tp, vp);
     // Each work center's downtime history before the plan start

@@ -52,13 +52,14 @@ INSERT INTO prodplan.operation (plant_id, operation_id, order_id, work_center_id
 SELECT plant, 'H' || k || '-' || seq, 'H' || k, wc, seq, t, t + minutes * interval '1 minute', t + minutes * interval '1 minute'
 FROM (SELECT h.*, date_trunc('day', now()) - (40 - k) * interval '1 day' + seq * interval '1 minute' AS t FROM hist h) x;
 -- Open orders. Z: one order per 210 minutes of work, due dates alternating
--- between loose and impossible. B: a single order due 4 hours after now.
+-- between loose and impossible. B: a single order due 4 hours after this
+-- minute began, less 0.2 s (see plant B below).
 INSERT INTO prodplan.production_order (plant_id, order_id, product_id, created_at, due_at)
 SELECT 'Z', 'Z' || i, 'Q', now() - interval '1 day',
        now() + CASE WHEN i % 2 = 0 THEN interval '30 days' ELSE (i * 60) * interval '1 minute' END
 FROM generate_series(1, 6) i;
 INSERT INTO prodplan.production_order (plant_id, order_id, product_id, created_at, due_at)
-VALUES ('B', 'R1', 'P', now() - interval '1 day', now() + interval '4 hours');
+VALUES ('B', 'R1', 'P', now() - interval '1 day', date_trunc('minute', now()) + interval '4 hours' - interval '0.2 seconds');
 SQL
 checksum="SELECT string_agg(table_name || ':' || checksum, ' ' ORDER BY 1) FROM prodplan.content_checksum()"
 before=$(q -c "$checksum")
@@ -80,7 +81,14 @@ expect "Z: simulate() returns the rows most at risk first" \
   "(SELECT array_agg(p_on_time) = (SELECT array_agg(x ORDER BY x) FROM unnest(array_agg(p_on_time)) x) FROM prodplan.simulate($pz, 10))"
 
 # --- Plant B: brute force. The plan's starts are the right-shift release times.
-pb=$(q -c "SELECT prodplan.plan('{\"plant\": \"B\"}')")
+# The plan starts at a given minute and R1 is due 0.2 s before one of its
+# possible completions (start + 240 minutes, 8 of the 125): the check below no
+# longer depends on where the test's clock falls in the minute, and a due date
+# rounded to the nearest second (as simulate read it before 0.22.0: CI once
+# planned just after a minute began and the share came out 0.057 too high)
+# would count those completions on time.
+bstart=$(q -c "SELECT due_at + interval '0.2 seconds' - interval '240 minutes' FROM prodplan.production_order WHERE plant_id = 'B' AND order_id = 'R1'")
+pb=$(q -c "SELECT prodplan.plan(jsonb_build_object('plant', 'B', 'start', '$bstart'::timestamptz))")
 q -c "SELECT count(*) FROM prodplan.simulate($pb, 2000, '{\"seed\": 5}')" >/dev/null
 sb=$(q -c "SELECT max(simulation_id) FROM prodplan.simulations WHERE plan_id = $pb")
 brute="WITH st AS (SELECT array_agg(start_at ORDER BY operation) s FROM prodplan.planned_operations WHERE plan_id = $pb AND order_id = 'R1'),
@@ -96,6 +104,8 @@ expect "B: the interval is narrow (2,000 replications: under 40 minutes)" \
   "(SELECT p50_high - p50_low < interval '40 minutes' FROM prodplan.simulation_orders WHERE simulation_id = $sb AND order_id = 'R1')"
 expect "B: on-time share within 4 standard errors of the exact probability" \
   "($brute SELECT abs(so.p_on_time - x.p) <= 4 * sqrt(x.p * (1 - x.p) / 2000) + 1e-9 FROM (SELECT avg((e <= o.due_at)::int)::float8 p FROM ends, prodplan.production_order o WHERE o.plant_id = 'B' AND o.order_id = 'R1') x, prodplan.simulation_orders so WHERE so.simulation_id = $sb AND so.order_id = 'R1')"
+expect "B: 8 of the 125 completions end 0.2 s after the due date (the check above sees sub-second rounding)" \
+  "($brute SELECT count(*) = 8 FROM ends, prodplan.production_order o WHERE o.plant_id = 'B' AND o.order_id = 'R1' AND e - o.due_at = interval '0.2 seconds')"
 expect "B: the exact probability is neither 0 nor 1 (the check is not vacuous)" \
   "($brute SELECT avg((e <= o.due_at)::int) BETWEEN 0.05 AND 0.95 FROM ends, prodplan.production_order o WHERE o.plant_id = 'B' AND o.order_id = 'R1')"
 expect "B: the delay driver is step C (the widest spread)" \
