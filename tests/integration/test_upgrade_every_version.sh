@@ -19,7 +19,7 @@ pp_fresh_databases --bare pp_upgrade_every pp_upgrade_fresh
 q() { local d=$1; shift; psql -qX -d "$d" -v ON_ERROR_STOP=1 -At "$@"; }
 fail=0
 work=$(mktemp -d /tmp/pp_upgrade_XXXXXX)
-trap 'rm -rf "$work"; pp_drop_test_databases' EXIT
+trap 'rm -rf "$work"; pp_drop_test_databases; psql -qX -d postgres -c "DROP ROLE IF EXISTS pp_upgrade_job_owner" >/dev/null 2>&1 || true' EXIT
 
 # One line per catalog fact, names only (never OIDs), sorted.
 catalog="
@@ -122,6 +122,34 @@ if [ -z "$owner_views" ] && [ "$views" -gt 0 ]; then
   echo "ok: 0.12.0 with plant security on -> $current: all $views views read as their caller"
 else
   echo "FAIL: 0.12.0 with plant security on -> $current: views reading with their owner's rights: $owner_views"; fail=1
+fi
+
+# 0.21.0 with its single partition upkeep job paused by an administrator,
+# and owned by another role: 0.22.0 replaces it by one job per partitioned
+# table, and each must keep the pause and the owner (a paused upkeep that
+# came back after an update would take locks its site had stopped).
+q pp_upgrade_every -c "DROP EXTENSION IF EXISTS prodplan CASCADE" -c "DROP SCHEMA IF EXISTS prodplan CASCADE" >/dev/null
+q pp_upgrade_every -c "DROP ROLE IF EXISTS pp_upgrade_job_owner" -c "CREATE ROLE pp_upgrade_job_owner" >/dev/null
+q pp_upgrade_every -c "CREATE EXTENSION prodplan VERSION '0.21.0'" \
+  -c "UPDATE prodplan.jobs SET enabled = false, owner = 'pp_upgrade_job_owner' WHERE is_builtin AND name = 'prodplan.partition upkeep'" \
+  -c "ALTER EXTENSION prodplan UPDATE" >/dev/null
+upkeep=$(q pp_upgrade_every -c "SELECT count(*) || ' jobs, ' || count(*) FILTER (WHERE enabled) || ' enabled, owners ' || string_agg(DISTINCT owner::text, ',')
+  || ', tables ' || string_agg(substr(name, length('prodplan.partition upkeep: ') + 1), ',' ORDER BY name)
+  FROM prodplan.jobs WHERE is_builtin AND name LIKE 'prodplan.partition upkeep%'")
+tables=$(q pp_upgrade_every -c "SELECT string_agg(table_name, ',' ORDER BY table_name) FROM prodplan.partitioned_table")
+if [ "$upkeep" = "5 jobs, 0 enabled, owners pp_upgrade_job_owner, tables $tables" ]; then
+  echo "ok: 0.21.0 with its upkeep job paused -> $current: $upkeep"
+else
+  echo "FAIL: 0.21.0 with its upkeep job paused -> $current: expected 5 jobs, 0 enabled, owners pp_upgrade_job_owner, tables $tables; got: $upkeep"; fail=1
+fi
+# The same update from a running job: the jobs come out enabled.
+q pp_upgrade_every -c "DROP EXTENSION IF EXISTS prodplan CASCADE" -c "DROP SCHEMA IF EXISTS prodplan CASCADE" >/dev/null
+q pp_upgrade_every -c "CREATE EXTENSION prodplan VERSION '0.21.0'" -c "ALTER EXTENSION prodplan UPDATE" >/dev/null
+enabled=$(q pp_upgrade_every -c "SELECT count(*) FILTER (WHERE enabled) || '/' || count(*) FROM prodplan.jobs WHERE is_builtin AND name LIKE 'prodplan.partition upkeep%'")
+if [ "$enabled" = 5/5 ]; then
+  echo "ok: 0.21.0 with its upkeep job running -> $current: 5/5 upkeep jobs enabled"
+else
+  echo "FAIL: 0.21.0 with its upkeep job running -> $current: $enabled upkeep jobs enabled"; fail=1
 fi
 
 # The library upgraded, the SQL not yet (the package installed, ALTER
