@@ -11,6 +11,7 @@
 #include "pg/copy_into.h"
 #include "pg/temp_file.h"
 #include "pg/ingest_run.h"
+#include "pg/ingest_sql.h"
 #include "pg/order_progress.h"
 #include "pg/workers.h"
 
@@ -309,6 +310,14 @@ Datum prodplan_load_demo(PG_FUNCTION_ARGS) {
     apply_planning_demo_data(factory->plant_id.c_str(), &setups, &alternatives);
     gelcoat = apply_gelcoat_demo_data(factory->plant_id.c_str());
     pp::pg::apply_order_progress_after_load("load_demo");
+    // Statistics of every table it wrote, as an ingestion leaves them:
+    // autovacuum would come by within a minute, but the functions a user
+    // calls next (the demo's own plan, a test's quality_score) plan their
+    // joins now.
+    for (std::size_t i = 0; i < ntables; ++i) {
+      pp::pg::ingest::analyze_after_bulk_load(specs[i].table);
+      CHECK_FOR_INTERRUPTS();
+    }
 
     // What the tables now hold for the plant.
     Oid types[1] = {TEXTOID};

@@ -144,6 +144,14 @@ void delete_superseded(const pp::ingest::EntitySpec& spec, const std::uint32_t* 
 void append_join_columns(StringInfo sql, const pp::ingest::EntitySpec& spec);
 bool is_prodplan_table_owner(std::string_view entity);
 
+// ANALYZE of every column of prodplan.<table> (of a partitioned table's
+// parent, not its partitions, which autovacuum analyzes) when the caller owns
+// it; else nothing. For bulk loads that bypass ingestion (load_demo): until
+// autovacuum comes by, the next statements would plan their joins from a
+// table believed empty or from default selectivities (ingest_sql.cpp says how
+// that went wrong).
+void analyze_after_bulk_load(std::string_view table);
+
 // Fills the staging table's derived column (derived_steps; the caller runs
 // any ANALYZE the steps need first).
 void derive_stage(const pp::ingest::EntitySpec& spec, Datum plant);
