@@ -83,8 +83,10 @@ check "levels spread over recent orders (HIGH, MEDIUM and LOW all occur)" \
   "SELECT count(DISTINCT r.level) = 3 FROM (SELECT order_id FROM prodplan.production_order ORDER BY created_at DESC LIMIT 150) o,
           LATERAL prodplan.defect_risk(o.order_id) r"
 check "riskier orders by the model have more blamed operations (top vs bottom third of 600 judged orders)" \
-  "WITH o AS (SELECT po.order_id, (SELECT count(DISTINCT d.culprit_operation_id) FROM prodplan.defect d WHERE d.order_id = po.order_id) AS blamed
-              FROM prodplan.production_order po WHERE po.finished_at IS NOT NULL ORDER BY po.created_at DESC LIMIT 600),
+  "WITH judged AS (SELECT po.order_id FROM prodplan.production_order po WHERE po.finished_at IS NOT NULL
+                   ORDER BY po.created_at DESC LIMIT 600),
+        o AS (SELECT j.order_id, count(DISTINCT d.culprit_operation_id) AS blamed
+              FROM judged j LEFT JOIN prodplan.defect d ON d.order_id = j.order_id GROUP BY j.order_id),
         s AS (SELECT o.blamed, ntile(3) OVER (ORDER BY r.expected_defective_operations / nullif(r.operations, 0)) AS third
               FROM o, LATERAL prodplan.defect_risk(o.order_id) r)
    SELECT avg(blamed) FILTER (WHERE third = 3) > avg(blamed) FILTER (WHERE third = 1) FROM s"
