@@ -108,6 +108,7 @@ char* write_workbook_file(const pp::model::Factory* factory, int32 seed, const p
 // staged through temporary tables and applied after ingestion.
 void apply_demo_extras(const pp::model::Factory* factory, std::string* buf, const char* plant) {
   struct Extra {
+    const char* table;  // the prodplan table it updates
     const char* temp_table;
     const char* create;
     const char* columns[4];
@@ -115,17 +116,17 @@ void apply_demo_extras(const pp::model::Factory* factory, std::string* buf, cons
     const char* update;
   };
   static const Extra extras[] = {
-      {"pp_demo_wc",
+      {"work_center", "pp_demo_wc",
        "CREATE TEMP TABLE pp_demo_wc (work_center_id text, is_evaluation boolean, capacity_units int, "
        "calendar_id text) ON COMMIT DROP",
        {"work_center_id", "is_evaluation", "capacity_units", "calendar_id"}, 4,
        "UPDATE prodplan.work_center t SET is_evaluation = e.is_evaluation, capacity_units = e.capacity_units, "
        "calendar_id = e.calendar_id FROM pg_temp.pp_demo_wc e WHERE t.plant_id = $1 AND t.work_center_id = e.work_center_id"},
-      {"pp_demo_product", "CREATE TEMP TABLE pp_demo_product (product_id text, family text) ON COMMIT DROP",
+      {"product", "pp_demo_product", "CREATE TEMP TABLE pp_demo_product (product_id text, family text) ON COMMIT DROP",
        {"product_id", "family"}, 2,
        "UPDATE prodplan.product t SET family = e.family FROM pg_temp.pp_demo_product e "
        "WHERE t.plant_id = $1 AND t.product_id = e.product_id"},
-      {"pp_demo_employee", "CREATE TEMP TABLE pp_demo_employee (employee_id text, hired_at timestamptz) ON COMMIT DROP",
+      {"employee", "pp_demo_employee", "CREATE TEMP TABLE pp_demo_employee (employee_id text, hired_at timestamptz) ON COMMIT DROP",
        {"employee_id", "hired_at"}, 2,
        "UPDATE prodplan.employee t SET hired_at = e.hired_at FROM pg_temp.pp_demo_employee e "
        "WHERE t.plant_id = $1 AND t.employee_id = e.employee_id"},
@@ -144,6 +145,8 @@ void apply_demo_extras(const pp::model::Factory* factory, std::string* buf, cons
     pp::pg::copy_into_relation(RelnameGetRelid(x.temp_table), x.columns, x.ncolumns, buf->data(), buf->size());
     if (SPI_execute_with_args(x.update, 1, types, values, NULL, false, 0) != SPI_OK_UPDATE)
       elog(ERROR, "load_demo: could not apply %s", x.temp_table);
+    // Ingestion analyzed the table before these columns were filled.
+    pp::pg::ingest::analyze_after_bulk_load(x.table);
   }
 }
 
@@ -310,11 +313,13 @@ Datum prodplan_load_demo(PG_FUNCTION_ARGS) {
     apply_planning_demo_data(factory->plant_id.c_str(), &setups, &alternatives);
     gelcoat = apply_gelcoat_demo_data(factory->plant_id.c_str());
     pp::pg::apply_order_progress_after_load("load_demo");
-    // Statistics of every table it wrote, as an ingestion leaves them:
+    // Statistics of every table it wrote directly, as an ingestion leaves
+    // the tables it loads (and apply_demo_extras the ones it updates after):
     // autovacuum would come by within a minute, but the functions a user
     // calls next (the demo's own plan, a test's quality_score) plan their
     // joins now.
     for (std::size_t i = 0; i < ntables; ++i) {
+      if (via_workbook && is_workbook_table(specs[i].table)) continue;
       pp::pg::ingest::analyze_after_bulk_load(specs[i].table);
       CHECK_FOR_INTERRUPTS();
     }

@@ -239,7 +239,7 @@ void append_join_columns(StringInfo sql, const pp::ingest::EntitySpec& spec) {
 // window) gets the planner's default selectivity, 0.5% of the rows for a
 // range, and on so few rows it joined first_pass_yield's operations to its
 // orders on plant_id alone: 5.6 million rows probing the defects' partitions,
-// 93 s at load_demo(0.02) instead of 0.1 s. The other columns cost little next
+// 93 s at load_demo(0.02) instead of 0.17 s. The other columns cost little next
 // to reading the sample (operation at load_demo(1), 518,000 rows: 0.6 s for
 // the join columns, 1.6 s for every column, both with the partitions).
 // Recursing into every monthly partition here as well would redo autovacuum's
@@ -389,8 +389,8 @@ void finish_sheet(const pp::ingest::EntitySpec& spec, const char* stage, Datum p
   // parent), and on a table the planner believes nearly empty the reference
   // counts below and the next run's joins pick nested loops over every row.
   // (Only the tables' owner may analyze them; other callers leave it to autovacuum.)
-  if (counts->inserted + counts->updated > 0 && is_prodplan_table_owner(spec.entity)) {
-    analyze_entity_only(spec.entity);
+  if (counts->inserted + counts->updated > 0) {
+    analyze_after_bulk_load(spec.entity);
     clock->lap("analyze");
   }
 

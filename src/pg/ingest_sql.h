@@ -146,10 +146,10 @@ bool is_prodplan_table_owner(std::string_view entity);
 
 // ANALYZE of every column of prodplan.<table> (of a partitioned table's
 // parent, not its partitions, which autovacuum analyzes) when the caller owns
-// it; else nothing. For bulk loads that bypass ingestion (load_demo): until
-// autovacuum comes by, the next statements would plan their joins from a
-// table believed empty or from default selectivities (ingest_sql.cpp says how
-// that went wrong).
+// it; else nothing. Ingestion calls it for each entity it wrote, load_demo
+// for the tables it writes without ingestion: until autovacuum comes by, the
+// next statements would plan their joins from a table believed empty or from
+// default selectivities (ingest_sql.cpp says how that went wrong).
 void analyze_after_bulk_load(std::string_view table);
 
 // Fills the staging table's derived column (derived_steps; the caller runs
