@@ -316,6 +316,9 @@ IngestOutcome ingest_run(const char* data, size_t len, const IngestArgs& args) {
   char* sha = args.table_relid == 0 ? sha256_hex(data, len) : pstrdup("");
   TimestampTz started_at = GetCurrentTimestamp();
 
+  // The per-sheet results outlive SPI_finish, which frees what was palloc'd
+  // while connected (SPI_connect switches to its own context): they go here.
+  MemoryContext caller_cxt = CurrentMemoryContext;
   if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "prodplan ingestion: SPI_connect failed");
 
   // Options.
@@ -371,7 +374,8 @@ IngestOutcome ingest_run(const char* data, size_t len, const IngestArgs& args) {
   MemoryContext outer_cxt = CurrentMemoryContext;
   ResourceOwner outer_owner = CurrentResourceOwner;
   int nresults = 0;
-  IngestSheetResult* results = (IngestSheetResult*)palloc0(sizeof(IngestSheetResult) * kMaxEntities);
+  IngestSheetResult* results =
+      (IngestSheetResult*)MemoryContextAllocZero(caller_cxt, sizeof(IngestSheetResult) * kMaxEntities);
   char* references[kMaxEntities] = {NULL};
   char* steps[kMaxEntities] = {NULL};
 
@@ -664,8 +668,8 @@ IngestOutcome ingest_run(const char* data, size_t len, const IngestArgs& args) {
       references[nresults] = c.references_json;
       steps[nresults] = c.steps_json;
       IngestSheetResult& res = results[nresults++];
-      res.sheet = pstrdup(r.sheet.c_str());
-      res.entity = pstrdup(e.entity.c_str());
+      res.sheet = MemoryContextStrdup(caller_cxt, r.sheet.c_str());
+      res.entity = MemoryContextStrdup(caller_cxt, e.entity.c_str());
       res.rows_read = (int64)r.rows_read;
       res.inserted = c.inserted;
       res.updated = c.updated;

@@ -294,6 +294,11 @@ Datum prodplan_xlsx_report(PG_FUNCTION_ARGS) {
   const char* report = text_to_cstring(PG_GETARG_TEXT_PP(0));
   Jsonb* params = PG_GETARG_JSONB_P(1);
   const pp::CancelToken cancel = pp::pg::backend_cancel_token();
+  // The workbook is returned after SPI_finish, which frees what was palloc'd
+  // while connected: it is read into the caller's context instead. (Read in
+  // SPI's, the bytes were freed before plpgsql copied them, and a clean-clone
+  // run got an inventory report whose zip directory glibc had overwritten.)
+  MemoryContext caller = CurrentMemoryContext;
   if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "%s: SPI_connect failed", kWho);
   ReportRun* run = nullptr;
   char* volatile path = nullptr;
@@ -319,7 +324,9 @@ Datum prodplan_xlsx_report(PG_FUNCTION_ARGS) {
       else if (strcmp(report, "inventory") == 0) pp::report::write_inventory_report(run->inventory, out, o, cancel);
       else pp::report::write_template_report(run->templ, out, o, cancel);
     });
+    MemoryContext spi = MemoryContextSwitchTo(caller);
     result = pp::pg::read_file_bytea(kWho, path);
+    MemoryContextSwitchTo(spi);
   }
   PG_FINALLY();
   {

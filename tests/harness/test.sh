@@ -13,6 +13,8 @@ source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib.sh"
 pp_clean_make_env
 cd "$PP_ROOT"
 
+# Every test server overwrites freed memory (see pp_cluster_start); empty to turn it off.
+export PP_MALLOC_PERTURB=${PP_MALLOC_PERTURB-165}
 T0=$SECONDS
 CLUSTER=''
 SUITES=()
