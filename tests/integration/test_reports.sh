@@ -67,8 +67,8 @@ SQL
 if out=$("$PYTHON" "$root/tests/integration/check_reports.py" "$work" "$work/expect.json" 2>&1); then echo "$out"
 else
   echo "$out"; bad "the reports read back with openpyxl"
-  # Kept for a look: a clean-clone run once found inventory.xlsx unreadable
-  # (a bad zip central directory) at the size it always has; no rerun did.
+  # Kept for a look: that is how inventory.xlsx with its zip directory
+  # overwritten was found (export_xlsx returned memory SPI_finish had freed).
   mkdir -p "$root/build/artifacts/reports/unreadable" && cp "$work"/*.xlsx "$root/build/artifacts/reports/unreadable/" || true
   echo "the exported workbooks are kept in build/artifacts/reports/unreadable"
 fi
