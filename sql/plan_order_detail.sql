@@ -50,6 +50,89 @@ SELECT count(*) AS orders,
        count(*) FILTER (WHERE NOT pg_temp.detail_right(plant_id, order_id)) AS wrong
 FROM prodplan.production_order WHERE plant_id = 'DEMO' \gset
 SELECT :orders > 50 AS many_orders, :wrong AS wrong;
+
+-- Byte for byte (0.23.0: the function is C): the document's text equals the
+-- one json_build_object and json_agg write for the same values, which is
+-- what 0.20.0-0.22.0's PL/pgSQL returned. Here every operation and defect of
+-- the order is read, not the partitions of its ranges.
+CREATE FUNCTION pg_temp.detail_text(plant text, ord text) RETURNS text
+LANGUAGE sql SET extra_float_digits = 1 AS $$
+  SELECT json_build_object(
+    'plant_id', s.plant_id, 'order_id', s.order_id, 'as_of', now(), 'order', row_to_json(s),
+    'planned_operations', coalesce((SELECT json_agg(g ORDER BY g.operation) FROM prodplan.gantt g
+                                    WHERE g.plan_id = s.plan_id AND g.order_id = s.order_id), '[]'::json),
+    'operations', coalesce((
+      SELECT json_agg(json_build_object(
+               'operation_id', op.operation_id, 'sequence', op.sequence, 'work_center_id', op.work_center_id,
+               'is_rework', op.is_rework, 'shift', op.shift, 'started_at', op.started_at, 'ended_at', op.ended_at,
+               'planned_at', op.planned_at, 'duration_minutes', op.duration_minutes, 'weight_kg', op.weight_kg,
+               'is_open', op.is_open,
+               'employees', (SELECT coalesce(json_agg(json_build_object('employee_id', a.employee_id, 'is_lead', a.is_lead)
+                                                      ORDER BY a.is_lead DESC, a.employee_id), '[]'::json)
+                             FROM prodplan.operation_assignment a
+                             WHERE a.plant_id = op.plant_id AND a.operation_id = op.operation_id))
+             ORDER BY op.started_at NULLS LAST, op.sequence NULLS LAST, op.operation_id, op.event_time)
+      FROM prodplan.operation op WHERE op.plant_id = s.plant_id AND op.order_id = s.order_id), '[]'::json),
+    'defects', coalesce((
+      SELECT json_agg(json_build_object(
+               'detected_at', d.detected_at, 'description', d.description, 'severity', d.severity,
+               'evaluation_operation_id', d.evaluation_operation_id,
+               'evaluation_work_center_id', d.evaluation_work_center_id,
+               'culprit_operation_id', d.culprit_operation_id)
+             ORDER BY d.detected_at, d.evaluation_operation_id, d.description, d.culprit_operation_id NULLS FIRST)
+      FROM prodplan.defect d WHERE d.plant_id = s.plant_id AND d.order_id = s.order_id), '[]'::json))::text
+  FROM prodplan.order_status s WHERE s.plant_id = plant AND s.order_id = ord
+$$;
+SELECT count(*) FILTER (WHERE prodplan.order_detail(plant_id, order_id)::text
+                              IS DISTINCT FROM pg_temp.detail_text(plant_id, order_id)) AS text_differs
+FROM prodplan.production_order WHERE plant_id = 'DEMO';
+-- Orders whose operations lie in two partitions or more, and floats, are
+-- among them (the reads are planned per window of partitions, the floats
+-- written as float8out writes them).
+SELECT count(*) > 0 AS some_across_partitions
+FROM (SELECT op.order_id FROM prodplan.operation op WHERE op.plant_id = 'DEMO'
+      GROUP BY op.order_id HAVING count(DISTINCT op.tableoid) > 1) x;
+SELECT count(*) FILTER (WHERE op.duration_minutes <> round(op.duration_minutes::numeric, 3)::float8) > 0 AS some_long_floats
+FROM prodplan.operation op WHERE op.plant_id = 'DEMO';
+
+-- Many windows in one session: an order's ranges widened month by month
+-- (order_progress and order_defects set by hand, rolled back) read the same
+-- document through up to 36 windows of partitions for its operations and 36
+-- for its defects, while the backend keeps 5 plans
+-- (prodplan.kept_window_plans), so plans are dropped and made again. With 8
+-- monthly partitions or more, whatever the order's months, its widened
+-- ranges fall in more than 5 windows.
+SELECT count(*) >= 8 AS enough_partitions FROM pg_inherits WHERE inhparent = 'prodplan.operation'::regclass;
+SELECT g.order_id AS wide_order FROM prodplan.order_progress g
+JOIN prodplan.order_defects f USING (plant_id, order_id)
+WHERE g.plant_id = 'DEMO'
+  AND NOT EXISTS (SELECT FROM prodplan.order_progress_pending q WHERE q.plant_id = g.plant_id AND q.order_id = g.order_id)
+  AND NOT EXISTS (SELECT FROM prodplan.order_defects_pending r WHERE r.plant_id = g.plant_id AND r.order_id = g.order_id)
+ORDER BY g.order_id LIMIT 1 \gset
+BEGIN;
+SET LOCAL pp.wide_order = :'wide_order';
+SET LOCAL prodplan.kept_window_plans = 5;
+CREATE TEMP TABLE window_reads (k int, same boolean);
+DO $$
+DECLARE
+  k int;
+  ord text := current_setting('pp.wide_order');
+  first0 timestamptz; last0 timestamptz; dfirst0 timestamptz; dlast0 timestamptz;
+BEGIN
+  SELECT first_event_at, last_event_at INTO first0, last0 FROM prodplan.order_progress WHERE plant_id = 'DEMO' AND order_id = ord;
+  SELECT first_detected_at, last_detected_at INTO dfirst0, dlast0 FROM prodplan.order_defects WHERE plant_id = 'DEMO' AND order_id = ord;
+  FOR k IN 0..35 LOOP
+    UPDATE prodplan.order_progress
+       SET first_event_at = first0 - (k % 6) * interval '1 month', last_event_at = last0 + (k / 6) * interval '1 month'
+     WHERE plant_id = 'DEMO' AND order_id = ord;
+    UPDATE prodplan.order_defects
+       SET first_detected_at = dfirst0 - (k / 6) * interval '1 month', last_detected_at = dlast0 + (k % 6) * interval '1 month'
+     WHERE plant_id = 'DEMO' AND order_id = ord;
+    INSERT INTO window_reads SELECT k, prodplan.order_detail('DEMO', ord)::text = pg_temp.detail_text('DEMO', ord);
+  END LOOP;
+END $$;
+SELECT count(*) AS reads, count(*) FILTER (WHERE NOT same) AS differ FROM window_reads;
+ROLLBACK;
 CREATE TEMP TABLE details AS
 SELECT order_id, prodplan.order_detail(plant_id, order_id)::jsonb AS d
 FROM prodplan.production_order WHERE plant_id = 'DEMO';

@@ -19,6 +19,7 @@ int guc_max_job_workers = 4;
 int guc_max_concurrent_heavy = 2;
 int guc_heavy_wait_ms = 30000;
 int guc_backend_heap_retain_kb = -1;
+int guc_kept_window_plans = 128;
 
 void define_gucs() {
   DefineCustomIntVariable(
@@ -105,6 +106,13 @@ void define_gucs() {
       "the library: every one when it is in shared_preload_libraries.",
       &guc_backend_heap_retain_kb, -1, -1, kBackendHeapRetainMaxKb, PGC_SUSET, GUC_UNIT_KB, NULL,
       assign_backend_heap_retain, NULL);
+  DefineCustomIntVariable(
+      "prodplan.kept_window_plans",
+      "Plans of reads by partition window each backend keeps (prodplan.order_detail's operations and defects).",
+      "A read of a range of a partitioned table is planned once per window of partitions around the range and "
+      "kept; when a backend has this many, the oldest is dropped. An order's range spans one or two monthly "
+      "partitions, so about two windows a partition and query are enough; each plan is a few kB.",
+      &guc_kept_window_plans, 128, 1, 1024, PGC_USERSET, 0, NULL, NULL, NULL);
 }
 
 }  // namespace pp::pg

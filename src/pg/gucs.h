@@ -39,4 +39,7 @@ extern int guc_heavy_wait_ms;
 // (backend_heap.h).
 extern int guc_backend_heap_retain_kb;
 
+// Plans of partition-window reads a backend keeps (window_plans.h).
+extern int guc_kept_window_plans;
+
 }  // namespace pp::pg

@@ -18,8 +18,8 @@
 #   order_detail_document
 #                  one random order as one JSON document (prodplan.order_detail, 0.20.0: its
 #                  status, its planned operations, its recorded operations with their
-#                  employees and, since 0.21.0, its defects, computed at each call): what an
-#                  order detail screen reads
+#                  employees and, since 0.21.0, its defects, computed at each call; in C since
+#                  0.23.0): what an order detail screen reads
 #   risk_queue     prodplan.risk_queue()
 #   gantt          every bar of the current plan, every column of prodplan.gantt (24: what a
 #                  BI tool's SELECT * reads)
