@@ -142,6 +142,20 @@ out=$(as pp_ps_north -c "SELECT d -> 'order' ->> 'plant_id', json_array_length(d
                          FROM (SELECT prodplan.order_detail('NORTH', '$north_order') AS d) x" 2>&1)
 [ "$out" = "NORTH|t" ] && ok "order_detail of a NORTH order as the NORTH reader: its status, every bar and every defect" ||
   bad "order_detail of a NORTH order as the NORTH reader: $out"
+# One session, plans kept across roles (0.23.0: order_detail keeps its plans for the backend's
+# life): read as the superuser first, so every plan is made without the policies, then as the
+# NORTH reader, who must not see the DEMO order, then as the superuser again.
+out=$(q -v ON_ERROR_STOP=0 \
+        -c "SELECT json_array_length(prodplan.order_detail('DEMO', '$demo_order') -> 'operations') >= 0" \
+        -c "SELECT json_array_length(prodplan.order_detail('NORTH', '$north_order') -> 'operations') >= 0" \
+        -c "SET ROLE pp_ps_north" \
+        -c "SELECT json_array_length(prodplan.order_detail('NORTH', '$north_order') -> 'operations') >= 0" \
+        -c "SELECT prodplan.order_detail('DEMO', '$demo_order') IS NOT NULL" \
+        -c "RESET ROLE" \
+        -c "SELECT json_array_length(prodplan.order_detail('DEMO', '$demo_order') -> 'operations') >= 0" 2>&1 | tr '\n' ' ')
+[[ $out == "t t t ERROR:  prodplan.order_detail: order \"$demo_order\" of plant \"DEMO\" not found "*" t " ]] &&
+  ok "order_detail in one session: plans made as the superuser do not show the NORTH reader a DEMO order" ||
+  bad "order_detail in one session across roles: $out"
 
 # --- group membership, unmapped roles, admins -----------------------------------------------
 [ "$(as pp_ps_member -c "SELECT string_agg(DISTINCT plant_id, ',') FROM prodplan.production_order")" = NORTH ] &&
