@@ -13,6 +13,11 @@
 #                    caps the search, so beyond small data its time says little about growth
 #   kpis_by_wc       prodplan.kpis(from, to, 'work_center'), the first call (a result_cache miss)
 #   order_status     count(*) of the view prodplan.order_status
+#   order_details    prodplan.order_detail for 200 orders (the first 200 by order_id of the open
+#                    ones and those created in the window below), in one statement: a detail
+#                    screen's read, 200 times (0.23.0)
+#   order_list_doc   the first prodplan.order_list_document('DEMO', from): the list rebuilt
+#   gantt_doc        prodplan.gantt_document(plan): the plan's Gantt as a screen reads it
 #   risk_queue       count(*) of prodplan.risk_queue()
 #   defect_rates     count(*) of prodplan.defect_rates('work_center', from, to)
 #   bottlenecks      count(*) of prodplan.bottlenecks(from, to)
@@ -57,8 +62,8 @@ cleanup() { rm -rf "$work"; pp_drop_test_databases; }
 trap cleanup EXIT
 q() { psql -qX -d "$db" -v ON_ERROR_STOP=1 -At "$@"; }
 
-ops=(load_demo refresh_aggs plan kpis_by_wc order_status risk_queue defect_rates bottlenecks
-  simulate whatif export_xlsx train_leadtime)
+ops=(load_demo refresh_aggs plan kpis_by_wc order_status order_details order_list_doc gantt_doc risk_queue
+  defect_rates bottlenecks simulate whatif export_xlsx train_leadtime)
 declare -A secs=()   # [op,scale] -> seconds or n/a
 declare -A value=()  # [op,scale] -> what the call returned
 declare -A oprows=() # [scale] -> operation rows loaded
@@ -118,6 +123,21 @@ for scale in "${scales[@]}"; do
       skip kpis_by_wc "$scale" "no window: no refreshed aggregates with completed operations"
     fi
     timed order_status "$scale" "SELECT count(*) FROM prodplan.order_status" || true
+    if [ -n "$to" ]; then
+      timed order_details "$scale" "SELECT sum(length(prodplan.order_detail(o.plant_id, o.order_id)::text))
+        FROM (SELECT plant_id, order_id FROM prodplan.production_order
+              WHERE plant_id = 'DEMO' AND (finished_at IS NULL OR created_at >= timestamptz '$from')
+              ORDER BY order_id LIMIT 200) o" || true
+      timed order_list_doc "$scale" "SELECT length(prodplan.order_list_document('DEMO', timestamptz '$from')::text)" || true
+    else
+      skip order_details "$scale" "no window"
+      skip order_list_doc "$scale" "no window"
+    fi
+    if [ -n "$plan" ]; then
+      timed gantt_doc "$scale" "SELECT length(prodplan.gantt_document($plan)::text)" || true
+    else
+      skip gantt_doc "$scale" "plan failed"
+    fi
     timed risk_queue "$scale" "SELECT count(*) FROM prodplan.risk_queue()" || true
     if [ -n "$to" ]; then
       timed defect_rates "$scale" "SELECT count(*) FROM prodplan.defect_rates('work_center', $window)" || true
