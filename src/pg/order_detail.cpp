@@ -129,6 +129,12 @@ Datum column(SPITupleTable* table, uint64 row, int col, bool* isnull) {
   return SPI_getbinval(table->vals[row], table->tupdesc, col, isnull);
 }
 
+// `, "key" : `: the start of every member of an object after its first.
+void append_next_key(StringInfo doc, const char* key) {
+  appendStringInfoString(doc, ", ");
+  append_json_key(doc, key);
+}
+
 // Appends a JSON array of objects, one per row of `table` (nrows), the row's columns
 // under `keys` in order; after each object's own values, `extra` (when given)
 // appends more of it (the operations' employees).
@@ -139,8 +145,10 @@ void append_rows(StringInfo doc, SPITupleTable* table, uint64 nrows, const char*
     if (row > 0) appendStringInfoString(doc, ", ");
     appendStringInfoChar(doc, '{');
     for (int col = 1; col <= nkeys; ++col) {
-      if (col > 1) appendStringInfoString(doc, ", ");
-      append_json_key(doc, keys[col - 1]);
+      if (col > 1)
+        append_next_key(doc, keys[col - 1]);
+      else
+        append_json_key(doc, keys[col - 1]);
       bool isnull;
       Datum value = column(table, row, col, &isnull);
       append_json_value(doc, value, isnull, SPI_gettypeid(table->tupdesc, col));
@@ -185,8 +193,7 @@ void append_operations(StringInfo doc, Datum plant, Datum order, TimestampTz lo,
 
   uint64 next = 0;  // the first employee row not written yet
   append_rows(doc, ops, nops, kOperationKeys, lengthof(kOperationKeys), [&](uint64 row) {
-    appendStringInfoString(doc, ", ");
-    append_json_key(doc, "employees");
+    append_next_key(doc, "employees");
     appendStringInfoChar(doc, '[');
     bool first = true;
     for (; next < nemployees; ++next) {
@@ -199,8 +206,7 @@ void append_operations(StringInfo doc, Datum plant, Datum order, TimestampTz lo,
       append_json_key(doc, "employee_id");
       Datum id = column(employees, next, 2, &isnull);
       append_json_value(doc, id, isnull, TEXTOID);
-      appendStringInfoString(doc, ", ");
-      append_json_key(doc, "is_lead");
+      append_next_key(doc, "is_lead");
       Datum lead = column(employees, next, 3, &isnull);
       append_json_value(doc, lead, isnull, BOOLOID);
       appendStringInfoChar(doc, '}');
@@ -242,19 +248,15 @@ text* order_detail(text* plant_arg, text* order_arg) {
   appendStringInfoChar(&doc, '{');
   append_json_key(&doc, "plant_id");
   append_json_value(&doc, plant, false, TEXTOID);
-  appendStringInfoString(&doc, ", ");
-  append_json_key(&doc, "order_id");
+  append_next_key(&doc, "order_id");
   append_json_value(&doc, order, false, TEXTOID);
-  appendStringInfoString(&doc, ", ");
-  append_json_key(&doc, "as_of");
+  append_next_key(&doc, "as_of");
   append_json_value(&doc, TimestampTzGetDatum(GetCurrentTransactionStartTimestamp()), false, TIMESTAMPTZOID);
-  appendStringInfoString(&doc, ", ");
-  append_json_key(&doc, "order");
+  append_next_key(&doc, "order");
   appendBinaryStringInfo(&doc, VARDATA_ANY(DatumGetPointer(order_json)),
                          VARSIZE_ANY_EXHDR(DatumGetPointer(order_json)));
 
-  appendStringInfoString(&doc, ", ");
-  append_json_key(&doc, "planned_operations");
+  append_next_key(&doc, "planned_operations");
   bool has_bars = false;
   if (!plan_isnull) {
     Oid bar_types[] = {INT8OID, TEXTOID};
@@ -278,16 +280,14 @@ text* order_detail(text* plant_arg, text* order_arg) {
   TimestampTz dhi = DatumGetTimestampTz(column(ranges, 0, 5, &dhi_null));
   bool found_defects = DatumGetBool(column(ranges, 0, 6, &isnull)) && !isnull;
 
-  appendStringInfoString(&doc, ", ");
-  append_json_key(&doc, "operations");
+  append_next_key(&doc, "operations");
   // BETWEEN with a NULL bound matches nothing, as in the SQL it replaces.
   if (recorded && !lo_null && !hi_null)
     append_operations(&doc, plant, order, lo, hi);
   else
     appendStringInfoString(&doc, "[]");
 
-  appendStringInfoString(&doc, ", ");
-  append_json_key(&doc, "defects");
+  append_next_key(&doc, "defects");
   if (found_defects && !dlo_null && !dhi_null)
     append_defects(&doc, plant, order, dlo, dhi);
   else
