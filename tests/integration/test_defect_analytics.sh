@@ -86,6 +86,17 @@ same "first pass yield per work center (no rework there, no defect blamed there)
 same "first pass yield per product, rolled throughput yield over its work centers (1/3 x 1/3 x 1)" \
   "SELECT $fp FROM prodplan.first_pass_yield('product')" "A|2|0|0.000|0.111 B|2|0|0.000|0.111"
 same "first pass yield overall" "SELECT $fp FROM prodplan.first_pass_yield('overall')" "|4|0|0.000|0.111"
+# A routing decides a product's work centers: B through 10 and 30 only rolls 1/3 x 1; a
+# routed work center no order went through (40) has no yield and counts for nothing. A
+# keeps the work centers its orders went through; before 2026-05-10 (O1 and O2 only) they yield
+# 1/2 at 10 (O1 blamed), 1/2 at 20 (O2 reworked) and 1 at 30.
+q -c "INSERT INTO prodplan.routing_step (plant_id, product_id, sequence, work_center_id)
+      VALUES ('Q', 'B', 10, '10'), ('Q', 'B', 20, '30'), ('Q', 'B', 30, '40')"
+same "rolled throughput yield over the product's routing" \
+  "SELECT $fp FROM prodplan.first_pass_yield('product')" "A|2|0|0.000|0.111 B|2|0|0.000|0.333"
+same "a window without B's orders leaves its routing out" \
+  "SELECT $fp FROM prodplan.first_pass_yield('product', NULL, '2026-05-10')" "A|2|0|0.000|0.250"
+q -c "DELETE FROM prodplan.routing_step WHERE plant_id = 'Q'"
 same "DPMO with 5 opportunities per order: 4 defects in 20 opportunities, sigma level z(0.8) + 1.5" \
   "SELECT units, defects, opportunities, round(dpmo::numeric), round(sigma_level::numeric, 3) FROM prodplan.dpmo(5)" "4|4|20|200000|2.342"
 
