@@ -82,11 +82,12 @@ BEGIN
     SELECT o.plant_id, o.order_id, o.product_id FROM o
     WHERE NOT EXISTS (SELECT 1 FROM prodplan.routing_step rs WHERE rs.plant_id = o.plant_id AND rs.product_id = o.product_id)
   ), product_wcs AS (
-    -- The work centers a product passes: its routing, else where its orders went.
-    SELECT DISTINCT rs.plant_id, rs.product_id, rs.work_center_id FROM prodplan.routing_step rs
+    -- The work centers a product passes: its routing, else where its orders
+    -- went (UNION keeps each once).
+    SELECT rs.plant_id, rs.product_id, rs.work_center_id FROM prodplan.routing_step rs
     WHERE EXISTS (SELECT 1 FROM o WHERE o.plant_id = rs.plant_id AND o.product_id = rs.product_id)
     UNION
-    SELECT DISTINCT u.plant_id, u.product_id, x.work_center_id
+    SELECT u.plant_id, u.product_id, x.work_center_id
     FROM unrouted u JOIN ops x ON x.plant_id = u.plant_id AND x.order_id = u.order_id
   ), product_rty AS (
     SELECT pw.plant_id, pw.product_id,
@@ -110,3 +111,7 @@ BEGIN
   ORDER BY 1, 5, 2;
 END
 $fn$;
+
+-- 0.7.0's comment, which CREATE OR REPLACE keeps, plus the one thing this
+-- body adds for a caller: the rolled yields multiply in work center order.
+COMMENT ON FUNCTION prodplan.first_pass_yield(text, timestamptz, timestamptz, text) IS 'First pass yield of the orders created in [from_ts, to_ts), per plant and by: work_center (units = orders through it; first pass = no rework pass there and no defect blamed on its work there), product or overall (first pass = no rework pass anywhere and no defect at all). rty, the rolled throughput yield: the product of the work centers'' first pass yields over the product''s routing (else the work centers its orders went through), or over every work center for overall, multiplied in work center order so that a call gives the same value to the last bit. Lowest yield first.';
